@@ -1,0 +1,47 @@
+# deckgen: `make deck` builds the deck into dist/, `make test` runs every test.
+# Both create the virtual environment in .venv/ on first use; nothing else is needed.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+CARDS  ?= cards
+
+.PHONY: deck test lint format bench preview clean help
+
+help:
+	@echo "make deck     build the deck from $(CARDS)/ into dist/"
+	@echo "make test     install what the tests need and run them all"
+	@echo "make lint     ruff (lint, format check) and mypy"
+	@echo "make bench    benchmarks against raw genanki (writes bench/RESULTS.md)"
+	@echo "make preview  write dist/preview/index.html with every card"
+	@echo "make clean    remove .venv, dist and caches"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.deck-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+deck: $(VENV)/.deck-installed
+	$(BIN)/deckgen build --cards $(CARDS)
+
+test: $(VENV)/.test-installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check deckgen tests bench
+	$(BIN)/ruff format --check deckgen tests bench
+	$(BIN)/mypy
+
+format: $(VENV)/.test-installed
+	$(BIN)/ruff format deckgen tests bench
+	$(BIN)/ruff check --fix deckgen tests bench
+
+clean:
+	rm -rf $(VENV) dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis test-output

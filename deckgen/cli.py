@@ -1,0 +1,112 @@
+"""The `deckgen` command line: parse options, call the library, print, exit.
+
+This module imports neither yaml nor genanki: heavy modules load only inside the
+commands that need them, so `deckgen --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from deckgen import __version__
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="deckgen")
+def cli() -> None:
+    """Turn the principles of a study text into Anki flashcards.
+
+    deckgen reads principles kept as YAML under cards/, makes cloze and
+    question-answer notes tagged by pillar, and packages them as an .apkg deck.
+    Rebuilds keep every note's identity, so importing a new build updates your
+    notes in place and keeps all your reviews.
+
+    \b
+    Example:
+      deckgen build                 # cards/ -> dist/<deck key>.apkg
+      deckgen build -o ~/deck.apkg  # somewhere else
+    """
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option(
+    "--cards",
+    "cards",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("cards"),
+    show_default=True,
+    help="The cards folder: deck.yaml and one YAML file per pillar.",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write the deck.  [default: dist/<deck key>.apkg]",
+)
+@click.option(
+    "--frozen",
+    is_flag=True,
+    help="Fail instead of changing the lock file (for CI and reviewers).",
+)
+@click.option(
+    "--accept-loss",
+    is_flag=True,
+    help="Build even if a change costs review history (removed ids, renumbered "
+    "clozes, a renamed deck).",
+)
+@click.option(
+    "--tts",
+    is_flag=True,
+    help="Add Anki text-to-speech tags (Chinese voice) to the back of each card.",
+)
+def build(cards: Path, out: Path | None, frozen: bool, accept_loss: bool, tts: bool) -> None:
+    """Check the cards and build the .apkg deck.
+
+    Every content error is reported as path:line:col and nothing is written; a
+    previously built deck stays as it was. After a build, the summary lists notes
+    and cards per pillar and what changed since the last build (from the lock file
+    cards/deckgen.lock, which you commit with the cards).
+
+    \b
+    Examples:
+      deckgen build
+      deckgen build --cards my-cards -o dist/mine.apkg
+      deckgen build --frozen        # in CI: fail if the lock is out of date
+      deckgen build --accept-loss   # after deliberately removing a principle
+    """
+    from deckgen.build import build_deck
+    from deckgen.errors import ContentError, DeckgenError
+    from deckgen.report import build_summary
+
+    try:
+        result = build_deck(cards, out, frozen=frozen, accept_loss=accept_loss, tts=tts)
+    except ContentError as exc:
+        for finding in exc.findings:
+            click.echo(str(finding), err=True)
+        n = exc.error_count
+        _fail(f"Aborted with {n} error{'s' if n != 1 else ''}: nothing was written.")
+    except DeckgenError as exc:
+        _fail(f"error: {exc}")
+    for line in build_summary(result):
+        click.echo(line)
+
+
+def main() -> None:
+    cli(prog_name="deckgen")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

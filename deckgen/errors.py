@@ -1,0 +1,64 @@
+"""The exceptions deckgen raises for anything a user can get wrong.
+
+Every error a user can cause derives from `DeckgenError`; the CLI turns it into a
+message and exit status 1. Anything else is a bug in deckgen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """Where in the cards a finding points: 1-based line and column."""
+
+    path: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.path
+        return f"{self.path}:{self.line}:{max(self.col, 1)}"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem in the content: an error stops a build, a warning does not."""
+
+    location: Location
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message}"
+
+
+class DeckgenError(Exception):
+    """Base class of every error caused by input the user controls."""
+
+
+class ContentError(DeckgenError):
+    """The cards folder has errors; `findings` lists every one of them."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = sorted(findings)
+        errors = [f for f in self.findings if f.severity == "error"]
+        super().__init__("\n".join(str(f) for f in self.findings))
+        self.error_count = len(errors)
+
+
+class GuardError(DeckgenError):
+    """A build would cost the learner progress; it needs an explicit flag."""
+
+
+class FrozenLockError(DeckgenError):
+    """`--frozen` was given and the build would change the lock file."""
+
+
+class PackageError(DeckgenError):
+    """The package could not be written (disk full, permissions, ...)."""

@@ -1,0 +1,197 @@
+"""Turn a validated deck into notes: stable keys, GUIDs, tags, fields and order.
+
+What is generated from what:
+
+- the deck's introduction, if it marks phrases, becomes one cloze note (key `intro`);
+- each principle becomes one cloze note of its text (`principle/<id>/cloze`) and one
+  question-answer note per authored question (`principle/<id>/qa/<question id>`);
+- each pillar becomes an overview note listing its principles (`pillar/<id>`);
+- the deck gets one overview note listing its pillars (`pillars`).
+
+A note's GUID is a hash of the deck key and its key: ids, never text, so editing any
+text updates the note in place. Notes come in the essay's order, which is also the
+order in which their new cards are introduced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from dataclasses import dataclass
+
+from genanki import guid_for
+
+from deckgen.cloze import Segment, phrases
+from deckgen.model import Deck, Pillar, Principle
+from deckgen.notetypes import CLOZE, QA
+
+DECK_GROUP = ""  # the group of deck-level notes in summaries
+
+_NUMERALS = "零一二三四五六七八九"
+
+
+@dataclass(frozen=True)
+class Note:
+    key: str
+    kind: str
+    guid: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    clozes: tuple[str, ...]
+    group: str
+    position: int
+
+    @property
+    def card_ords(self) -> tuple[int, ...]:
+        if self.kind == CLOZE:
+            return tuple(range(len(self.clozes)))
+        return (0,)
+
+    @property
+    def content_hash(self) -> str:
+        """Changes exactly when what Anki stores for the note (fields, tags) changes."""
+        payload = json.dumps([self.kind, self.fields, self.tags], ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def chinese_numeral(n: int) -> str:
+    """1 -> 一, 10 -> 十, 15 -> 十五, 42 -> 四十二 (enough for pillar headings)."""
+    if n < 10:
+        return _NUMERALS[n]
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 1 else _NUMERALS[tens]
+    return head + "十" + (_NUMERALS[ones] if ones else "")
+
+
+def escape_field(text: str) -> str:
+    """Text as written, safe in an Anki field: HTML-escaped, no template or cloze syntax."""
+    escaped = html.escape(text, quote=False).replace("{", "&#123;").replace("}", "&#125;")
+    return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def cloze_field(segments: tuple[Segment, ...]) -> str:
+    """Segments as Anki cloze text: the n-th marked phrase becomes {{cn::phrase}}."""
+    out: list[str] = []
+    number = 0
+    for seg in segments:
+        if not seg.cloze:
+            out.append(escape_field(seg.text))
+            continue
+        number += 1
+        hint = f"::{escape_field(seg.hint)}" if seg.hint else ""
+        out.append(f"{{{{c{number}::{escape_field(seg.text)}{hint}}}}}")
+    return "".join(out)
+
+
+def pillar_heading(index: int, pillar: Pillar) -> str:
+    return f"{chinese_numeral(index)}、{pillar.title}"
+
+
+def pillar_tag(deck: Deck, pillar: Pillar) -> str:
+    return f"{deck.key}::{pillar.id}"
+
+
+def principle_tag(deck: Deck, pillar: Pillar, principle: Principle) -> str:
+    return f"{deck.key}::{pillar.id}::{principle.id}"
+
+
+def _list_html(items: list[str]) -> str:
+    return "<ol>" + "".join(f"<li>{escape_field(i)}</li>" for i in items) + "</ol>"
+
+
+class _Builder:
+    def __init__(self, deck: Deck) -> None:
+        self.deck = deck
+        self.notes: list[Note] = []
+
+    def add(
+        self,
+        key: str,
+        kind: str,
+        fields: tuple[str, ...],
+        tags: tuple[str, ...],
+        group: str,
+        clozes: tuple[str, ...] = (),
+    ) -> None:
+        self.notes.append(
+            Note(
+                key=key,
+                kind=kind,
+                guid=guid_for(self.deck.key, key),
+                fields=(*fields, escape_field(f"{self.deck.key}/{key}")),
+                tags=tags,
+                clozes=clozes,
+                group=group,
+                position=len(self.notes) + 1,
+            )
+        )
+
+
+def generate_notes(deck: Deck) -> list[Note]:
+    """Every note of the deck, in study order."""
+    b = _Builder(deck)
+    deck_tag = f"{deck.key}::deck"
+    intro_phrases = tuple(phrases(deck.introduction))
+    if intro_phrases:
+        b.add(
+            "intro",
+            CLOZE,
+            (cloze_field(deck.introduction), "", escape_field(deck.name), ""),
+            (deck_tag,),
+            DECK_GROUP,
+            intro_phrases,
+        )
+    for index, pillar in enumerate(deck.pillars, start=1):
+        heading = escape_field(pillar_heading(index, pillar))
+        ptag = pillar_tag(deck, pillar)
+        for principle in pillar.principles:
+            tags = (ptag, principle_tag(deck, pillar, principle))
+            title = escape_field(principle.title)
+            extra = escape_field(principle.note)
+            clozes = tuple(phrases(principle.text))
+            if clozes:
+                b.add(
+                    f"principle/{principle.id}/cloze",
+                    CLOZE,
+                    (cloze_field(principle.text), extra, heading, title),
+                    tags,
+                    pillar.id,
+                    clozes,
+                )
+            for q in principle.questions:
+                b.add(
+                    f"principle/{principle.id}/qa/{q.id}",
+                    QA,
+                    (escape_field(q.question), escape_field(q.answer), extra, heading, title),
+                    tags,
+                    pillar.id,
+                )
+        question = pillar.question or f"「{pillar_heading(index, pillar)}」包含哪些原則?"
+        b.add(
+            f"pillar/{pillar.id}",
+            QA,
+            (
+                escape_field(question),
+                _list_html([p.title for p in pillar.principles]),
+                "",
+                heading,
+                "",
+            ),
+            (ptag,),
+            pillar.id,
+        )
+    b.add(
+        "pillars",
+        QA,
+        (
+            escape_field(deck.question),
+            _list_html([pillar_heading(i, p) for i, p in enumerate(deck.pillars, start=1)]),
+            "",
+            escape_field(deck.name),
+            "",
+        ),
+        (deck_tag,),
+        DECK_GROUP,
+    )
+    return b.notes

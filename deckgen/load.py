@@ -1,0 +1,134 @@
+"""Read the cards folder: YAML files into nodes that remember where they came from.
+
+Only PyYAML's safe composer is used (libyaml's C version when present): no tag in a
+cards file can construct a Python object. Nothing is interpreted here beyond YAML
+syntax; `validate` turns the nodes into the model.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from deckgen.errors import ContentError, Finding, Location
+
+try:  # libyaml's C parser is several times faster on large decks.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+DECK_FILE = "deck.yaml"
+LOCK_FILE = "deckgen.lock"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One parsed YAML file: its root node (None when the file is empty)."""
+
+    path: Path
+    display: str
+    root: yaml.Node | None
+
+
+def display_path(path: Path) -> str:
+    """The path as the user should see it: relative to the working folder if inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def node_location(display: str, node: yaml.Node) -> Location:
+    mark = node.start_mark
+    return Location(display, mark.line + 1, mark.column + 1)
+
+
+def _decode(path: Path, display: str, data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise ContentError(
+            [
+                Finding(
+                    Location(display, line, col),
+                    "error",
+                    f"file is not UTF-8 (byte 0x{data[exc.start]:02x}); "
+                    "save it as UTF-8 in your editor",
+                )
+            ]
+        ) from None
+
+
+def parse_yaml(path: Path, display: str | None = None) -> SourceFile:
+    """Parse one file into a node tree, or raise ContentError with the exact position."""
+    shown = display if display is not None else display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ContentError(
+            [Finding(Location(shown), "error", f"cannot read file: {exc.strerror}")]
+        ) from None
+    text = _decode(path, shown, data)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem = f"{problem} ({exc.context})"
+        loc = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
+        raise ContentError([Finding(loc, "error", f"YAML syntax error: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise ContentError([Finding(Location(shown), "error", f"YAML error: {exc}")]) from None
+    return SourceFile(path, shown, root)
+
+
+def find_card_files(folder: Path) -> tuple[Path, list[Path]]:
+    """The deck file and the pillar files of one deck folder, pillar files in name order.
+
+    Raises ContentError when the folder or its deck file is missing.
+    """
+    shown = display_path(folder)
+    if not folder.is_dir():
+        raise ContentError(
+            [
+                Finding(
+                    Location(shown),
+                    "error",
+                    "cards folder not found; pass --cards DIR or create it with a deck.yaml",
+                )
+            ]
+        )
+    deck_file = folder / DECK_FILE
+    if not deck_file.is_file():
+        raise ContentError(
+            [
+                Finding(
+                    Location(shown),
+                    "error",
+                    f"no {DECK_FILE} in the cards folder; every deck needs one "
+                    "(see README: 'The cards format')",
+                )
+            ]
+        )
+    pillar_files = sorted(
+        (p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.name != DECK_FILE),
+        key=lambda p: _natural_key(p.name),
+    )
+    return deck_file, pillar_files
+
+
+def _natural_key(name: str) -> list[object]:
+    """Sort 2-x.yaml before 10-x.yaml."""
+    import re
+
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]

@@ -1,0 +1,95 @@
+"""The command line: help, version, summary, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from deckgen import __version__
+from deckgen.cli import cli
+from tests.conftest import run_cli
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.exit_code == 0
+    assert result.output == f"deckgen, version {__version__}\n"
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_with_an_example(name: str):
+    result = run_cli(name, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output, result.output
+    command = cli.commands[name]
+    assert isinstance(command, click.Command) and command.help
+
+
+def test_top_level_help_lists_commands():
+    result = run_cli("--help")
+    assert result.exit_code == 0
+    assert "build" in result.output and "Example" in result.output
+
+
+def test_build_prints_summary(mini_cards: Path, tmp_path: Path):
+    out = tmp_path / "dist" / "mini.apkg"
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "Built deck 'Mini deck' (mini)"
+    assert lines[1].split() == ["一、First", "pillar", "3", "notes", "4", "cards"]
+    assert lines[2].split() == ["二、Second", "pillar", "5", "notes", "7", "cards"]
+    assert lines[3].split() == ["(deck", "overview)", "2", "notes", "3", "cards"]
+    assert lines[4] == "  total: 10 notes, 14 cards, 2 pillars, 3 principles"
+    assert lines[5] == "First build: no lock yet; all 10 notes are new."
+    assert lines[6].startswith(f"Wrote {out}") or "mini.apkg (" in lines[6]
+    assert out.exists() and out.stat().st_size > 0
+
+
+def test_default_output_is_dist_deck_key(mini_cards: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("build", "--cards", mini_cards)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "dist" / "mini.apkg").is_file()
+    assert "Wrote dist/mini.apkg (" in result.output
+
+
+def test_content_error_has_location_exit_1_and_keeps_previous_deck(mini_cards: Path, tmp_path):
+    out = tmp_path / "deck.apkg"
+    assert run_cli("build", "--cards", mini_cards, "-o", out).exit_code == 0
+    before = out.read_bytes()
+    pillar = mini_cards / "1-first.yaml"
+    pillar.write_text(pillar.read_text().replace("    title: Alpha", "    titel: Alpha"))
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert result.exit_code == 1
+    assert f"{pillar}:5:5: error: unknown key 'titel' in a principle (did you mean 'title'?)" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+    assert result.output.rstrip().endswith("Aborted with 2 errors: nothing was written.")
+    assert out.read_bytes() == before
+
+
+def test_missing_cards_folder(tmp_path: Path):
+    result = run_cli("build", "--cards", tmp_path / "nope", "-o", tmp_path / "d.apkg")
+    assert result.exit_code == 1
+    assert "nope: error: cards folder not found" in result.output
+
+
+def test_real_process_exit_status_and_no_traceback(tmp_path: Path):
+    """Through a real process: the console script's exit status and stderr."""
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "deck.yaml").write_text("key: [unclosed\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", "build", "--cards", str(tmp_path / "cards")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("cards/deck.yaml:2:1: error: YAML syntax error:")
+    assert "Traceback" not in proc.stderr

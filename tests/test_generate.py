@@ -1,0 +1,101 @@
+"""Generation: keys, GUIDs, tags, fields, order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from deckgen.generate import chinese_numeral, cloze_field, escape_field, generate_notes
+from deckgen.cloze import parse_cloze
+from deckgen.notetypes import CLOZE, QA, note_types
+from deckgen.validate import load_deck
+
+
+def test_notes_from_a_small_deck(mini_cards: Path):
+    notes = generate_notes(load_deck(mini_cards))
+    assert [n.key for n in notes] == [
+        "intro",
+        "principle/alpha/cloze",
+        "principle/alpha/qa/what",
+        "pillar/first",
+        "principle/beta/cloze",
+        "principle/beta/qa/how",
+        "principle/gamma/cloze",
+        "principle/gamma/qa/when",
+        "pillar/second",
+        "pillars",
+    ]
+    assert [n.position for n in notes] == list(range(1, 11))
+    alpha = notes[1]
+    assert alpha.kind == CLOZE
+    assert alpha.fields[0] == "Keep {{c1::calm}} and {{c2::carry on}} with the work."
+    assert alpha.fields[2:4] == ("一、First pillar", "Alpha principle")
+    assert alpha.fields[-1] == "mini/principle/alpha/cloze"
+    assert alpha.tags == ("mini::first", "mini::first::alpha")
+    assert alpha.clozes == ("calm", "carry on")
+    assert alpha.card_ords == (0, 1)
+    qa = notes[2]
+    assert qa.kind == QA and qa.fields[:2] == ("What do you keep?", "calm")
+    assert notes[3].fields[1] == "<ol><li>Alpha principle</li></ol>"
+    assert notes[-1].fields[1] == "<ol><li>一、First pillar</li><li>二、Second pillar</li></ol>"
+
+
+def test_guids_depend_on_ids_not_text(mini_cards: Path):
+    before = {n.key: n.guid for n in generate_notes(load_deck(mini_cards))}
+    pillar = mini_cards / "1-first.yaml"
+    pillar.write_text(
+        pillar.read_text().replace("Keep [[calm]]", "Stay [[calm]]").replace("Alpha", "Alef")
+    )
+    after = {n.key: n.guid for n in generate_notes(load_deck(mini_cards))}
+    assert after == before
+    assert len(set(before.values())) == len(before)
+
+
+def test_guids_depend_on_deck_key(mini_cards: Path):
+    before = {n.key: n.guid for n in generate_notes(load_deck(mini_cards))}
+    deck_file = mini_cards / "deck.yaml"
+    deck_file.write_text(deck_file.read_text().replace("key: mini", "key: other"))
+    after = {n.key: n.guid for n in generate_notes(load_deck(mini_cards))}
+    assert set(after.values()).isdisjoint(before.values())
+
+
+def test_moving_a_principle_changes_tags_not_guid(mini_cards: Path):
+    before = {n.key: n for n in generate_notes(load_deck(mini_cards))}
+    first, second = mini_cards / "1-first.yaml", mini_cards / "2-second.yaml"
+    data1, data2 = yaml.safe_load(first.read_text()), yaml.safe_load(second.read_text())
+    data1["principles"].append(data2["principles"].pop())
+    first.write_text(yaml.safe_dump(data1, allow_unicode=True))
+    second.write_text(yaml.safe_dump(data2, allow_unicode=True))
+    after = {n.key: n for n in generate_notes(load_deck(mini_cards))}
+    gamma_b, gamma_a = before["principle/gamma/cloze"], after["principle/gamma/cloze"]
+    assert gamma_a.guid == gamma_b.guid
+    assert gamma_a.tags == ("mini::first", "mini::first::gamma")
+    assert gamma_b.tags == ("mini::second", "mini::second::gamma")
+
+
+def test_field_escaping_keeps_text_as_written():
+    assert escape_field("a < b & {{c1::x}}\nnext") == (
+        "a &lt; b &amp; &#123;&#123;c1::x&#125;&#125;<br>next"
+    )
+    assert cloze_field(parse_cloze("[[x::hint]] <y>")) == "{{c1::x::hint}} &lt;y&gt;"
+
+
+def test_chinese_numerals():
+    assert [chinese_numeral(n) for n in (1, 4, 10, 11, 15, 20, 42)] == [
+        "一", "四", "十", "十一", "十五", "二十", "四十二",
+    ]  # fmt: skip
+
+
+def test_note_types_are_fixed():
+    types = note_types()
+    assert types[CLOZE].model_id == 2064603721
+    assert types[QA].model_id == 1489188409
+    assert types[CLOZE].fields == ("Text", "Extra", "Pillar", "Principle", "Key")
+    assert types[QA].fields == ("Question", "Answer", "Extra", "Pillar", "Principle", "Key")
+    for nt in types.values():
+        assert "{{>" not in nt.templates[0].front + nt.templates[0].back
+        assert "{{Pillar}}" in nt.templates[0].front and "{{Principle}}" in nt.templates[0].front
+    # The TTS variant changes templates only, never the fields.
+    assert note_types(tts=True)[CLOZE].fields_hash == types[CLOZE].fields_hash
+    assert note_types(tts=True)[CLOZE].style_hash != types[CLOZE].style_hash
