@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 import click
 
@@ -46,15 +46,17 @@ def cli() -> None:
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("cards"),
     show_default=True,
-    help="The cards folder: deck.yaml and one YAML file per pillar.",
+    help="The cards folder: deck.yaml and one YAML file per pillar; or one such folder "
+    "per deck inside it (cards/<deck>/deck.yaml), all built at once.",
 )
 @click.option(
     "-o",
     "--out",
     "out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Where to write the deck.  [default: dist/<deck key>.apkg]",
+    help="Where to write the deck: a file, or a directory to write <deck key>.apkg into "
+    "(a directory when there are several decks).  [default: dist/<deck key>.apkg]",
 )
 @click.option(
     "--frozen",
@@ -72,13 +74,31 @@ def cli() -> None:
     is_flag=True,
     help="Add Anki text-to-speech tags (Chinese voice) to the back of each card.",
 )
-def build(cards: Path, out: Path | None, frozen: bool, accept_loss: bool, tts: bool) -> None:
-    """Check the cards and build the .apkg deck.
+@click.option(
+    "--script",
+    type=click.Choice(["simplified", "traditional"]),
+    default=None,
+    help="Convert every text to Simplified or Traditional characters with OpenCC (t2s or "
+    "s2tw). The deck name and every note's identity stay: switching script updates the "
+    "notes in place.  [default: the cards' own script]",
+)
+def build(
+    cards: Path,
+    out: Path | None,
+    frozen: bool,
+    accept_loss: bool,
+    tts: bool,
+    script: Literal["simplified", "traditional"] | None,
+) -> None:
+    """Check the cards and build the .apkg deck (or every deck of the project).
 
     Every content error is reported as path:line:col and nothing is written; a
     previously built deck stays as it was. After a build, the summary lists notes
     and cards per pillar and what changed since the last build (from the lock file
     cards/deckgen.lock, which you commit with the cards).
+
+    A project may keep several decks, one folder each (cards/<deck>/deck.yaml):
+    they are all built, each into dist/<deck key>.apkg with its own lock.
 
     \b
     Examples:
@@ -86,13 +106,25 @@ def build(cards: Path, out: Path | None, frozen: bool, accept_loss: bool, tts: b
       deckgen build --cards my-cards -o dist/mine.apkg
       deckgen build --frozen        # in CI: fail if the lock is out of date
       deckgen build --accept-loss   # after deliberately removing a principle
+      deckgen build --script simplified -o dist/simplified
     """
-    from deckgen.build import build_deck
+    from deckgen.build import OutputError, build_decks
     from deckgen.errors import ContentError, DeckgenError
     from deckgen.report import build_summary
 
+    options = {"frozen": frozen, "accept_loss": accept_loss, "tts": tts}
     try:
-        result = build_deck(cards, out, frozen=frozen, accept_loss=accept_loss, tts=tts)
+        for count, result in enumerate(build_decks(cards, out, script=script, **options)):
+            if count:
+                click.echo("")
+            for line in build_summary(result):
+                click.echo(line)
+            if result.script is not None:
+                from deckgen.script import conversion_summary
+
+                click.echo(conversion_summary(result.script))
+    except OutputError as exc:
+        raise click.UsageError(str(exc)) from None
     except ContentError as exc:
         for finding in exc.findings:
             click.echo(str(finding), err=True)
@@ -100,8 +132,6 @@ def build(cards: Path, out: Path | None, frozen: bool, accept_loss: bool, tts: b
         _fail(f"Aborted with {n} error{'s' if n != 1 else ''}: nothing was written.")
     except DeckgenError as exc:
         _fail(f"error: {exc}")
-    for line in build_summary(result):
-        click.echo(line)
 
 
 def main() -> None:

@@ -132,3 +132,20 @@ def _natural_key(name: str) -> list[object]:
     import re
 
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def find_deck_folders(root: Path) -> list[Path]:
+    """The deck folders of a project: `root` itself when it holds a deck.yaml, then each
+    direct subfolder that holds one (`cards/<deck>/deck.yaml`), in natural name order.
+
+    When there is none, returns [root], so that loading it reports what is missing.
+    """
+    found = [root] if (root / DECK_FILE).is_file() else []
+    if root.is_dir():
+        subfolders = (
+            p
+            for p in root.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and (p / DECK_FILE).is_file()
+        )
+        found.extend(sorted(subfolders, key=lambda p: _natural_key(p.name)))
+    return found or [root]

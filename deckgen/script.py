@@ -1,0 +1,114 @@
+"""Simplified or Traditional characters: OpenCC over every text a learner reads.
+
+`deckgen build --script simplified|traditional` converts the generated notes' fields
+(everything but the Key field, which is ASCII identity), their cloze phrases and the
+deck description. The notes are converted rather than the cards' YAML model because
+the generator adds text of its own (the pillar overview question, the deck name shown
+as context) that must be in the learner's script too. Fields are HTML-escaped by then,
+which is harmless: entities and markup are ASCII, and OpenCC only changes Han text.
+
+What is *not* converted: ids, GUIDs, the deck key and the deck's name in Anki. Anki
+matches notes by GUID and decks by name, so a learner who switches script imports the
+new build over the old one and every note is updated in place, in the same deck, with
+all its cards' history. For the lock, switching script is an edit of every note: each
+gets a new change stamp, newer than any before, so the switch (and a switch back) is
+imported as an update.
+
+OpenCC is imported only when a conversion is asked for, so other commands never load it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # only for annotations: `deckgen extract` uses this module without genanki
+    from deckgen.generate import Note
+    from deckgen.notetypes import NoteType
+
+Script = Literal["simplified", "traditional"]
+SCRIPTS: tuple[Script, ...] = ("simplified", "traditional")
+
+# OpenCC configurations. Traditional is s2tw: the character forms standard in Taiwan and
+# most Traditional print (為, 眾, 裡), which are the forms the shipped deck is written in;
+# plain s2t would give 爲 and 衆. Not s2twp: its phrase tables swap vocabulary (信息 ->
+# 資訊, 支持 -> 支援, 運行 -> 執行), a change of wording the author never wrote. Simplified
+# is t2s, which reads either Traditional standard (為 and 爲 both become 为).
+OPENCC_CONFIGS: dict[Script, str] = {"simplified": "t2s", "traditional": "s2tw"}
+
+SCRIPT_NAMES: dict[Script, str] = {
+    "simplified": "Simplified Chinese",
+    "traditional": "Traditional Chinese",
+}
+
+KEY_FIELD = "Key"
+
+
+def converter(script: Script) -> Callable[[str], str]:
+    """OpenCC's conversion to `script`, as a function of one string."""
+    import opencc
+
+    convert: Callable[[str], str] = opencc.OpenCC(OPENCC_CONFIGS[script]).convert
+    return convert
+
+
+def convert_notes(notes: list[Note], types: dict[str, NoteType], script: Script) -> list[Note]:
+    """The notes with every field but Key, and every cloze phrase, in `script`.
+
+    Key, GUID and everything else that makes a note's identity stay as they are.
+    """
+    convert = converter(script)
+    key_index = {kind: nt.fields.index(KEY_FIELD) for kind, nt in types.items()}
+    converted = []
+    for note in notes:
+        keep = key_index[note.kind]
+        fields = tuple(
+            value if i == keep else convert(value) for i, value in enumerate(note.fields)
+        )
+        clozes = tuple(convert(phrase) for phrase in note.clozes)
+        converted.append(dataclasses.replace(note, fields=fields, clozes=clozes))
+    return converted
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0003134f"
+
+
+def detect_script(texts: Iterable[str]) -> Script | None:
+    """Which script the Han characters of `texts` are mostly in; None if undecided.
+
+    Counts the characters OpenCC would change when converting each one on its own to
+    Simplified (so, Traditional-only characters) and to Traditional (Simplified-only
+    ones). Characters common to both scripts count for neither.
+    """
+    counts = Counter(ch for text in texts for ch in text if _is_han(ch))
+    if not counts:
+        return None
+    chars = "".join(counts)
+    # One conversion call per script over all distinct characters, separated by a
+    # character OpenCC leaves alone, keeps them from forming phrases.
+    to_simplified = converter("simplified")("\n".join(chars)).split("\n")
+    to_traditional = converter("traditional")("\n".join(chars)).split("\n")
+    if len(to_simplified) != len(chars) or len(to_traditional) != len(chars):
+        return None  # pragma: no cover - OpenCC keeps line breaks
+    traditional_only = sum(
+        counts[ch] for ch, simp in zip(chars, to_simplified, strict=True) if simp != ch
+    )
+    simplified_only = sum(
+        counts[ch] for ch, trad in zip(chars, to_traditional, strict=True) if trad != ch
+    )
+    if traditional_only > simplified_only:
+        return "traditional"
+    if simplified_only > traditional_only:
+        return "simplified"
+    return None
+
+
+def conversion_summary(script: Script) -> str:
+    """One line for the build summary."""
+    return (
+        f"Converted to {SCRIPT_NAMES[script]} with OpenCC ({OPENCC_CONFIGS[script]}); "
+        "the deck name and note identities are unchanged."
+    )
