@@ -27,8 +27,8 @@ from deckgen.lock import (
 from deckgen.model import Deck
 from deckgen.notetypes import note_types
 from deckgen.package import build_collection, write_package
+from deckgen.rules import load_checked_deck
 from deckgen.script import Script
-from deckgen.validate import load_deck
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def build_deck(
     learner progress (unless `accept_loss`), FrozenLockError when `frozen` and the lock
     would change. Nothing is written unless the whole build succeeds.
     """
-    deck = loaded if loaded is not None else load_deck(cards)
+    deck = loaded if loaded is not None else load_checked_deck(cards)
     notes = generate_notes(deck)
     types = note_types(tts=tts)
     description = deck.description
@@ -203,7 +203,7 @@ def load_decks(folders: list[Path]) -> list[Deck]:
     decks: list[Deck] = []
     for folder in folders:
         try:
-            decks.append(load_deck(folder))
+            decks.append(load_checked_deck(folder))
         except ContentError as exc:
             findings.extend(exc.findings)
     first_by_key: dict[str, Deck] = {}

@@ -117,6 +117,8 @@ def build(
         for count, result in enumerate(build_decks(cards, out, script=script, **options)):
             if count:
                 click.echo("")
+            for warning in result.deck.warnings:
+                click.echo(str(warning), err=True)
             for line in build_summary(result):
                 click.echo(line)
             if result.script is not None:
@@ -132,6 +134,54 @@ def build(
         _fail(f"Aborted with {n} error{'s' if n != 1 else ''}: nothing was written.")
     except DeckgenError as exc:
         _fail(f"error: {exc}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option(
+    "--cards",
+    "cards",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("cards"),
+    show_default=True,
+    help="The cards folder: deck.yaml and one YAML file per pillar.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+def check(cards: Path, strict: bool) -> None:
+    """Check the cards for mistakes and card-quality problems, without building.
+
+    Prints every finding as path:line:col: error|warning: message, by file and
+    line, then a total. Errors (bad YAML, unknown keys, duplicate ids, broken
+    [[cloze]] marks, ...) stop a build; warnings (an answer too long to recall,
+    a cloze hiding most of its sentence, leftover pinyin, ...) do not. The
+    README lists every rule and how to tune the warnings in deck.yaml.
+
+    Exit status: 0 without errors, 1 with errors (or with warnings under --strict).
+
+    \b
+    Example:
+      deckgen check
+      deckgen check --strict        # in CI: warnings fail too
+    """
+    from deckgen.load import display_path
+    from deckgen.rules import check_project
+
+    findings = check_project(cards)
+    for finding in findings:
+        click.echo(str(finding))
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    total = (
+        f"Checked {display_path(cards)}: {_count(errors, 'error')}, {_count(warnings, 'warning')}"
+    )
+    if strict and warnings and not errors:
+        total += " (--strict: warnings fail the check)"
+    click.echo(total + ".")
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ not part of the text: stripping it gives the author's sentence verbatim.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 OPEN = "[["
@@ -35,9 +36,20 @@ def parse_cloze(text: str) -> tuple[Segment, ...]:
     """Split text into plain and cloze segments.
 
     Raises ClozeSyntaxError for a `[[` without `]]`, a `]]` without `[[`, a `[[`
-    inside a phrase, or an empty phrase.
+    inside a phrase, an empty phrase, or a phrase of only spaces and punctuation
+    (hiding it would test nothing).
     """
-    segments: list[Segment] = []
+    return tuple(segment for segment, _ in scan_cloze(text))
+
+
+def mark_offsets(text: str) -> list[int]:
+    """Where each marked phrase's `[[` starts in well-formed markup: [c1, c2, ...]."""
+    return [start for segment, start in scan_cloze(text) if segment.cloze]
+
+
+def scan_cloze(text: str) -> list[tuple[Segment, int]]:
+    """The segments of the text, each with the offset where it starts in the markup."""
+    segments: list[tuple[Segment, int]] = []
     pos = 0
     while True:
         start = text.find(OPEN, pos)
@@ -49,10 +61,10 @@ def parse_cloze(text: str) -> tuple[Segment, ...]:
             )
         if start == -1:
             if pos < len(text):
-                segments.append(Segment(text[pos:]))
-            return tuple(segments)
+                segments.append((Segment(text[pos:]), pos))
+            return segments
         if start > pos:
-            segments.append(Segment(text[pos:start]))
+            segments.append((Segment(text[pos:start]), pos))
         end = text.find(CLOSE, start + len(OPEN))
         nested = text.find(OPEN, start + len(OPEN))
         if end == -1:
@@ -66,8 +78,19 @@ def parse_cloze(text: str) -> tuple[Segment, ...]:
         phrase, _, hint = inner.partition(HINT)
         if not phrase.strip():
             raise ClozeSyntaxError("empty cloze '[[]]'; put the phrase to hide inside", start)
-        segments.append(Segment(phrase, cloze=True, hint=hint))
+        if not any(_counts(ch) for ch in phrase):
+            raise ClozeSyntaxError(
+                f"cloze '[[{phrase}]]' hides only spaces and punctuation, so its card tests "
+                "nothing; mark a word or phrase instead",
+                start,
+            )
+        segments.append((Segment(phrase, cloze=True, hint=hint), start))
         pos = end + len(CLOSE)
+
+
+def _counts(ch: str) -> bool:
+    """A character worth recalling: a letter, digit, ideograph, mark or symbol."""
+    return unicodedata.category(ch)[0] in "LNMS"
 
 
 def plain_text(segments: tuple[Segment, ...]) -> str:

@@ -6,6 +6,8 @@ message and exit status 1. Anything else is a bug in deckgen.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,14 +44,37 @@ class DeckgenError(Exception):
     """Base class of every error caused by input the user controls."""
 
 
-class ContentError(DeckgenError):
-    """The cards folder has errors; `findings` lists every one of them."""
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings by file, line and column; files in the order deckgen reads them.
 
-    def __init__(self, findings: list[Finding]) -> None:
-        self.findings = sorted(findings)
+    That is folder by folder, each folder's own findings first, then its deck.yaml,
+    then its other files in natural name order (2-x.yaml before 10-x.yaml).
+    """
+    return sorted(findings, key=lambda f: (_path_key(f.location.path), f.location, f.message))
+
+
+def _path_key(path: str) -> tuple[tuple[int, tuple[tuple[int, int | str], ...]], ...]:
+    parts = path.replace("\\", "/").split("/")
+    return tuple((0 if part == "deck.yaml" else 1, _natural(part)) for part in parts)
+
+
+def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
+    return tuple(
+        (0, int(piece)) if piece.isdigit() else (1, piece)
+        for piece in re.split(r"(\d+)", name)
+        if piece
+    )
+
+
+class ContentError(DeckgenError):
+    """The cards folder has errors; `findings` lists every one of them (and any warnings)."""
+
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        self.findings = sort_findings(findings)
         errors = [f for f in self.findings if f.severity == "error"]
         super().__init__("\n".join(str(f) for f in self.findings))
         self.error_count = len(errors)
+        self.warning_count = len(self.findings) - len(errors)
 
 
 class GuardError(DeckgenError):

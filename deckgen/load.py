@@ -8,6 +8,7 @@ syntax; `validate` turns the nodes into the model.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +27,12 @@ LOCK_FILE = "deckgen.lock"
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One parsed YAML file: its root node (None when the file is empty)."""
+    """One parsed YAML file: its root node (None when the file is empty) and its text."""
 
     path: Path
     display: str
     root: yaml.Node | None
+    text: str = ""
 
 
 def display_path(path: Path) -> str:
@@ -45,6 +47,40 @@ def display_path(path: Path) -> str:
 def node_location(display: str, node: yaml.Node) -> Location:
     mark = node.start_mark
     return Location(display, mark.line + 1, mark.column + 1)
+
+
+def index_location(display: str, text: str, index: int) -> Location:
+    """The 1-based line and column of a character index into the file's text."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return Location(display, text.count("\n", 0, index) + 1, index - line_start + 1)
+
+
+def value_location(source: SourceFile, node: yaml.Node, offset: int) -> Location:
+    """Where the character at `offset` of a scalar's value is written in the file.
+
+    Works for every scalar style (plain, quoted, literal `|`, folded `>`, over several
+    lines) by walking the value and the file's text side by side: YAML only drops
+    indentation, quotes and line breaks, and folds a line break into a space. Falls
+    back to the scalar's start when the two cannot be matched (escape sequences).
+    """
+    start = node_location(source.display, node)
+    text, value = source.text, node.value
+    if not isinstance(node, yaml.ScalarNode) or not text or not 0 <= offset < len(value):
+        return start
+    pos, end = node.start_mark.index, min(node.end_mark.index, len(text))
+    if node.style in ("|", ">"):
+        pos = text.find("\n", pos, end) + 1  # the content starts below the header line
+        if pos == 0:
+            return start
+    found = -1
+    for ch in value[: offset + 1]:
+        while pos < end and text[pos] != ch and not (ch in " \n" and text[pos] == "\n"):
+            pos += 1
+        if pos >= end:
+            return start
+        found = pos
+        pos += 1
+    return index_location(source.display, text, found)
 
 
 def _decode(path: Path, display: str, data: bytes) -> str:
@@ -86,10 +122,43 @@ def parse_yaml(path: Path, display: str | None = None) -> SourceFile:
         if exc.context and exc.problem:
             problem = f"{problem} ({exc.context})"
         loc = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
-        raise ContentError([Finding(loc, "error", f"YAML syntax error: {problem}")]) from None
-    except yaml.YAMLError as exc:
+        first = exc.context_mark.line if exc.context_mark else loc.line - 1
+        hint = _syntax_hint(text, problem, first, loc.line - 1, mark.index if mark else -1)
+        message = f"YAML syntax error: {problem}{hint}"
+        raise ContentError([Finding(loc, "error", message)]) from None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow in a file (a control character). libyaml gives
+        # its position in UTF-8 bytes, PyYAML in characters: find the character instead.
+        bad = chr(exc.character) if isinstance(exc.character, int) else ""
+        index = text.find(bad) if bad else -1
+        loc = index_location(shown, text, index) if index >= 0 else Location(shown)
+        message = (
+            f"control character U+{ord(bad):04X} is not allowed in a YAML file; delete it"
+            if bad
+            else f"YAML error: {exc.reason}"
+        )
+        raise ContentError([Finding(loc, "error", message)]) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above
         raise ContentError([Finding(Location(shown), "error", f"YAML error: {exc}")]) from None
-    return SourceFile(path, shown, root)
+    return SourceFile(path, shown, root, text)
+
+
+_CLOZE_FIRST = re.compile(r"^\s*(?:-\s+)*(?:[\w-]+:\s+)?\[\[")
+
+
+def _syntax_hint(text: str, problem: str, first: int, last: int, index: int) -> str:
+    """The likely fix for the YAML mistakes authors of cards make most."""
+    lines = text.splitlines()
+    if any(_CLOZE_FIRST.match(line) for line in lines[max(first, 0) : last + 1]):
+        return (
+            "; a value that starts with '[[' is read as a YAML list: put the whole text "
+            "in quotes, or use a block scalar ('|')"
+        )
+    if 0 <= index < len(text) and text[index] == "\t":
+        return "; indent with spaces, not tabs"
+    if problem.startswith("mapping values are not allowed"):
+        return "; a ': ' inside a value needs the whole value in quotes"
+    return ""
 
 
 def find_card_files(folder: Path) -> tuple[Path, list[Path]]:
@@ -109,13 +178,27 @@ def find_card_files(folder: Path) -> tuple[Path, list[Path]]:
             ]
         )
     deck_file = folder / DECK_FILE
-    if not deck_file.is_file():
+    if not any(p.suffix in (".yaml", ".yml") for p in folder.iterdir()):
         raise ContentError(
             [
                 Finding(
                     Location(shown),
                     "error",
-                    f"no {DECK_FILE} in the cards folder; every deck needs one "
+                    f"the cards folder has no YAML files; create {DECK_FILE} and one YAML file "
+                    "per pillar (see README: 'The cards format')",
+                )
+            ]
+        )
+    if not deck_file.is_file():
+        misnamed = folder / "deck.yml"
+        raise ContentError(
+            [
+                Finding(
+                    Location(shown),
+                    "error",
+                    f"no {DECK_FILE} in the cards folder; rename deck.yml to {DECK_FILE}"
+                    if misnamed.is_file()
+                    else f"no {DECK_FILE} in the cards folder; every deck needs one "
                     "(see README: 'The cards format')",
                 )
             ]
@@ -129,8 +212,6 @@ def find_card_files(folder: Path) -> tuple[Path, list[Path]]:
 
 def _natural_key(name: str) -> list[object]:
     """Sort 2-x.yaml before 10-x.yaml."""
-    import re
-
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 

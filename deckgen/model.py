@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckgen.cloze import Segment
-from deckgen.errors import Location
+from deckgen.errors import Finding, Location
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,22 @@ class Pillar:
 
 
 @dataclass(frozen=True)
+class Checks:
+    """Thresholds of the card-quality rules; a deck file may tune them under `checks:`."""
+
+    # An answer longer than this (counting each CJK character and each other word as
+    # one) is hard to recall in one go.
+    answer_max_length: int = 20
+    # A cloze phrase hiding more than this share of its sentence leaves too little context.
+    cloze_max_share: float = 0.5
+    # More cloze deletions than this on one note make it a list to learn, not a fact.
+    clozes_max_per_note: int = 5
+    # Whether a principle without a cloze phrase, or without a question, is worth a warning.
+    principle_needs_cloze: bool = True
+    principle_needs_question: bool = True
+
+
+@dataclass(frozen=True)
 class Deck:
     key: str
     name: str
@@ -47,3 +63,6 @@ class Deck:
     folder: Path
     location: Location
     tags: tuple[str, ...] = field(default=())
+    checks: Checks = field(default_factory=Checks)
+    # The card-quality warnings about this deck, when it was loaded with the rules.
+    warnings: tuple[Finding, ...] = field(default=(), compare=False)

@@ -1,36 +1,53 @@
 """Turn parsed nodes into the model, collecting every problem before giving up.
 
 Each check reports `path:line:col` of the node it is about and, where there is one,
-the fix. `load_deck` is the entry point: it raises one ContentError listing every
-error in the folder, or returns the Deck.
+the fix. `validate_folder` returns everything found (and what the card-quality rules
+in `rules` need: every text value with its node); `load_deck` raises one ContentError
+listing every error in the folder, or returns the Deck.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import yaml
 
 from deckgen.cloze import ClozeSyntaxError, Segment, parse_cloze
 from deckgen.errors import ContentError, Finding, Location
-from deckgen.load import SourceFile, display_path, find_card_files, node_location, parse_yaml
-from deckgen.model import Deck, Pillar, Principle, Question
+from deckgen.load import (
+    DECK_FILE,
+    SourceFile,
+    display_path,
+    find_card_files,
+    node_location,
+    parse_yaml,
+    value_location,
+)
+from deckgen.model import Checks, Deck, Pillar, Principle, Question
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STR_TAG = "tag:yaml.org,2002:str"
 
-DECK_KEYS = {"key", "name", "description", "introduction", "question"}
+DECK_KEYS = {"key", "name", "description", "introduction", "question", "checks"}
 DECK_REQUIRED = ("key", "name", "introduction", "question")
 PILLAR_KEYS = {"id", "title", "question", "principles"}
 PILLAR_REQUIRED = ("id", "title", "principles")
 PRINCIPLE_KEYS = {"id", "title", "text", "questions", "note"}
-PRINCIPLE_REQUIRED = ("id", "title", "text", "questions")
+PRINCIPLE_REQUIRED = ("id", "title", "text")
 QUESTION_KEYS = {"id", "question", "answer"}
 QUESTION_REQUIRED = ("id", "question", "answer")
+CHECKS_KEYS = {f.name for f in fields(Checks)}
+# The fields whose `[[phrase]]` marks become cloze deletions.
+CLOZE_FIELDS = ("text", "introduction")
+INT_TAG = "tag:yaml.org,2002:int"
+FLOAT_TAG = "tag:yaml.org,2002:float"
+BOOL_TAG = "tag:yaml.org,2002:bool"
 
 _YAML_TYPE_NAMES = {
     "tag:yaml.org,2002:int": "a number",
@@ -41,12 +58,64 @@ _YAML_TYPE_NAMES = {
 }
 
 
-class _Collector:
-    """Collects findings for one source file."""
+@dataclass(frozen=True)
+class TextValue:
+    """One text value that passed validation, with the node it was written as.
 
-    def __init__(self, source: SourceFile, findings: list[Finding]) -> None:
+    `value` is what goes on the card (NFC-normalised, stripped); `node.value` is the
+    text as written, for rules that look at the raw text or point inside it.
+    """
+
+    source: SourceFile
+    node: yaml.ScalarNode
+    key: str
+    what: str
+    value: str
+
+    @property
+    def raw(self) -> str:
+        return str(self.node.value)
+
+    @property
+    def location(self) -> Location:
+        return node_location(self.source.display, self.node)
+
+    def location_of(self, offset: int) -> Location:
+        """Where the character at `offset` of the raw text is written."""
+        return value_location(self.source, self.node, offset)
+
+
+@dataclass(frozen=True)
+class PrincipleEntry:
+    """A principle as written: where, and how many question items it lists."""
+
+    what: str
+    location: Location
+    question_items: int
+
+
+@dataclass
+class Validation:
+    """Everything `validate_folder` found: the deck (None on errors) and the findings."""
+
+    deck: Deck | None
+    findings: list[Finding]
+    texts: list[TextValue] = field(default_factory=list)
+    principles: list[PrincipleEntry] = field(default_factory=list)
+    checks: Checks = field(default_factory=Checks)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+
+class _Collector:
+    """Collects findings (and text values) for one source file."""
+
+    def __init__(self, source: SourceFile, validation: Validation) -> None:
         self.source = source
-        self.findings = findings
+        self.validation = validation
+        self.findings = validation.findings
 
     def at(self, node: yaml.Node) -> Location:
         return node_location(self.source.display, node)
@@ -96,7 +165,12 @@ class _Collector:
         return result
 
     def text(
-        self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str, what: str
+        self,
+        fields: dict[str, tuple[yaml.Node, yaml.Node]],
+        key: str,
+        what: str,
+        *,
+        record: bool = True,
     ) -> str | None:
         """A required or optional text value, NFC-normalised; None if absent or bad."""
         if key not in fields:
@@ -105,6 +179,12 @@ class _Collector:
         if not isinstance(node, yaml.ScalarNode) or node.tag != STR_TAG:
             if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
                 self.error(node, f"'{key}' of {what} is empty; write its text after '{key}:'")
+            elif isinstance(node, yaml.SequenceNode) and node.flow_style:
+                self.error(
+                    node,
+                    f"'{key}' of {what} must be text, not a list: a value that starts with '[' "
+                    "is read as a YAML list; put the whole text in quotes",
+                )
             else:
                 kind = _kind(node)
                 self.error(
@@ -117,10 +197,12 @@ class _Collector:
         if not value:
             self.error(node, f"'{key}' of {what} is empty; write its text after '{key}:'")
             return None
+        if record:
+            self.validation.texts.append(TextValue(self.source, node, key, what, value))
         return value
 
     def slug(self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str, what: str) -> str:
-        value = self.text(fields, key, what)
+        value = self.text(fields, key, what, record=False)
         if value is None:
             return ""
         if not SLUG.match(value):
@@ -138,7 +220,14 @@ class _Collector:
         try:
             return parse_cloze(value)
         except ClozeSyntaxError as exc:
-            self.error(_offset_location(self.at(node), node, exc.offset), f"{what}: {exc.message}")
+            # The value was normalised and stripped; the raw text fails at the same mark
+            # (NFC never touches brackets), and its offset can be traced into the file.
+            try:
+                parse_cloze(node.value)
+                where = self.at(node)
+            except ClozeSyntaxError as raw:
+                where = value_location(self.source, node, raw.offset)
+            self.error(where, f"{what}: {exc.message}")
             return (Segment(value),)
 
     def sequence(
@@ -154,6 +243,24 @@ class _Collector:
             return []
         return list(node.value)
 
+    def checks(self, node: yaml.Node) -> Checks:
+        """The deck's `checks:` thresholds; a bad value is reported and left at its default."""
+        defaults = Checks()
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            return defaults
+        entries = self.mapping(node, "'checks' of the deck", CHECKS_KEYS, ())
+        if entries is None:
+            return defaults
+        values: dict[str, object] = {}
+        for name in sorted(entries):
+            value_node = entries[name][1]
+            value = _setting(value_node, type(getattr(defaults, name)))
+            if value is None:
+                self.error(value_node, f"'{name}' of checks must be {CHECK_SETTINGS[name]}")
+            else:
+                values[name] = value
+        return dataclasses.replace(defaults, **values)  # type: ignore[arg-type]
+
 
 def _kind(node: yaml.Node) -> str:
     if isinstance(node, yaml.MappingNode):
@@ -163,30 +270,49 @@ def _kind(node: yaml.Node) -> str:
     return _YAML_TYPE_NAMES.get(node.tag, "text")
 
 
+CHECK_SETTINGS = {
+    "answer_max_length": "a whole number of at least 1, e.g. 'answer_max_length: 30'",
+    "cloze_max_share": "a share above 0 and at most 1, e.g. 'cloze_max_share: 0.6'",
+    "clozes_max_per_note": "a whole number of at least 1, e.g. 'clozes_max_per_note: 8'",
+    "principle_needs_cloze": "true or false",
+    "principle_needs_question": "true or false",
+}
+
+
+def _setting(node: yaml.Node, kind: type) -> object | None:
+    """A `checks:` value of the expected kind and range, or None."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    if kind is bool:
+        return yaml.safe_load(node.value) if node.tag == BOOL_TAG else None
+    if kind is int:
+        value = yaml.safe_load(node.value) if node.tag == INT_TAG else None
+        return value if isinstance(value, int) and value >= 1 else None
+    if node.tag not in (INT_TAG, FLOAT_TAG):
+        return None
+    share = float(yaml.safe_load(node.value))
+    return share if 0 < share <= 1 else None
+
+
 def _slugify(value: str) -> str:
     ascii_only = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-")
 
 
-def _offset_location(base: Location, node: yaml.Node, offset: int) -> Location:
-    """Point inside a one-line plain or quoted scalar; elsewhere at the scalar's start."""
-    style = getattr(node, "style", None)
-    if node.start_mark.line == node.end_mark.line and style in (None, "'", '"'):
-        quote = 0 if style is None else 1
-        return Location(base.path, base.line, base.col + quote + offset)
-    return base
+def validate_folder(folder: Path) -> Validation:
+    """Validate one deck folder: every error in it, and the Deck if there is none.
 
-
-def load_deck(folder: Path) -> Deck:
-    """Load and validate one deck folder; raise ContentError listing every error."""
+    Raises ContentError only when there is nothing to validate (no folder, no deck
+    file); every other problem is a finding of the returned Validation.
+    """
     deck_file, pillar_files = find_card_files(folder)
-    findings: list[Finding] = []
+    v = Validation(None, [])
     sources: list[SourceFile] = []
     for path in [deck_file, *pillar_files]:
         try:
             sources.append(parse_yaml(path))
         except ContentError as exc:
-            findings.extend(exc.findings)
+            v.findings.extend(exc.findings)
     deck_source = sources[0] if sources and sources[0].path == deck_file else None
     pillar_sources = [s for s in sources if s.path != deck_file]
 
@@ -194,29 +320,38 @@ def load_deck(folder: Path) -> Deck:
     seen_pillars: dict[str, Location] = {}
     seen_principles: dict[str, Location] = {}
     for source in pillar_sources:
-        pillar = _validate_pillar(source, findings, seen_pillars, seen_principles)
+        pillar = _validate_pillar(source, v, seen_pillars, seen_principles)
         if pillar is not None:
             pillars.append(pillar)
 
     deck = None
     if deck_source is not None:
-        deck = _validate_deck(deck_source, findings, tuple(pillars), folder)
+        deck = _validate_deck(deck_source, v, tuple(pillars), folder)
         if not pillar_files:
-            findings.append(
+            v.findings.append(
                 Finding(
                     Location(display_path(folder)),
                     "error",
-                    "the deck has no pillar files; add one YAML file per pillar beside deck.yaml",
+                    "the deck has no pillar files; add one YAML file per pillar beside "
+                    f"{DECK_FILE}",
                 )
             )
-        elif not seen_principles and not any(f.severity == "error" for f in findings):
-            findings.append(
+        elif not seen_principles and not v.errors:  # pragma: no cover - a safety net
+            v.findings.append(
                 Finding(deck_source_location(deck_source), "error", "the deck has no principles")
             )
-    errors = [f for f in findings if f.severity == "error"]
-    if errors or deck is None:
-        raise ContentError(findings)
-    return deck
+    if deck is not None:
+        v.checks = deck.checks
+    v.deck = None if v.errors else deck
+    return v
+
+
+def load_deck(folder: Path) -> Deck:
+    """Load and validate one deck folder; raise ContentError listing every error."""
+    v = validate_folder(folder)
+    if v.deck is None:
+        raise ContentError(v.findings)
+    return v.deck
 
 
 def deck_source_location(source: SourceFile) -> Location:
@@ -224,9 +359,9 @@ def deck_source_location(source: SourceFile) -> Location:
 
 
 def _validate_deck(
-    source: SourceFile, findings: list[Finding], pillars: tuple[Pillar, ...], folder: Path
+    source: SourceFile, v: Validation, pillars: tuple[Pillar, ...], folder: Path
 ) -> Deck | None:
-    c = _Collector(source, findings)
+    c = _Collector(source, v)
     if source.root is None:
         c.error(
             Location(source.display, 1, 1),
@@ -244,6 +379,7 @@ def _validate_deck(
     if intro_text is not None:
         intro = c.cloze_text(fields["introduction"][1], intro_text, "introduction")
     question = c.text(fields, "question", "the deck") or ""
+    checks = c.checks(fields["checks"][1]) if "checks" in fields else Checks()
     return Deck(
         key=key,
         name=name,
@@ -253,16 +389,17 @@ def _validate_deck(
         pillars=pillars,
         folder=folder,
         location=c.at(source.root),
+        checks=checks,
     )
 
 
 def _validate_pillar(
     source: SourceFile,
-    findings: list[Finding],
+    v: Validation,
     seen_pillars: dict[str, Location],
     seen_principles: dict[str, Location],
 ) -> Pillar | None:
-    c = _Collector(source, findings)
+    c = _Collector(source, v)
     if source.root is None:
         c.error(
             Location(source.display, 1, 1),
@@ -275,13 +412,19 @@ def _validate_pillar(
     pillar_id = c.slug(fields, "id", "the pillar")
     if pillar_id:
         _check_unique(c, fields["id"][1], "pillar", pillar_id, seen_pillars)
-    title = c.text(fields, "title", "the pillar") or ""
-    question = c.text(fields, "question", "the pillar") or ""
-    items = c.sequence(fields, "principles", "the pillar")
-    if "principles" in fields and not items:
-        c.error(fields["principles"][1], "the pillar has no principles; add at least one")
+    what = f"pillar '{pillar_id}'" if pillar_id else "the pillar"
+    title = c.text(fields, "title", what) or ""
+    question = c.text(fields, "question", what) or ""
+    items = c.sequence(fields, "principles", what)
+    if "principles" in fields and not items and not _is_bad_type(fields["principles"][1]):
+        c.error(fields["principles"][1], f"{what} has no principles; add at least one")
     principles = [p for p in (_validate_principle(c, item, seen_principles) for item in items) if p]
     return Pillar(pillar_id, title, tuple(principles), c.at(source.root), question)
+
+
+def _is_bad_type(node: yaml.Node) -> bool:
+    """A node `_Collector.sequence` has already reported as not a list."""
+    return not isinstance(node, yaml.SequenceNode) and node.tag != "tag:yaml.org,2002:null"
 
 
 def _check_unique(
@@ -290,7 +433,9 @@ def _check_unique(
     here = c.at(node)
     if value in seen:
         c.error(
-            node, f"duplicate {what} id '{value}', also used at {seen[value]}; ids must be unique"
+            node,
+            f"duplicate {what} id '{value}', also used at {seen[value]}; ids must be unique: "
+            "rename one of them",
         )
     else:
         seen[value] = here
@@ -312,23 +457,25 @@ def _validate_principle(
     note = c.text(fields, "note", what) or ""
     questions: list[Question] = []
     seen_q: dict[str, Location] = {}
-    for item in c.sequence(fields, "questions", what):
+    items = c.sequence(fields, "questions", what)
+    for item in items:
         q = _validate_question(c, item, what, seen_q)
         if q is not None:
             questions.append(q)
+    c.validation.principles.append(PrincipleEntry(what, c.at(node), len(items)))
     return Principle(principle_id, title, text, tuple(questions), note, c.at(node))
 
 
 def _validate_question(
     c: _Collector, node: yaml.Node, owner: str, seen: dict[str, Location]
 ) -> Question | None:
-    what = f"a question of {owner}"
-    fields = c.mapping(node, what, QUESTION_KEYS, QUESTION_REQUIRED)
+    fields = c.mapping(node, f"a question of {owner}", QUESTION_KEYS, QUESTION_REQUIRED)
     if fields is None:
         return None
-    qid = c.slug(fields, "id", what)
+    qid = c.slug(fields, "id", f"a question of {owner}")
     if qid:
         _check_unique(c, fields["id"][1], f"question (in {owner})", qid, seen)
+    what = f"question '{qid}' of {owner}" if qid else f"a question of {owner}"
     question = c.text(fields, "question", what) or ""
     answer = c.text(fields, "answer", what) or ""
     return Question(qid, question, answer, c.at(node))

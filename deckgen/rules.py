@@ -1,0 +1,264 @@
+"""Card-quality rules: warnings about cards that are valid but hard to learn.
+
+After Wozniak's "20 rules of formulating knowledge": keep each answer minimal, leave a
+cloze enough context, avoid long enumerations, never ask the same thing twice. Plus two
+rules about the text itself: leftover pinyin annotations (`務(wù)`, as the seed's website
+inserted them) and text that is not NFC-normalised.
+
+The rules read the validated texts (`validate.TextValue`: the value that goes on the
+card and the node it was written as) and return Findings with the exact position. Their
+thresholds are `model.Checks`, tunable under `checks:` in the deck file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from deckgen.cloze import ClozeSyntaxError, Segment, mark_offsets, parse_cloze
+from deckgen.errors import ContentError, Finding, sort_findings
+from deckgen.load import find_deck_folders
+from deckgen.model import Checks, Deck
+from deckgen.validate import CLOZE_FIELDS, TextValue, Validation, validate_folder
+
+_TONE_MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN_LETTER = f"a-zA-Zü{_TONE_MARKED}"
+# A Han character followed by a parenthesised syllable with a tone mark: 務(wù), 務(wù).
+PINYIN_ANNOTATION = re.compile(
+    rf"([\u3400-\u9fff\uf900-\ufaff])([(\(][{_PINYIN_LETTER}]*[{_TONE_MARKED}]"
+    rf"[{_PINYIN_LETTER}]*[)\)])"
+)
+# Where a sentence ends: Chinese and Western full stops, question and exclamation marks,
+# and line breaks. Commas and semicolons join clauses of one sentence.
+_SENTENCE_END = re.compile(r"[。!?!?\n]|\.(?=\s|$)")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Every finding in a cards folder, and the deck when it has no errors."""
+
+    deck: Deck | None
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+
+def check_cards(folder: Path) -> CheckResult:
+    """Validate a cards folder and run every card-quality rule on it.
+
+    Raises ContentError only when there is nothing to check (no folder, no deck file).
+    """
+    validation = validate_folder(folder)
+    findings = sort_findings([*validation.findings, *quality_findings(validation)])
+    return CheckResult(validation.deck, findings)
+
+
+def check_project(root: Path) -> list[Finding]:
+    """Every finding in every deck of a project: `root` and/or its `root/<deck>/` folders."""
+    findings: list[Finding] = []
+    for folder in find_deck_folders(root):
+        try:
+            findings.extend(check_cards(folder).findings)
+        except ContentError as exc:
+            findings.extend(exc.findings)
+    return sort_findings(findings)
+
+
+def load_checked_deck(folder: Path) -> Deck:
+    """The deck, its warnings in `Deck.warnings`; raises ContentError (warnings too) on errors.
+
+    What `deckgen build` loads: the same checks as `deckgen check`.
+    """
+    result = check_cards(folder)
+    if result.deck is None or result.errors:
+        raise ContentError(result.findings)
+    return dataclasses.replace(result.deck, warnings=tuple(result.warnings))
+
+
+def quality_findings(validation: Validation) -> list[Finding]:
+    """The warnings of every rule, in no particular order."""
+    checks = validation.checks
+    findings: list[Finding] = []
+    for text in validation.texts:
+        findings.extend(_pinyin(text))
+        findings.extend(_not_nfc(text))
+        if text.key in CLOZE_FIELDS:
+            findings.extend(_cloze_rules(text, checks))
+        elif "[[" in text.raw or "]]" in text.raw:
+            findings.append(_markup_outside_cloze(text))
+        if text.key == "answer":
+            findings.extend(_long_answer(text, checks))
+    findings.extend(_same_questions(validation.texts))
+    if checks.principle_needs_question:
+        findings.extend(
+            Finding(
+                entry.location,
+                "warning",
+                f"{entry.what} has no question; add one under 'questions:' so the principle "
+                "is also asked, not only clozed (or set 'principle_needs_question: false' "
+                "under 'checks:' in deck.yaml)",
+            )
+            for entry in validation.principles
+            if entry.question_items == 0
+        )
+    return findings
+
+
+def recall_length(text: str) -> int:
+    """How much there is to recall: each CJK character and each other word counts one."""
+    count = 0
+    in_word = False
+    for ch in text:
+        if not ch.isalnum():
+            in_word = False
+        elif unicodedata.east_asian_width(ch) in "WF":
+            count += 1
+            in_word = False
+        elif not in_word:
+            count += 1
+            in_word = True
+    return count
+
+
+def _long_answer(text: TextValue, checks: Checks) -> Iterator[Finding]:
+    length = recall_length(text.value)
+    if length > checks.answer_max_length:
+        yield Finding(
+            text.location,
+            "warning",
+            f"answer of {text.what} is too long to recall in one go ({length} characters or "
+            f"words, more than {checks.answer_max_length}); ask for less, or split it into "
+            "several questions (limit: 'answer_max_length' under 'checks:' in deck.yaml)",
+        )
+
+
+def _cloze_rules(text: TextValue, checks: Checks) -> Iterator[Finding]:
+    try:
+        segments = parse_cloze(text.value)
+        marks = mark_offsets(text.raw)
+    except ClozeSyntaxError:
+        return  # already an error of validation
+    phrases = [s for s in segments if s.cloze]
+    owner = "the introduction" if text.key == "introduction" else f"the text of {text.what}"
+    if not phrases and text.key == "text" and checks.principle_needs_cloze:
+        yield Finding(
+            text.location,
+            "warning",
+            f"{text.what} has no cloze: mark a phrase to recall with [[...]] so its text "
+            "becomes a cloze card (or set 'principle_needs_cloze: false' under 'checks:' in "
+            "deck.yaml)",
+        )
+    if len(phrases) > checks.clozes_max_per_note:
+        first_over = marks[checks.clozes_max_per_note]
+        yield Finding(
+            text.location_of(first_over),
+            "warning",
+            f"{owner} has {len(phrases)} cloze deletions, more than "
+            f"{checks.clozes_max_per_note}: a note that long is a list to learn by heart, "
+            "not a fact; mark only the key phrases (limit: 'clozes_max_per_note' under "
+            "'checks:' in deck.yaml)",
+        )
+    for number, (phrase, share) in enumerate(_cloze_shares(segments), start=1):
+        if share > checks.cloze_max_share:
+            yield Finding(
+                text.location_of(marks[number - 1]),
+                "warning",
+                f"cloze c{number} '{phrase.text}' in {owner} hides {share:.0%} of its "
+                "sentence, leaving too little to recall it from; mark a shorter phrase "
+                f"(limit: 'cloze_max_share: {checks.cloze_max_share:g}' under 'checks:' in "
+                "deck.yaml)",
+            )
+
+
+def _cloze_shares(segments: tuple[Segment, ...]) -> Iterator[tuple[Segment, float]]:
+    """Each marked phrase with the share of its sentence it hides."""
+    plain = "".join(s.text for s in segments)
+    ends = [m.end() for m in _SENTENCE_END.finditer(plain)]
+    pos = 0
+    for seg in segments:
+        start, end = pos, pos + len(seg.text)
+        pos = end
+        if not seg.cloze:
+            continue
+        sentence_start = max([e for e in ends if e <= start], default=0)
+        sentence_end = min([e for e in ends if e >= end], default=len(plain))
+        sentence = recall_length(plain[sentence_start:sentence_end])
+        hidden = recall_length(seg.text)
+        yield seg, (hidden / sentence if sentence else 1.0)
+
+
+def _same_questions(texts: list[TextValue]) -> Iterator[Finding]:
+    first: dict[str, TextValue] = {}
+    for text in texts:
+        if text.key != "question":
+            continue
+        earlier = first.setdefault(text.value, text)
+        if earlier is not text:
+            yield Finding(
+                text.location,
+                "warning",
+                f"{text.what} asks the same as {earlier.what} at {earlier.location}; "
+                "a learner cannot tell which answer is wanted: make one more specific",
+            )
+
+
+def _pinyin(text: TextValue) -> Iterator[Finding]:
+    for match in PINYIN_ANNOTATION.finditer(text.raw):
+        yield Finding(
+            text.location_of(match.start()),
+            "warning",
+            f"leftover pinyin annotation '{match.group(0)}' in {text.key} of {text.what}; "
+            f"delete '{match.group(2)}'",
+        )
+
+
+def _not_nfc(text: TextValue) -> Iterator[Finding]:
+    raw = text.raw
+    if unicodedata.is_normalized("NFC", raw):
+        return
+    offset, written = _first_unnormalised(raw)
+    shown = unicodedata.normalize("NFC", written)
+    yield Finding(
+        text.location_of(offset) if offset >= 0 else text.location,
+        "warning",
+        f"{text.key} of {text.what} is not NFC-normalised: {_describe(written)} goes on the "
+        f"card as {_describe(shown)}; write it that way (most editors can save as NFC)",
+    )
+
+
+def _first_unnormalised(raw: str) -> tuple[int, str]:
+    """The offset and text of the first character (with its combining marks) NFC changes."""
+    start = 0
+    for i in range(1, len(raw) + 1):
+        if i < len(raw) and unicodedata.combining(raw[i]):
+            continue
+        cluster = raw[start:i]
+        if not unicodedata.is_normalized("NFC", cluster):
+            return start, cluster
+        start = i
+    return -1, raw  # only a sequence of several base characters composes (Hangul jamo)
+
+
+def _describe(text: str) -> str:
+    codes = " ".join(f"U+{ord(ch):04X}" for ch in text)
+    return f"'{text}' ({codes})"
+
+
+def _markup_outside_cloze(text: TextValue) -> Finding:
+    offset = min(i for i in (text.raw.find("[["), text.raw.find("]]")) if i >= 0)
+    return Finding(
+        text.location_of(offset),
+        "warning",
+        f"'[[...]]' marks a cloze only in a principle's text and the deck's introduction; in "
+        f"{text.key} of {text.what} the brackets show on the card as written",
+    )

@@ -1,0 +1,684 @@
+"""`deckgen check`: every error and every warning, with its exact message and position.
+
+Each test breaks the small deck of conftest.MINI_DECK in one way and runs the real
+command in the folder that holds `cards/`, so paths print as `cards/<file>`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from tests.conftest import MINI_DECK, run_cli, write_cards
+
+DECK, FIRST, SECOND = "cards/deck.yaml", "cards/1-first.yaml", "cards/2-second.yaml"
+
+
+@pytest.fixture
+def cards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return write_cards(Path("cards"), MINI_DECK)
+
+
+def edit(folder: Path, name: str, old: str, new: str) -> None:
+    path = folder / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def check(*args: str) -> Result:
+    result = run_cli("check", "--cards", "cards", *args)
+    assert "Traceback" not in result.output
+    return result
+
+
+def plural(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def expect(*findings: str, strict: bool = False) -> None:
+    """`deckgen check` prints exactly these findings and the total, with its exit status."""
+    result = check(*(["--strict"] if strict else []))
+    errors = sum(": error: " in f for f in findings)
+    warnings = len(findings) - errors
+    total = f"Checked cards: {plural(errors, 'error')}, {plural(warnings, 'warning')}"
+    if strict and warnings and not errors:
+        total += " (--strict: warnings fail the check)"
+    assert result.output.splitlines() == [*findings, total + "."]
+    assert result.exit_code == (1 if errors or (strict and warnings) else 0)
+
+
+# --- a clean deck ------------------------------------------------------------------
+
+
+def test_clean_deck_reports_nothing(cards: Path):
+    expect()
+    expect(strict=True)
+
+
+# --- errors: files and YAML ----------------------------------------------------------
+
+
+def test_yaml_syntax_error(cards: Path):
+    edit(cards, "1-first.yaml", "title: First pillar", 'title: "First pillar')
+    expect(
+        f"{FIRST}:11:1: error: YAML syntax error: found unexpected end of stream "
+        "(while scanning a quoted scalar)"
+    )
+
+
+def test_yaml_value_starting_with_a_cloze_needs_quotes(cards: Path):
+    edit(cards, "1-first.yaml", "text: Keep [[calm]]", "text: [[Calm]] is kept")
+    expect(
+        f"{FIRST}:6:20: error: YAML syntax error: did not find expected key (while parsing a "
+        "block mapping); a value that starts with '[[' is read as a YAML list: put the whole "
+        "text in quotes, or use a block scalar ('|')"
+    )
+
+
+def test_value_that_is_only_a_cloze_is_a_list(cards: Path):
+    edit(
+        cards,
+        "1-first.yaml",
+        "text: Keep [[calm]] and [[carry on]] with the work.",
+        "text: [[calm]]",
+    )
+    expect(
+        f"{FIRST}:6:11: error: 'text' of principle 'alpha' must be text, not a list: a value "
+        "that starts with '[' is read as a YAML list; put the whole text in quotes"
+    )
+
+
+def test_tab_indentation(cards: Path):
+    edit(cards, "1-first.yaml", "    title: Alpha", "\ttitle: Alpha")
+    expect(
+        f"{FIRST}:5:1: error: YAML syntax error: found a tab character that violates "
+        "indentation (while scanning a plain scalar); indent with spaces, not tabs"
+    )
+
+
+def test_colon_in_plain_text(cards: Path):
+    edit(cards, "1-first.yaml", "answer: calm", "answer: calm: always")
+    expect(
+        f"{FIRST}:10:21: error: YAML syntax error: mapping values are not allowed in this "
+        "context; a ': ' inside a value needs the whole value in quotes"
+    )
+
+
+def test_two_documents_in_one_file(cards: Path):
+    (cards / "1-first.yaml").write_text("id: first\n---\nid: again\n", encoding="utf-8")
+    expect(
+        f"{FIRST}:2:1: error: YAML syntax error: but found another document (expected a "
+        "single document in the stream)"
+    )
+
+
+def test_file_not_utf8(cards: Path):
+    path = cards / "2-second.yaml"
+    path.write_bytes(
+        path.read_bytes().replace(b"Beta principle", "Bêta principle".encode("latin-1"))
+    )
+    expect(f"{SECOND}:5:13: error: file is not UTF-8 (byte 0xea); save it as UTF-8 in your editor")
+
+
+def test_control_character(cards: Path):
+    edit(cards, "2-second.yaml", "Gamma principle", "Gamma\x07principle")
+    expect(
+        f"{SECOND}:12:17: error: control character U+0007 is not allowed in a YAML file; delete it"
+    )
+
+
+def test_empty_pillar_file(cards: Path):
+    (cards / "1-first.yaml").write_text("# nothing yet\n", encoding="utf-8")
+    expect(f"{FIRST}:1:1: error: pillar file is empty; it needs id, title and principles")
+
+
+def test_empty_deck_file(cards: Path):
+    (cards / "deck.yaml").write_text("", encoding="utf-8")
+    expect(f"{DECK}:1:1: error: deck file is empty; it needs key, name, introduction and question")
+
+
+def test_file_that_is_not_a_mapping(cards: Path):
+    (cards / "deck.yaml").write_text("- key: mini\n", encoding="utf-8")
+    expect(f"{DECK}:1:1: error: the deck must be a mapping of 'key: value' lines, not a list")
+
+
+# --- errors: the cards folder --------------------------------------------------------
+
+
+def test_missing_cards_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    expect("cards: error: cards folder not found; pass --cards DIR or create it with a deck.yaml")
+
+
+def test_empty_cards_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "notes.txt").write_text("not a card", encoding="utf-8")
+    expect(
+        "cards: error: the cards folder has no YAML files; create deck.yaml and one YAML file "
+        "per pillar (see README: 'The cards format')"
+    )
+
+
+def test_no_deck_file(cards: Path):
+    (cards / "deck.yaml").unlink()
+    expect(
+        "cards: error: no deck.yaml in the cards folder; every deck needs one "
+        "(see README: 'The cards format')"
+    )
+
+
+def test_deck_file_named_yml(cards: Path):
+    (cards / "deck.yaml").rename(cards / "deck.yml")
+    expect("cards: error: no deck.yaml in the cards folder; rename deck.yml to deck.yaml")
+
+
+def test_deck_without_pillar_files(cards: Path):
+    (cards / "1-first.yaml").unlink()
+    (cards / "2-second.yaml").unlink()
+    expect(
+        "cards: error: the deck has no pillar files; add one YAML file per pillar beside deck.yaml"
+    )
+
+
+def test_pillar_without_principles(cards: Path):
+    (cards / "1-first.yaml").write_text(
+        "id: first\ntitle: First pillar\nprinciples: []\n", encoding="utf-8"
+    )
+    expect(f"{FIRST}:3:13: error: pillar 'first' has no principles; add at least one")
+
+
+# --- errors: keys, values, types -----------------------------------------------------
+
+
+def test_unknown_key_with_did_you_mean(cards: Path):
+    edit(cards, "1-first.yaml", "answer: calm", "anwser: calm")
+    expect(
+        f"{FIRST}:8:9: error: a question of principle 'alpha' is missing required key 'answer'",
+        f"{FIRST}:10:9: error: unknown key 'anwser' in a question of principle 'alpha' "
+        "(did you mean 'answer'?); expected one of: answer, id, question",
+    )
+
+
+def test_unknown_key_without_a_close_match(cards: Path):
+    edit(cards, "deck.yaml", "name: Mini deck", "name: Mini deck\ncolour: red")
+    expect(
+        f"{DECK}:3:1: error: unknown key 'colour' in the deck; expected one of: checks, "
+        "description, introduction, key, name, question"
+    )
+
+
+def test_duplicate_key(cards: Path):
+    edit(cards, "2-second.yaml", "    title: Beta principle", "    title: Beta\n    title: Beta")
+    expect(
+        f"{SECOND}:6:5: error: duplicate key 'title' in a principle (first at line 5); "
+        "remove one of them"
+    )
+
+
+def test_missing_required_field(cards: Path):
+    edit(cards, "2-second.yaml", "    title: Gamma principle\n", "")
+    expect(f"{SECOND}:11:5: error: a principle is missing required key 'title'")
+
+
+def test_empty_required_field(cards: Path):
+    edit(cards, "1-first.yaml", "question: What do you keep?", "question:")
+    expect(
+        f"{FIRST}:9:18: error: 'question' of question 'what' of principle 'alpha' is empty; "
+        "write its text after 'question:'"
+    )
+
+
+def test_blank_required_field(cards: Path):
+    edit(cards, "deck.yaml", "name: Mini deck", 'name: "  "')
+    expect(f"{DECK}:2:7: error: 'name' of the deck is empty; write its text after 'name:'")
+
+
+def test_number_where_text_is_expected(cards: Path):
+    edit(cards, "1-first.yaml", "answer: calm", "answer: 42")
+    expect(
+        f"{FIRST}:10:17: error: 'answer' of question 'what' of principle 'alpha' must be text, "
+        "not a number; put it in quotes"
+    )
+
+
+def test_mapping_where_a_list_is_expected(cards: Path):
+    edit(
+        cards, "1-first.yaml", "principles:\n  - id: alpha", "principles:\n  alpha:\n    id: alpha"
+    )
+    text = (cards / "1-first.yaml").read_text(encoding="utf-8")
+    (cards / "1-first.yaml").write_text(
+        text.replace("\n    title: Alpha", "\n    title: Alpha"), encoding="utf-8"
+    )
+    result = check()
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        f"{FIRST}:4:3: error: 'principles' of pillar 'first' must be a list of '- ' items, "
+        "not a mapping"
+    )
+
+
+def test_text_where_a_principle_is_expected(cards: Path):
+    (cards / "1-first.yaml").write_text(
+        "id: first\ntitle: First pillar\nprinciples:\n  - alpha\n", encoding="utf-8"
+    )
+    expect(f"{FIRST}:4:5: error: a principle must be a mapping of 'key: value' lines, not text")
+
+
+def test_malformed_id_with_suggestion(cards: Path):
+    edit(cards, "1-first.yaml", "id: alpha", "id: Alpha One")
+    expect(
+        f"{FIRST}:4:9: error: 'id' of the principle must be an ASCII kebab-case slug like "
+        "'service-awareness' (e.g. 'alpha-one'), not 'Alpha One'"
+    )
+
+
+def test_malformed_id_without_suggestion(cards: Path):
+    edit(cards, "deck.yaml", "key: mini", "key: 服務")
+    expect(
+        f"{DECK}:1:6: error: 'key' of the deck must be an ASCII kebab-case slug like "
+        "'service-awareness', not '服務'"
+    )
+
+
+def test_duplicate_principle_id_across_files(cards: Path):
+    edit(cards, "2-second.yaml", "id: gamma", "id: alpha")
+    expect(
+        f"{SECOND}:11:9: error: duplicate principle id 'alpha', also used at {FIRST}:4:9; "
+        "ids must be unique: rename one of them"
+    )
+
+
+def test_duplicate_principle_id_within_a_file(cards: Path):
+    edit(cards, "2-second.yaml", "id: gamma", "id: beta")
+    expect(
+        f"{SECOND}:11:9: error: duplicate principle id 'beta', also used at {SECOND}:4:9; "
+        "ids must be unique: rename one of them"
+    )
+
+
+def test_duplicate_pillar_id(cards: Path):
+    edit(cards, "2-second.yaml", "id: second", "id: first")
+    expect(
+        f"{SECOND}:1:5: error: duplicate pillar id 'first', also used at {FIRST}:1:5; "
+        "ids must be unique: rename one of them"
+    )
+
+
+def test_duplicate_question_id_within_a_principle(cards: Path):
+    edit(
+        cards,
+        "1-first.yaml",
+        "        answer: calm",
+        "        answer: calm\n      - id: what\n        question: Keep what?\n"
+        "        answer: calm",
+    )
+    expect(
+        f"{FIRST}:11:13: error: duplicate question (in principle 'alpha') id 'what', also "
+        f"used at {FIRST}:8:13; ids must be unique: rename one of them"
+    )
+
+
+# --- errors: cloze markup ------------------------------------------------------------
+
+
+def test_cloze_never_closed(cards: Path):
+    edit(cards, "1-first.yaml", "[[carry on]]", "[[carry on")
+    expect(
+        f"{FIRST}:6:29: error: text of principle 'alpha': '[[' is never closed; end the "
+        "phrase with ']]'"
+    )
+
+
+def test_cloze_closed_without_opening(cards: Path):
+    edit(cards, "1-first.yaml", "[[carry on]]", "carry on]]")
+    expect(
+        f"{FIRST}:6:37: error: text of principle 'alpha': ']]' closes no cloze; open the "
+        "phrase with '[[' or remove the ']]'"
+    )
+
+
+def test_nested_cloze(cards: Path):
+    edit(cards, "1-first.yaml", "[[carry on]]", "[[carry [[on]]]]")
+    expect(
+        f"{FIRST}:6:37: error: text of principle 'alpha': cloze phrases cannot be nested; "
+        "close the first '[[' before opening another"
+    )
+
+
+def test_empty_cloze(cards: Path):
+    edit(cards, "deck.yaml", "[[skill]]", "[[]]")
+    expect(f"{DECK}:4:44: error: introduction: empty cloze '[[]]'; put the phrase to hide inside")
+
+
+def test_cloze_that_hides_nothing(cards: Path):
+    edit(cards, "2-second.yaml", "[[clearly]], speak", "clearly[[,]] speak")
+    expect(
+        f"{SECOND}:6:24: error: text of principle 'beta': cloze '[[,]]' hides only spaces and "
+        "punctuation, so its card tests nothing; mark a word or phrase instead"
+    )
+
+
+def test_cloze_error_inside_a_block_scalar_points_at_the_mark(cards: Path):
+    edit(
+        cards,
+        "1-first.yaml",
+        "text: Keep [[calm]] and [[carry on]] with the work.",
+        "text: |\n      Keep [[calm]]\n      and [[carry on with the work.",
+    )
+    expect(
+        f"{FIRST}:8:11: error: text of principle 'alpha': '[[' is never closed; end the "
+        "phrase with ']]'"
+    )
+
+
+def test_checks_settings_are_validated(cards: Path):
+    edit(
+        cards,
+        "deck.yaml",
+        "question: What",
+        "checks:\n  answer_max_lenght: 30\n  cloze_max_share: 2\n"
+        "  principle_needs_cloze: maybe\nquestion: What",
+    )
+    expect(
+        f"{DECK}:6:3: error: unknown key 'answer_max_lenght' in 'checks' of the deck (did you "
+        "mean 'answer_max_length'?); expected one of: answer_max_length, cloze_max_share, "
+        "clozes_max_per_note, principle_needs_cloze, principle_needs_question",
+        f"{DECK}:7:20: error: 'cloze_max_share' of checks must be a share above 0 and at most "
+        "1, e.g. 'cloze_max_share: 0.6'",
+        f"{DECK}:8:26: error: 'principle_needs_cloze' of checks must be true or false",
+    )
+
+
+def test_every_error_at_once_in_file_and_line_order(cards: Path):
+    edit(cards, "2-second.yaml", "id: gamma", "id: Gamma")
+    edit(cards, "1-first.yaml", "answer: calm", "answer: calm\n        extra: 1")
+    edit(cards, "deck.yaml", "[[skill]]", "[[skill")
+    edit(cards, "2-second.yaml", "title: Beta principle", "title:")
+    result = check()
+    assert [line.split(": error:")[0] for line in result.output.splitlines()[:-1]] == [
+        f"{DECK}:4:44",
+        f"{FIRST}:11:9",
+        f"{SECOND}:5:11",
+        f"{SECOND}:11:9",
+    ]
+    assert result.output.splitlines()[-1] == "Checked cards: 4 errors, 0 warnings."
+    assert result.exit_code == 1
+
+
+# --- warnings: card quality ----------------------------------------------------------
+
+
+def test_answer_too_long(cards: Path):
+    edit(
+        cards,
+        "2-second.yaml",
+        "answer: clearly",
+        "answer: clearly, briefly, in short sentences, with one idea to a paragraph, in plain "
+        "words that a reader knows, and no jargon",
+    )
+    expect(
+        f"{SECOND}:10:17: warning: answer of question 'how' of principle 'beta' is too long "
+        "to recall in one go (21 characters or words, more than 20); ask for less, or split "
+        "it into several questions (limit: 'answer_max_length' under 'checks:' in deck.yaml)"
+    )
+
+
+def test_answer_length_counts_each_cjk_character(cards: Path):
+    edit(
+        cards,
+        "2-second.yaml",
+        "answer: early",
+        "answer: 積極的態度、紮實的作風和負責的精神與擔當意識",
+    )
+    expect(
+        f"{SECOND}:17:17: warning: answer of question 'when' of principle 'gamma' is too long "
+        "to recall in one go (21 characters or words, more than 20); ask for less, or split "
+        "it into several questions (limit: 'answer_max_length' under 'checks:' in deck.yaml)"
+    )
+
+
+def test_cloze_hiding_most_of_its_sentence(cards: Path):
+    edit(
+        cards,
+        "2-second.yaml",
+        "Plan [[ahead]] and finish [[early]].",
+        "Plan ahead. [[Finish early]].",
+    )
+    expect(
+        f"{SECOND}:13:23: warning: cloze c1 'Finish early' in the text of principle 'gamma' "
+        "hides 100% of its sentence, leaving too little to recall it from; mark a shorter "
+        "phrase (limit: 'cloze_max_share: 0.5' under 'checks:' in deck.yaml)"
+    )
+
+
+def test_too_many_cloze_deletions(cards: Path):
+    edit(
+        cards,
+        "1-first.yaml",
+        "Keep [[calm]] and [[carry on]] with the work.",
+        "Keep [[calm]], [[kind]], [[brisk]], [[tidy]], [[exact]] and [[cheerful]] at work.",
+    )
+    expect(
+        f"{FIRST}:6:71: warning: the text of principle 'alpha' has 6 cloze deletions, more "
+        "than 5: a note that long is a list to learn by heart, not a fact; mark only the key "
+        "phrases (limit: 'clozes_max_per_note' under 'checks:' in deck.yaml)"
+    )
+
+
+def test_two_questions_with_the_same_text(cards: Path):
+    edit(cards, "2-second.yaml", "question: When do you finish?", "question: How do you write?")
+    expect(
+        f"{SECOND}:16:19: warning: question 'when' of principle 'gamma' asks the same as "
+        f"question 'how' of principle 'beta' at {SECOND}:9:19; a learner cannot tell which "
+        "answer is wanted: make one more specific"
+    )
+
+
+def test_principle_without_a_cloze(cards: Path):
+    edit(
+        cards,
+        "2-second.yaml",
+        "Plan [[ahead]] and finish [[early]].",
+        "Plan ahead and finish early.",
+    )
+    expect(
+        f"{SECOND}:13:11: warning: principle 'gamma' has no cloze: mark a phrase to recall "
+        "with [[...]] so its text becomes a cloze card (or set 'principle_needs_cloze: false' "
+        "under 'checks:' in deck.yaml)"
+    )
+
+
+@pytest.mark.parametrize("questions", ["questions: []", "questions:"])
+def test_principle_without_a_question(cards: Path, questions: str):
+    edit(
+        cards,
+        "2-second.yaml",
+        "questions:\n      - id: when\n        question: When do you finish?\n"
+        "        answer: early\n",
+        questions + "\n",
+    )
+    expect(
+        f"{SECOND}:11:5: warning: principle 'gamma' has no question; add one under "
+        "'questions:' so the principle is also asked, not only clozed (or set "
+        "'principle_needs_question: false' under 'checks:' in deck.yaml)"
+    )
+
+
+def test_principle_without_questions_key(cards: Path):
+    edit(
+        cards,
+        "2-second.yaml",
+        "    questions:\n      - id: when\n        question: When do you finish?\n"
+        "        answer: early\n",
+        "",
+    )
+    result = check()
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].startswith(
+        f"{SECOND}:11:5: warning: principle 'gamma' has no question;"
+    )
+
+
+def test_leftover_pinyin_annotation(cards: Path):
+    edit(cards, "1-first.yaml", "Keep [[calm]] and", "保持服務(wù)的[[calm]] and")
+    edit(cards, "2-second.yaml", "title: Gamma principle", "title: 事務(wù)")
+    expect(
+        f"{FIRST}:6:14: warning: leftover pinyin annotation '務(wù)' in text of principle "
+        "'alpha'; delete '(wù)'",
+        f"{SECOND}:12:13: warning: leftover pinyin annotation '務(wù)' in title of principle "
+        "'gamma'; delete '(wù)'",
+    )
+
+
+def test_text_not_nfc_normalised(cards: Path):
+    edit(cards, "1-first.yaml", "What do you keep?", "What do you kee\u0301p?")
+    expect(
+        f"{FIRST}:9:33: warning: question of question 'what' of principle 'alpha' is not "
+        "NFC-normalised: 'e\u0301' (U+0065 U+0301) goes on the card as '\u00e9' (U+00E9); "
+        "write it "
+        "that way (most editors can save as NFC)"
+    )
+
+
+def test_compatibility_ideograph_is_not_nfc(cards: Path):
+    edit(cards, "2-second.yaml", "answer: early", "answer: 早\uf900")
+    expect(
+        f"{SECOND}:17:18: warning: answer of question 'when' of principle 'gamma' is not "
+        "NFC-normalised: '\uf900' (U+F900) goes on the card as '豈' (U+8C48); write it that "
+        "way (most editors can save as NFC)"
+    )
+
+
+def test_cloze_markup_outside_a_cloze_field(cards: Path):
+    edit(cards, "1-first.yaml", "answer: calm", "answer: stay [[calm]]")
+    expect(
+        f"{FIRST}:10:22: warning: '[[...]]' marks a cloze only in a principle's text and the "
+        "deck's introduction; in answer of question 'what' of principle 'alpha' the brackets "
+        "show on the card as written"
+    )
+
+
+def test_thresholds_are_tunable_in_the_deck_file(cards: Path):
+    edit(
+        cards,
+        "2-second.yaml",
+        "answer: early",
+        "answer: early, well before the deadline, with enough time to spare for a careful "
+        "review by a colleague and for the corrections that the review asks for",
+    )
+    edit(
+        cards,
+        "2-second.yaml",
+        "Plan [[ahead]] and finish [[early]].",
+        "Plan ahead. [[Finish early]].",
+    )
+    edit(
+        cards,
+        "1-first.yaml",
+        "    questions:\n      - id: what\n        question: What do you keep?\n"
+        "        answer: calm\n",
+        "",
+    )
+    assert check().output.splitlines()[-1] == "Checked cards: 0 errors, 3 warnings."
+    edit(
+        cards,
+        "deck.yaml",
+        "question: What",
+        "checks:\n  answer_max_length: 26\n  cloze_max_share: 1\n"
+        "  principle_needs_question: false\nquestion: What",
+    )
+    expect()
+    edit(cards, "deck.yaml", "answer_max_length: 26", "answer_max_length: 25")
+    assert check().output.splitlines()[-1] == "Checked cards: 0 errors, 1 warning."
+
+
+def test_strict_fails_on_warnings(cards: Path):
+    edit(
+        cards,
+        "2-second.yaml",
+        "Plan [[ahead]] and finish [[early]].",
+        "Plan ahead and finish early.",
+    )
+    result = check()
+    assert result.exit_code == 0
+    expect(result.output.splitlines()[0], strict=True)
+    assert check("--strict").output.splitlines()[-1] == (
+        "Checked cards: 0 errors, 1 warning (--strict: warnings fail the check)."
+    )
+
+
+def test_errors_and_warnings_are_listed_together(cards: Path):
+    edit(
+        cards,
+        "2-second.yaml",
+        "Plan [[ahead]] and finish [[early]].",
+        "Plan ahead and finish early.",
+    )
+    edit(cards, "1-first.yaml", "answer: calm", "anwser: calm")
+    result = check()
+    lines = result.output.splitlines()
+    assert [line.split(": ")[1] for line in lines[:-1]] == ["error", "error", "warning"]
+    assert lines[-1] == "Checked cards: 2 errors, 1 warning."
+    assert result.exit_code == 1
+
+
+def test_shipped_cards_pass_strict():
+    from tests.conftest import SHIPPED_CARDS
+
+    result = run_cli("check", "--strict", "--cards", SHIPPED_CARDS)
+    assert result.exit_code == 0, result.output
+    assert len(result.output.splitlines()) == 1
+    assert result.output.endswith(": 0 errors, 0 warnings.\n")
+
+
+# --- build runs the same checks ------------------------------------------------------
+
+
+def test_build_prints_warnings_and_still_builds(cards: Path):
+    edit(
+        cards,
+        "2-second.yaml",
+        "Plan [[ahead]] and finish [[early]].",
+        "Plan ahead and finish early.",
+    )
+    result = run_cli("build", "--cards", "cards", "-o", "out/deck.apkg")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"{SECOND}:13:11: warning: principle 'gamma' has no cloze: mark a phrase to recall "
+        "with [[...]] so its text becomes a cloze card (or set 'principle_needs_cloze: false' "
+        "under 'checks:' in deck.yaml)"
+    ]
+    assert result.stdout.startswith("Built deck 'Mini deck' (mini)")
+    assert Path("out/deck.apkg").is_file()
+
+
+def test_failing_build_keeps_the_previous_deck_byte_for_byte(cards: Path):
+    assert run_cli("build", "--cards", "cards", "-o", "deck.apkg").exit_code == 0
+    before = Path("deck.apkg").read_bytes()
+    lock_before = (cards / "deckgen.lock").read_bytes()
+    edit(
+        cards,
+        "2-second.yaml",
+        "Plan [[ahead]] and finish [[early]].",
+        "Plan [[ahead and finish early.",
+    )
+    edit(cards, "1-first.yaml", "What do you keep?", "What do you kee\u0301p?")
+    result = run_cli("build", "--cards", "cards", "-o", "deck.apkg")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{FIRST}:9:33: warning: question of question 'what' of principle 'alpha' is not "
+        "NFC-normalised: 'e\u0301' (U+0065 U+0301) goes on the card as '\u00e9' (U+00E9); "
+        "write it "
+        "that way (most editors can save as NFC)",
+        f"{SECOND}:13:16: error: text of principle 'gamma': '[[' is never closed; end the "
+        "phrase with ']]'",
+        "Aborted with 1 error: nothing was written.",
+    ]
+    assert "Traceback" not in result.output
+    assert Path("deck.apkg").read_bytes() == before
+    assert (cards / "deckgen.lock").read_bytes() == lock_before

@@ -1,0 +1,46 @@
+"""Large decks: the synthetic generator of bench/, and a 10,000-note deck in a real collection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.synth import plan, write_cards
+from deckgen.generate import chinese_numeral, generate_notes
+from deckgen.validate import load_deck
+
+
+def test_chinese_numerals_past_ninety_nine():
+    """A deck with 100 or more pillars crashed: chinese_numeral(100) raised IndexError."""
+    cases = {
+        99: "九十九", 100: "一百", 101: "一百零一", 110: "一百一十", 115: "一百一十五",
+        999: "九百九十九", 1000: "一千", 1005: "一千零五", 1010: "一千零一十", 1100: "一千一百",
+        10_000: "一萬", 10_015: "一萬零一十五", 12_000: "一萬二千", 100_000: "十萬",
+    }  # fmt: skip
+    assert {n: chinese_numeral(n) for n in cases} == cases
+
+
+@pytest.mark.parametrize("notes", [4, 5, 6, 7, 203, 1000])
+def test_synthetic_deck_has_exactly_the_notes_asked_for(tmp_path: Path, notes: int):
+    cards = write_cards(tmp_path / "cards", notes)
+    deck = load_deck(cards)
+    assert len(generate_notes(deck)) == notes
+    assert [len(p.principles) for p in deck.pillars] == [len(p) for p in plan(notes)]
+
+
+def test_synthetic_deck_is_reproducible_and_revisions_touch_only_their_principles(
+    tmp_path: Path,
+):
+    first = write_cards(tmp_path / "a", 300)
+    again = write_cards(tmp_path / "b", 300)
+    revised = write_cards(tmp_path / "c", 300, revised={2, 40})
+    files = sorted(p.name for p in first.iterdir())
+    assert files == sorted(p.name for p in again.iterdir())
+    assert all((first / f).read_bytes() == (again / f).read_bytes() for f in files)
+    before = {n.key: n for n in generate_notes(load_deck(first))}
+    after = {n.key: n for n in generate_notes(load_deck(revised))}
+    assert before.keys() == after.keys()
+    changed = sorted(k for k in before if before[k].fields != after[k].fields)
+    assert changed == ["principle/principle-000002/cloze", "principle/principle-000040/cloze"]
+    assert all(before[k].clozes == after[k].clozes for k in before)
