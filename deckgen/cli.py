@@ -180,6 +180,28 @@ def check(cards: Path, strict: bool) -> None:
         sys.exit(1)
 
 
+@cli.command(context_settings=CONTEXT)
+@click.argument(
+    "kind", type=click.Choice(["deck", "pillar", "cards"]), default="cards", required=False
+)
+def schema(kind: str) -> None:
+    """Print a JSON Schema of the cards format, for editors.
+
+    KIND is deck (deck.yaml), pillar (the other files of the cards folder) or
+    cards (either of them; the default). With the schema, an editor running the
+    YAML language server (VS Code's YAML extension, and others) completes keys,
+    explains them and underlines mistakes while you type; see the README.
+
+    \b
+    Example:
+      deckgen schema deck > schemas/deck.schema.json
+      deckgen schema pillar > schemas/pillar.schema.json
+    """
+    from deckgen.schema import schema_json
+
+    click.echo(schema_json(kind), nl=False)
+
+
 def _count(n: int, what: str) -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
 

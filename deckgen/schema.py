@@ -1,0 +1,173 @@
+"""A JSON Schema (draft 2020-12) of the cards format, for editors.
+
+With it, an editor running the YAML language server completes keys, shows what each
+one means, and underlines a missing field or an unknown key while the author types.
+It describes the same keys as `validate` (a test keeps the two equal); `validate`
+remains the judge: the schema cannot know about duplicate ids or cloze markup.
+
+Three schemas: `deck` (deck.yaml), `pillar` (every other file of the cards folder)
+and `cards` (either of the two, for an editor that maps one schema to a whole folder).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from typing import Any
+
+from deckgen.model import Checks
+from deckgen.validate import (
+    DECK_REQUIRED,
+    PILLAR_REQUIRED,
+    PRINCIPLE_REQUIRED,
+    QUESTION_REQUIRED,
+    SLUG,
+)
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+KINDS = ("deck", "pillar", "cards")
+
+Schema = dict[str, Any]
+
+_CHECK_DESCRIPTIONS = {
+    "answer_max_length": "Warn when an answer is longer than this, counting each CJK "
+    "character and each other word as one.",
+    "cloze_max_share": "Warn when a cloze phrase hides more than this share of its sentence.",
+    "clozes_max_per_note": "Warn when a text marks more cloze phrases than this.",
+    "principle_needs_cloze": "Warn about a principle whose text marks no cloze phrase.",
+    "principle_needs_question": "Warn about a principle without a question.",
+}
+
+
+def _text(description: str) -> Schema:
+    return {"$ref": "#/$defs/text", "description": description}
+
+
+def _slug(description: str) -> Schema:
+    return {"$ref": "#/$defs/id", "description": description}
+
+
+def _object(properties: dict[str, Schema], required: tuple[str, ...], title: str) -> Schema:
+    return {
+        "type": "object",
+        "title": title,
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+    }
+
+
+def _check_property(name: str, default: object) -> Schema:
+    described: Schema = {"description": _CHECK_DESCRIPTIONS[name], "default": default}
+    if isinstance(default, bool):
+        return {"type": "boolean", **described}
+    if isinstance(default, int):
+        return {"type": "integer", "minimum": 1, **described}
+    return {"type": "number", "exclusiveMinimum": 0, "maximum": 1, **described}
+
+
+def _definitions() -> dict[str, Schema]:
+    checks = Checks()
+    question = _object(
+        {
+            "id": _slug("Permanent id of the question, unique within its principle."),
+            "question": _text("The question, shown on the front of the card."),
+            "answer": _text("The answer, shown on the back: keep it short."),
+        },
+        QUESTION_REQUIRED,
+        "A question-answer note",
+    )
+    principle = _object(
+        {
+            "id": _slug("Permanent id of the principle, unique in the deck."),
+            "title": _text("The principle's title, shown on every card as context."),
+            "text": _text(
+                "The principle's text. Mark each phrase to recall as [[phrase]] or "
+                "[[phrase::hint]]; they become c1, c2, ... in text order."
+            ),
+            "note": _text("Extra text shown on the back of the principle's cards."),
+            "questions": {
+                "type": "array",
+                "description": "Question-answer notes about the principle.",
+                "items": {"$ref": "#/$defs/question"},
+            },
+        },
+        PRINCIPLE_REQUIRED,
+        "A principle",
+    )
+    pillar = _object(
+        {
+            "id": _slug("Permanent id of the pillar, unique in the deck."),
+            "title": _text("The pillar's title."),
+            "question": _text(
+                "The question of the pillar's overview card (default: which principles "
+                "does it include?)."
+            ),
+            "principles": {
+                "type": "array",
+                "description": "The pillar's principles, in study order.",
+                "minItems": 1,
+                "items": {"$ref": "#/$defs/principle"},
+            },
+        },
+        PILLAR_REQUIRED,
+        "A pillar file",
+    )
+    deck = _object(
+        {
+            "key": _slug("Permanent key of the deck: part of every note's identity."),
+            "name": _text("The deck's name in Anki; renaming it splits the deck."),
+            "description": _text("Shown on the deck's overview screen in Anki."),
+            "introduction": _text(
+                "The essay's introduction; [[phrase]] marks make it a cloze note."
+            ),
+            "question": _text("The question of the deck's overview card, answered by the pillars."),
+            "checks": {
+                "type": "object",
+                "description": "Thresholds of the card-quality warnings of `deckgen check`.",
+                "properties": {
+                    f.name: _check_property(f.name, getattr(checks, f.name)) for f in fields(Checks)
+                },
+                "additionalProperties": False,
+            },
+        },
+        DECK_REQUIRED,
+        "deck.yaml",
+    )
+    return {
+        "deck": deck,
+        "pillar": pillar,
+        "principle": principle,
+        "question": question,
+        "id": {
+            "type": "string",
+            "pattern": SLUG.pattern,
+            "description": "ASCII kebab-case, like service-awareness.",
+        },
+        "text": {"type": "string", "pattern": r"\S", "description": "Text (not empty)."},
+    }
+
+
+def cards_schema(kind: str = "cards") -> Schema:
+    """The schema of a deck file, a pillar file, or ("cards") either of them."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown schema {kind!r}; expected one of {', '.join(KINDS)}")
+    defs = _definitions()
+    head: Schema = {
+        "$schema": DIALECT,
+        "$comment": "Generated by `deckgen schema`; see README, 'Checking the cards'.",
+    }
+    if kind == "cards":
+        body: Schema = {
+            "title": "deckgen cards file (deck.yaml or a pillar file)",
+            "oneOf": [{"$ref": "#/$defs/deck"}, {"$ref": "#/$defs/pillar"}],
+        }
+    else:
+        body = {**defs.pop(kind), "title": f"deckgen {kind} file"}
+        used = ("id", "text") if kind == "deck" else ("principle", "question", "id", "text")
+        defs = {name: defs[name] for name in used}
+    return {**head, **body, "$defs": defs}
+
+
+def schema_json(kind: str = "cards") -> str:
+    return json.dumps(cards_schema(kind), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,209 @@
+"""`deckgen schema`: a JSON Schema of the cards format that agrees with the validator.
+
+No JSON Schema library is a dependency, so `conforms` below evaluates the keywords the
+schema uses (and fails on any other): enough to show that the shipped cards pass and
+that each kind of mistake an editor should underline does not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import fields
+from typing import Any
+
+import pytest
+import yaml
+
+from deckgen.model import Checks
+from deckgen.schema import DIALECT, KINDS, cards_schema
+from deckgen.validate import (
+    CHECKS_KEYS,
+    DECK_KEYS,
+    DECK_REQUIRED,
+    PILLAR_KEYS,
+    PILLAR_REQUIRED,
+    PRINCIPLE_KEYS,
+    PRINCIPLE_REQUIRED,
+    QUESTION_KEYS,
+    QUESTION_REQUIRED,
+    SLUG,
+)
+from tests.conftest import MINI_DECK, ROOT, SHIPPED_CARDS, run_cli
+
+SCHEMAS = ROOT / "schemas"
+ANNOTATIONS = {"$schema", "$comment", "title", "description", "default", "$defs"}
+
+
+def conforms(instance: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
+    """Whether `instance` is valid against `schema` (the subset of 2020-12 deckgen uses)."""
+    unknown = set(schema) - ANNOTATIONS - {
+        "$ref", "type", "properties", "required", "additionalProperties", "items",
+        "minItems", "pattern", "minimum", "maximum", "exclusiveMinimum", "oneOf",
+    }  # fmt: skip
+    assert not unknown, f"the test does not evaluate {unknown}"
+    if "$ref" in schema:
+        target = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        if not conforms(instance, target, root):
+            return False
+    if "oneOf" in schema and sum(conforms(instance, s, root) for s in schema["oneOf"]) != 1:
+        return False
+    kind = schema.get("type")
+    types = {
+        "object": dict,
+        "array": list,
+        "string": str,
+        "boolean": bool,
+        "integer": int,
+        "number": (int, float),
+    }
+    if kind is not None:
+        if not isinstance(instance, types[kind]):
+            return False
+        if kind in ("integer", "number") and isinstance(instance, bool):
+            return False
+    if isinstance(instance, dict):
+        props = schema.get("properties", {})
+        if any(key not in instance for key in schema.get("required", ())):
+            return False
+        if schema.get("additionalProperties") is False and set(instance) - set(props):
+            return False
+        if not all(conforms(v, props[k], root) for k, v in instance.items() if k in props):
+            return False
+    if isinstance(instance, list):
+        if len(instance) < schema.get("minItems", 0):
+            return False
+        if "items" in schema and not all(conforms(i, schema["items"], root) for i in instance):
+            return False
+    if isinstance(instance, str) and not re.search(schema.get("pattern", ""), instance):
+        return False
+    if isinstance(instance, (int, float)) and not isinstance(instance, bool):
+        if instance < schema.get("minimum", instance):
+            return False
+        if instance > schema.get("maximum", instance):
+            return False
+        if "exclusiveMinimum" in schema and instance <= schema["exclusiveMinimum"]:
+            return False
+    return True
+
+
+def valid(instance: Any, kind: str) -> bool:
+    schema = cards_schema(kind)
+    return conforms(instance, schema, schema)
+
+
+def test_schema_keys_are_the_validators_keys():
+    deck = cards_schema("deck")
+    pillar = cards_schema("pillar")
+    principle = pillar["$defs"]["principle"]
+    question = pillar["$defs"]["question"]
+    for schema, keys, required in [
+        (deck, DECK_KEYS, DECK_REQUIRED),
+        (pillar, PILLAR_KEYS, PILLAR_REQUIRED),
+        (principle, PRINCIPLE_KEYS, PRINCIPLE_REQUIRED),
+        (question, QUESTION_KEYS, QUESTION_REQUIRED),
+    ]:
+        assert set(schema["properties"]) == keys
+        assert schema["required"] == list(required)
+        assert schema["additionalProperties"] is False
+    checks = deck["properties"]["checks"]["properties"]
+    assert set(checks) == CHECKS_KEYS
+    assert {name: p["default"] for name, p in checks.items()} == {
+        f.name: f.default for f in fields(Checks)
+    }
+    assert deck["$defs"]["id"]["pattern"] == SLUG.pattern
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_schema_command_prints_the_committed_schema(kind: str):
+    result = run_cli("schema", kind)
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["$schema"] == DIALECT == "https://json-schema.org/draft/2020-12/schema"
+    committed = SCHEMAS / f"{kind}.schema.json"
+    assert committed.read_text(encoding="utf-8") == result.output, (
+        f"{committed} is out of date: run `deckgen schema {kind} > schemas/{kind}.schema.json`"
+    )
+
+
+def test_schema_without_kind_is_the_combined_one():
+    assert run_cli("schema").output == run_cli("schema", "cards").output
+
+
+def test_unknown_schema_kind_is_a_usage_error():
+    result = run_cli("schema", "question")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        "Error: Invalid value for '[deck|pillar|cards]': 'question' is not one of 'deck', "
+        "'pillar', 'cards'."
+    )
+
+
+def test_shipped_cards_conform_and_point_editors_at_the_schema():
+    for path in sorted(SHIPPED_CARDS.glob("*.yaml")):
+        kind = "deck" if path.name == "deck.yaml" else "pillar"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert valid(data, kind), path
+        assert valid(data, "cards"), path
+        assert not valid(data, "pillar" if kind == "deck" else "deck"), path
+        first_line = path.read_text(encoding="utf-8").splitlines()[0]
+        modeline = f"# yaml-language-server: $schema=../schemas/{kind}.schema.json"
+        assert first_line == modeline, path
+        assert (path.parent / first_line.split("=", 1)[1]).resolve().is_file()
+
+
+def mini(name: str) -> Any:
+    import textwrap
+
+    return yaml.safe_load(textwrap.dedent(MINI_DECK[name]))
+
+
+@pytest.mark.parametrize(
+    ("change", "ok"),
+    [
+        (lambda d: d, True),
+        (lambda d: d.update(checks={"answer_max_length": 30, "cloze_max_share": 0.6}), True),
+        (lambda d: d.update(colour="red"), False),
+        (lambda d: d.pop("name"), False),
+        (lambda d: d.update(name="  "), False),
+        (lambda d: d.update(key="Mini Deck"), False),
+        (lambda d: d.update(question=42), False),
+        (lambda d: d.update(checks={"answer_max_lenght": 30}), False),
+        (lambda d: d.update(checks={"cloze_max_share": 2}), False),
+        (lambda d: d.update(checks={"clozes_max_per_note": 0}), False),
+        (lambda d: d.update(checks={"principle_needs_cloze": "no"}), False),
+    ],
+)
+def test_deck_schema_accepts_and_rejects_as_the_validator(change, ok: bool):
+    deck = mini("deck.yaml")
+    change(deck)
+    assert valid(deck, "deck") is ok
+
+
+@pytest.mark.parametrize(
+    ("change", "ok"),
+    [
+        (lambda p: p, True),
+        (lambda p: p["principles"][0].pop("questions"), True),
+        (lambda p: p["principles"][0].update(note="more"), True),
+        (lambda p: p.update(principles=[]), False),
+        (lambda p: p["principles"][0].update(txt="x"), False),
+        (lambda p: p["principles"][0].pop("text"), False),
+        (lambda p: p["principles"][0]["questions"][0].update(anwser="x"), False),
+        (lambda p: p["principles"][0]["questions"][0].update(id="What"), False),
+        (lambda p: p["principles"][0].update(questions={"id": "x"}), False),
+    ],
+)
+def test_pillar_schema_accepts_and_rejects_as_the_validator(change, ok: bool):
+    pillar = mini("1-first.yaml")
+    change(pillar)
+    assert valid(pillar, "pillar") is ok
+
+
+def test_schema_files_are_plain_json_files():
+    for kind in KINDS:
+        text = (SCHEMAS / f"{kind}.schema.json").read_text(encoding="utf-8")
+        assert json.loads(text)["$defs"]
+        assert text.endswith("}\n")
