@@ -26,6 +26,7 @@ CLOZE_FIELDS = ("Text", "Extra", "Pillar", "Principle", "Key")
 QA_FIELDS = ("Question", "Answer", "Extra", "Pillar", "Principle", "Key")
 
 _INCLUDE = re.compile(r"\{\{>\s*([a-z0-9-]+)\s*\}\}")
+_TTS_SLOT = re.compile(r"<!--\s*tts\s+([A-Za-z:-]+)\s*-->")
 
 
 @dataclass(frozen=True)
@@ -70,20 +71,24 @@ def read_template(name: str) -> str:
     return _INCLUDE.sub(lambda m: read_template(m.group(1) + ".html").strip(), text)
 
 
-def tts_tag(field: str, cloze: bool, lang: str = "zh_TW") -> str:
-    """Anki's text-to-speech tag for a field (`{{tts zh_TW:Text}}`)."""
-    source = f"cloze-only:{field}" if cloze else field
+def tts_tag(source: str, lang: str = "zh_TW") -> str:
+    """Anki's text-to-speech tag for a field, with its filters (`{{tts zh_TW:cloze:Text}}`)."""
     return f"{{{{tts {lang}:{source}}}}}"
+
+
+def fill_tts_slots(template: str, tts: bool) -> str:
+    """Put a TTS tag where a back template marks a slot (`<!-- tts cloze:Text -->`), or
+    drop the slot. The slot sits right after the text it reads, so the play button Anki
+    shows in its place is next to that text. On a cloze card `cloze:Text` reads the
+    whole principle with the answer filled in."""
+    return _TTS_SLOT.sub(lambda m: " " + tts_tag(m.group(1)) if tts else "", template)
 
 
 def note_types(tts: bool = False) -> dict[str, NoteType]:
     """Both note types; with `tts`, the back of each card reads its text aloud."""
     css = read_template("style.css")
-    cloze_back = read_template("cloze-back.html")
-    qa_back = read_template("qa-back.html")
-    if tts:
-        cloze_back += "\n" + tts_tag("Text", cloze=True)
-        qa_back += "\n" + tts_tag("Question", cloze=False) + tts_tag("Answer", cloze=False)
+    cloze_back = fill_tts_slots(read_template("cloze-back.html"), tts)
+    qa_back = fill_tts_slots(read_template("qa-back.html"), tts)
     return {
         CLOZE: NoteType(
             CLOZE,
