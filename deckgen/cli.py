@@ -206,6 +206,71 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
 
 
+def _check_key(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from deckgen.extract import is_slug
+
+    if value is not None and not is_slug(value):
+        raise click.BadParameter(f"'{value}' is not an ASCII kebab-case slug like 'my-essay'")
+    return value
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The cards folder to write.  [default: cards/<deck key>]",
+)
+@click.option(
+    "--key",
+    callback=_check_key,
+    default=None,
+    help="The deck key: permanent, ASCII kebab-case.  [default: from the file name]",
+)
+@click.option(
+    "--name",
+    default=None,
+    help="The deck's name in Anki.  [default: the document's title line, or its file name]",
+)
+@click.option("--force", is_flag=True, help="Overwrite YAML files already in the folder.")
+def extract(source: Path, out: Path | None, key: str | None, name: str | None, force: bool) -> None:
+    """Make a cards folder from a plain-text document, for you to review.
+
+    The document: an introduction, pillar headings numbered 一、 二、 ..., and one
+    paragraph per principle, whose title is its first sentence (or the clause
+    before its first comma when that sentence is long). Pinyin annotations such
+    as 務(wù) are removed. The cloze phrases [[...]] and one question per
+    principle are suggestions (jieba keyword ranking): review them, then check
+    and build. Every line that could not be read is reported as path:line.
+    Existing files are never overwritten without --force.
+
+    \b
+    Example:
+      deckgen extract essay.txt --key my-essay   # writes cards/my-essay/
+      deckgen check --cards cards/my-essay
+      deckgen build --cards cards/my-essay
+    """
+    from deckgen.errors import ContentError, DeckgenError
+    from deckgen.extract import extract_document, extract_summary
+
+    try:
+        result = extract_document(source, out, key=key, name=name, force=force)
+    except ContentError as exc:
+        for finding in exc.findings:
+            click.echo(str(finding), err=True)
+        n = exc.error_count
+        _fail(f"Aborted with {n} error{'s' if n != 1 else ''}: nothing was written.")
+    except DeckgenError as exc:
+        _fail(f"error: {exc}")
+    for finding in result.document.findings:
+        click.echo(str(finding), err=True)
+    for line in extract_summary(result):
+        click.echo(line)
+
+
 def main() -> None:
     cli(prog_name="deckgen")
 

@@ -1,0 +1,403 @@
+"""`deckgen extract`: a plain-text document into a cards folder that checks and builds."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import opencc
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deckgen.cloze import phrases, plain_text
+from deckgen.extract import parse_numeral, split_title, yaml_scalar
+from deckgen.generate import chinese_numeral, generate_notes
+from deckgen.validate import load_deck
+from tests.conftest import SEED, SHIPPED_CARDS, Builder, import_apkg, run_cli
+from tests.helpers import PINYIN_ANNOTATION
+
+needs_seed = pytest.mark.skipif(not SEED.exists(), reason=f"no seed essay at {SEED}")
+
+
+def shipped_corrections() -> list[tuple[str, str]]:
+    """The corrections of the seed listed in the shipped deck.yaml: (seed text, fixed text)."""
+    text = (SHIPPED_CARDS / "deck.yaml").read_text(encoding="utf-8")
+    return re.findall(r"^#\s+(\S+) -> (\S+) \(", text, flags=re.M)
+
+
+def corrected(text: str) -> str:
+    for wrong, right in shipped_corrections():
+        text = text.replace(wrong, right)
+    return text
+
+
+def write_doc(tmp_path: Path, text: str, name: str = "doc.txt") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def seed_cards(tmp_path: Path) -> Path:
+    if not SEED.exists():
+        pytest.skip(f"no seed essay at {SEED}")
+    out = tmp_path / "seed-cards"
+    result = run_cli("extract", SEED, "-o", out, "--key", "seed", "--name", "Seed essay")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@needs_seed
+def test_extract_the_seed_reports_what_it_found(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("extract", SEED, "--key", "seed")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        f"Read {SEED}: introduction (line 1), 4 pillars, 15 principles; "
+        "removed 208 pinyin annotations."
+    )
+    assert [line.split()[0] for line in lines[1:5]] == [
+        "一、明確定位,樹立服務意識",
+        "二、內外兼修,樹立服務形象",
+        "三、統籌兼顧,明確服務重心",
+        "四、加強鍛煉,提升服務能力",
+    ]
+    assert [line.split()[-3:] for line in lines[1:5]] == [
+        ["2", "3", "principles"],
+        ["6", "3", "principles"],
+        ["10", "3", "principles"],
+        ["14", "6", "principles"],
+    ]
+    assert lines[5] == "Wrote cards/seed/: deck.yaml and 4 pillar files."
+    assert sorted(p.name for p in (tmp_path / "cards" / "seed").iterdir()) == [
+        "1-pillar-1.yaml",
+        "2-pillar-2.yaml",
+        "3-pillar-3.yaml",
+        "4-pillar-4.yaml",
+        "deck.yaml",
+    ]
+
+
+def test_the_seed_gives_the_shipped_structure_and_clean_text(seed_cards: Path):
+    extracted = load_deck(seed_cards)
+    shipped = load_deck(SHIPPED_CARDS)
+    assert [len(p.principles) for p in extracted.pillars] == [3, 3, 3, 6]
+    assert [p.title for p in extracted.pillars] == [p.title for p in shipped.pillars]
+    # Titles and text are the seed's, pinyin removed: the shipped deck's once its
+    # documented corrections of the seed (關系 -> 關係, 范圍 -> 範圍, ...) are applied.
+    pairs = [
+        (e, s)
+        for ep, sp in zip(extracted.pillars, shipped.pillars, strict=True)
+        for e, s in zip(ep.principles, sp.principles, strict=True)
+    ]
+    assert len(pairs) == 15
+    for e, s in pairs:
+        assert corrected(e.title) == s.title
+        assert corrected(plain_text(e.text)) == plain_text(s.text), s.id
+    assert corrected(plain_text(extracted.introduction)) == plain_text(shipped.introduction)
+    assert "促進和諧人際關系" in [e.title for e, _ in pairs]  # as in the seed
+    for path in seed_cards.iterdir():
+        assert not PINYIN_ANNOTATION.search(path.read_text(encoding="utf-8")), path
+
+
+def test_the_seed_gets_suggestions_to_review(seed_cards: Path):
+    deck = load_deck(seed_cards)
+    assert deck.key == "seed" and deck.name == "Seed essay"
+    assert phrases(deck.introduction) == [
+        "服務意識",
+        "樹立服務形象",
+        "明確服務重心",
+        "提升服務能力",
+    ]
+    ids = set()
+    for index, pillar in enumerate(deck.pillars, start=1):
+        assert pillar.id == f"pillar-{index}"
+        for number, principle in enumerate(pillar.principles, start=1):
+            assert principle.id == f"principle-{index}-{number}"
+            ids.add(principle.id)
+            marked = phrases(principle.text)
+            assert 2 <= len(marked) <= 4, (principle.id, marked)
+            for phrase in marked:
+                assert phrase not in principle.title and phrase not in pillar.title
+            [question] = principle.questions
+            assert question.id == "key-point"
+            assert question.question == f"「{principle.title}」的要點是什麼?"
+            assert 0 < len(question.answer) <= 20
+            assert question.answer in plain_text(principle.text)
+    assert len(ids) == 15
+    for path in sorted(seed_cards.glob("[0-9]-*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        items = text.count("\n  - id: ")
+        assert (
+            text.count(
+                ": suggested by deckgen extract: review the [[marks]] and the question\n  - id:"
+            )
+            == items
+        )
+
+
+def test_the_seed_extraction_passes_check_and_builds_and_imports(
+    seed_cards: Path, build: Builder, collection, tmp_path: Path
+):
+    from deckgen.cli import cli
+
+    if "check" in cli.commands:
+        checked = run_cli("check", "--cards", seed_cards)
+        assert checked.exit_code == 0, checked.output
+        assert "0 errors, 0 warnings" in checked.output
+    out = tmp_path / "seed.apkg"
+    build(seed_cards, out)
+    notes = generate_notes(load_deck(seed_cards))
+    log = import_apkg(collection, out)
+    assert len(log.new) == len(notes) == collection.note_count()
+    assert not log.duplicate and not log.conflicting
+    assert collection.decks.id_for_name("Seed essay")
+    for nid in collection.find_notes(""):
+        for value in collection.get_note(nid).fields:
+            assert not PINYIN_ANNOTATION.search(value), value
+    cloze_cards = collection.find_cards('"note:deckgen cloze"')
+    assert len(cloze_cards) >= 2 * 15 + 4
+
+
+def test_extraction_is_deterministic(seed_cards: Path, tmp_path: Path):
+    again = tmp_path / "again"
+    assert (
+        run_cli("extract", SEED, "-o", again, "--key", "seed", "--name", "Seed essay").exit_code
+        == 0
+    )
+    for path in seed_cards.iterdir():
+        assert (again / path.name).read_bytes() == path.read_bytes()
+
+
+def test_a_simplified_document_gets_simplified_suggestions(
+    tmp_path: Path, build: Builder, collection
+):
+    if not SEED.exists():
+        pytest.skip(f"no seed essay at {SEED}")
+    simplified = opencc.OpenCC("t2s").convert(SEED.read_text(encoding="utf-8"))
+    source = write_doc(tmp_path, simplified, "simplified.txt")
+    out = tmp_path / "cards"
+    result = run_cli("extract", source, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "4 pillars, 15 principles; removed 208 pinyin annotations" in result.output
+    deck = load_deck(out)
+    assert deck.key == "simplified" and deck.name == "simplified"
+    assert deck.question == "本文的四个方面是什么?"
+    first = deck.pillars[0].principles[0]
+    assert first.title == "加强个人修养,提高思想境界"
+    assert first.questions[0].question == "「加强个人修养,提高思想境界」的要点是什么?"
+    assert len(phrases(first.text)) >= 2
+    build(out, tmp_path / "simplified.apkg")
+    assert len(import_apkg(collection, tmp_path / "simplified.apkg").new) > 0
+
+
+SMALL_DOC = """\
+工作手冊
+做好工作要講方法。本文談準備、執行和總結三個方面。
+
+一、充分準備
+明確目標。要提前準備好材料,明確目標和時限,做到心中有數、有備無患。
+二,認真執行
+按計劃執行。要嚴格按照計劃推進,及時發現問題,靈活調整方案,確保按時完成任務。
+十十、總結提高
+總結經驗。要及時總結經驗教訓,形成制度規範,不斷提高工作水平和效率。
+"""
+
+
+def test_a_malformed_heading_is_reported_with_its_line(tmp_path: Path, build: Builder):
+    source = write_doc(tmp_path, SMALL_DOC)
+    out = tmp_path / "cards"
+    result = run_cli("extract", source, "-o", out, "--key", "handbook")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{source}:6:1: warning: heading '二,認真執行' has ',' after its numeral: read it "
+        "as pillar 二; write '二、認真執行' in the document"
+    ) in result.output
+    assert (
+        f"{source}:8:1: warning: cannot read '十十' as a number: read the line as pillar 3"
+    ) in result.output
+    assert f"Read {source}: introduction (line 2), 3 pillars, 3 principles;" in result.output
+    deck = load_deck(out)
+    assert deck.name == "工作手冊"  # the title line names the deck
+    assert plain_text(deck.introduction) == "做好工作要講方法。本文談準備、執行和總結三個方面。"
+    assert deck.question == "「工作手冊」的三個方面是什麼?"
+    assert [p.title for p in deck.pillars] == ["充分準備", "認真執行", "總結提高"]
+    assert [p.principles[0].title for p in deck.pillars] == ["明確目標", "按計劃執行", "總結經驗"]
+    build(out, tmp_path / "handbook.apkg")
+
+
+def test_headings_out_of_sequence_and_beyond_ten(tmp_path: Path):
+    pillars = "".join(
+        f"{chinese_numeral(n)}、第{n}部分\n原則{n}。要做好第{n}部分的工作,確保質量。\n"
+        for n in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13]
+    )
+    source = write_doc(tmp_path, "這是一篇介紹。\n" + pillars)
+    result = run_cli("extract", source, "-o", tmp_path / "cards", "--key", "many")
+    assert result.exit_code == 0, result.output
+    assert "12 pillars, 12 principles" in result.output
+    assert "十一、第11部分" in result.output
+    assert (
+        f"{source}:24:1: warning: heading 十三、 where 十二、 was expected: the pillars are "
+        "numbered in the order they come"
+    ) in result.output
+    assert len(load_deck(tmp_path / "cards").pillars) == 12
+
+
+def test_an_empty_pillar_is_an_error_and_nothing_is_written(tmp_path: Path):
+    source = write_doc(
+        tmp_path, "介紹。\n一、第一部分\n二、第二部分\n原則。要做好工作,確保質量和進度。\n"
+    )
+    out = tmp_path / "cards"
+    result = run_cli("extract", source, "-o", out, "--key", "x")
+    assert result.exit_code == 1
+    assert (
+        f"{source}:2:1: error: pillar 一、第一部分 has no principles: add its paragraphs below "
+        "the heading, or remove the heading"
+    ) in result.output
+    assert result.output.rstrip().endswith("Aborted with 1 error: nothing was written.")
+    assert not out.exists()
+
+
+def test_a_document_without_headings_is_an_error(tmp_path: Path):
+    source = write_doc(tmp_path, "只是一段文字。沒有任何標題。\n")
+    result = run_cli("extract", source, "-o", tmp_path / "cards", "--key", "x")
+    assert result.exit_code == 1
+    assert f"{source}:1:1: error: no pillar heading found" in result.output
+
+
+def test_title_only_lines_and_missing_introduction(tmp_path: Path, build: Builder):
+    doc = (
+        "一、準備\n"
+        "明確目標\n"  # a title line: the title of the next paragraph
+        "要提前準備好材料,明確目標和時限,做到心中有數。\n"
+        "孤立的標題\n"  # nothing follows it in this pillar
+        "二、執行\n"
+        "按計劃執行。要嚴格按照計劃推進,及時發現問題,確保按時完成。\n"
+    )
+    source = write_doc(tmp_path, doc)
+    out = tmp_path / "cards"
+    result = run_cli("extract", source, "-o", out, "--key", "plan")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{source}:1:1: warning: no introduction before the first heading; wrote one that "
+        "lists the pillars"
+    ) in result.output
+    assert (
+        f"{source}:4:1: warning: '孤立的標題' looks like a title, but no paragraph follows it: "
+        "skipped it"
+    ) in result.output
+    deck = load_deck(out)
+    assert plain_text(deck.introduction) == "本文分為二個方面:一、準備;二、執行。"
+    first = deck.pillars[0].principles
+    assert [(p.title, plain_text(p.text)) for p in first] == [
+        ("明確目標", "要提前準備好材料,明確目標和時限,做到心中有數。")
+    ]
+    build(out, tmp_path / "plan.apkg")
+
+
+def test_a_multi_line_introduction_is_a_literal_block(tmp_path: Path, build: Builder):
+    doc = (
+        "第一段介紹,講背景和目的。\n第二段介紹,講方法和要求。\n"
+        "一、方法\n講求方法。要善於總結規律,提高效率,避免重複勞動。\n"
+    )
+    out = tmp_path / "cards"
+    result = run_cli("extract", write_doc(tmp_path, doc), "-o", out, "--key", "x")
+    assert result.exit_code == 0, result.output
+    assert "introduction (line 1-2)" in result.output
+    assert "introduction: |-\n  第一段" in (out / "deck.yaml").read_text(encoding="utf-8")
+    deck = load_deck(out)
+    assert plain_text(deck.introduction) == "第一段介紹,講背景和目的。\n第二段介紹,講方法和要求。"
+    build(out, tmp_path / "x.apkg")
+
+
+def test_never_overwrites_without_force(tmp_path: Path):
+    source = write_doc(tmp_path, SMALL_DOC)
+    out = tmp_path / "cards"
+    assert run_cli("extract", source, "-o", out, "--key", "handbook").exit_code == 0
+    (out / "deck.yaml").write_text("key: edited\n", encoding="utf-8")
+    (out / "9-mine.yaml").write_text("id: mine\n", encoding="utf-8")
+
+    refused = run_cli("extract", source, "-o", out, "--key", "handbook")
+    assert refused.exit_code == 1
+    assert (
+        f"error: {out} already holds 1-pillar-1.yaml, 2-pillar-2.yaml, 3-pillar-3.yaml, "
+        "9-mine.yaml, deck.yaml; pass --force to overwrite, or choose another folder with -o"
+    ) in refused.output
+    assert (out / "deck.yaml").read_text(encoding="utf-8") == "key: edited\n"
+
+    forced = run_cli("extract", source, "-o", out, "--key", "handbook", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert (out / "deck.yaml").read_text(encoding="utf-8").count("key: handbook") == 1
+    assert f"note: {out / '9-mine.yaml'} was there before and is still read" in forced.output
+
+
+def test_bad_key_and_unreadable_documents(tmp_path: Path):
+    source = write_doc(tmp_path, SMALL_DOC)
+    bad = run_cli("extract", source, "--key", "Not A Slug")
+    assert bad.exit_code == 2
+    assert "'Not A Slug' is not an ASCII kebab-case slug" in bad.output
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes("介紹。\n一、標題\n".encode("gb18030"))
+    result = run_cli("extract", gbk, "-o", tmp_path / "cards")
+    assert result.exit_code == 1
+    assert f"error: {gbk}:1: the document is not UTF-8" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_extract_is_quiet_and_keeps_jieba_out_of_the_shared_temp_folder(tmp_path: Path):
+    """jieba logs to stderr and caches in the shared temp folder unless told otherwise."""
+    source = write_doc(tmp_path, SMALL_DOC)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", "extract", str(source), "-o", str(tmp_path / "c")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if ": warning: " not in line]
+    assert warnings == []
+    assert list(temp.iterdir()) == []
+
+
+LEADER = "服務領導,要多看多聽多想,深入了解領導工作風格、思路,做到與領導思想上同頻共振。"
+LONG = "這是一個很長很長很長很長很長很長很長的句子沒有逗號。後面。"
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "title", "text"),
+    [
+        ("加強個人修養,提高思想境界。要樹立正確的價值觀。", "加強個人修養,提高思想境界",
+         "要樹立正確的價值觀。"),
+        (LEADER, "服務領導", LEADER.removeprefix("服務領導,")),
+        ("掌握業務。必須爭做多面手。", "掌握業務", "必須爭做多面手。"),
+        ("做到!然後呢?", "做到", "然後呢?"),
+        (LONG, None, None),
+    ],
+)  # fmt: skip
+def test_split_title(paragraph: str, title: str | None, text: str | None):
+    expected = None if title is None else (title, text)
+    assert split_title(paragraph) == expected
+
+
+def test_parse_numeral():
+    assert [parse_numeral(chinese_numeral(n)) for n in range(1, 100)] == list(range(1, 100))
+    for bad in ("十十", "二二", "零", "一百", "十一十", ""):
+        assert parse_numeral(bad) is None, bad
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_yaml_scalar_round_trips_on_one_line(value: str):
+    written = yaml_scalar(value)
+    assert not any(ch in written for ch in "\n\r\x85\u2028\u2029")
+    assert yaml.safe_load(f"key: {written}\n")["key"] == value
