@@ -145,6 +145,60 @@ def build(
     show_default=True,
     help="The cards folder: deck.yaml and one YAML file per pillar.",
 )
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The folder to write index.html into.  [default: dist/preview]",
+)
+def preview(cards: Path, out: Path | None) -> None:
+    """Write a web page showing every card, front and back, before you import.
+
+    The page is drawn with the deck's own templates and style, grouped by pillar,
+    with a day/night switch and phone-width or wide cards. It is one static file:
+    open it from disk in any browser, no server and no network needed. With several
+    decks in the project, the page shows them all. Content errors are reported as
+    path:line:col, as by `deckgen build`.
+
+    \b
+    Example:
+      deckgen preview                  # cards/ -> dist/preview/index.html
+      deckgen preview -o /tmp/look     # somewhere else
+    """
+    from deckgen.errors import ContentError, DeckgenError
+    from deckgen.load import display_path
+    from deckgen.preview import write_preview
+
+    try:
+        result = write_preview(cards, out)
+    except ContentError as exc:
+        for finding in exc.findings:
+            click.echo(str(finding), err=True)
+        n = exc.error_count
+        _fail(f"Aborted with {n} error{'s' if n != 1 else ''}: nothing was written.")
+    except DeckgenError as exc:
+        _fail(f"error: {exc}")
+    except OSError as exc:
+        _fail(f"error: cannot write the preview: {exc}")
+    decks = f"{len(result.decks)} decks, " if len(result.decks) > 1 else ""
+    click.echo(
+        f"Wrote {display_path(result.output)}: {decks}{result.card_count} cards of "
+        f"{result.note_count} notes."
+    )
+    click.echo(f"Open it in a browser: {result.output.resolve().as_uri()}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option(
+    "--cards",
+    "cards",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("cards"),
+    show_default=True,
+    help="The cards folder: deck.yaml and one YAML file per pillar.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
 def check(cards: Path, strict: bool) -> None:
     """Check the cards for mistakes and card-quality problems, without building.
