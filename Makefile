@@ -31,6 +31,9 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 deck: $(VENV)/.deck-installed
 	$(BIN)/deckgen build --cards $(CARDS)
 
+preview: $(VENV)/.deck-installed
+	$(BIN)/deckgen preview --cards $(CARDS)
+
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
 
