@@ -51,6 +51,9 @@ class BuildResult:
     lock_written: bool
     groups: list[GroupCount]
     script: Script | None = None  # the script the notes were converted to, if any
+    # When every note changed because the lock was written in another script: that
+    # script (deckgen.script.OWN for a build without --script).
+    script_switched_from: str | None = None
 
     @property
     def card_count(self) -> int:
@@ -96,7 +99,7 @@ def build_deck(
     would change. Nothing is written unless the whole build succeeds.
     """
     deck = loaded if loaded is not None else load_checked_deck(cards)
-    notes = generate_notes(deck)
+    notes = own_notes = generate_notes(deck)
     types = note_types(tts=tts)
     description = deck.description
     if script is not None:
@@ -107,6 +110,18 @@ def build_deck(
     lock_path = cards / LOCK_FILE
     lock = read_lock(lock_path, display_path(lock_path))
     changes = compare(lock, notes, types, deck.name)
+    switched_from = None
+    if lock is not None and changes.changed and not changes.unchanged:
+        from deckgen.script import locked_script, script_option
+
+        locked = {key: n.hash for key, n in lock.notes.items()}
+        switched_from = locked_script(locked, own_notes, types, script)
+        if frozen and switched_from is not None:
+            raise FrozenLockError(
+                f"--frozen: {display_path(lock_path)} was written by a build "
+                f"{script_option(switched_from)}, and this build is {script_option(script)}; "
+                "give --frozen the --script of the builds you publish"
+            )
     if changes.losses and not accept_loss:
         raise GuardError(_guard_message(changes))
     if frozen:
@@ -138,6 +153,7 @@ def build_deck(
         lock_written,
         count_groups(deck, notes),
         script,
+        switched_from,
     )
 
 

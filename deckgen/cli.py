@@ -125,6 +125,10 @@ def build(
                 from deckgen.script import conversion_summary
 
                 click.echo(conversion_summary(result.script))
+            if result.script_switched_from is not None:
+                from deckgen.script import switch_summary
+
+                click.echo(switch_summary(result.script_switched_from, result.script))
     except OutputError as exc:
         raise click.UsageError(str(exc)) from None
     except ContentError as exc:

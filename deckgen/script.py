@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # only for annotations: `deckgen extract` uses this module without genanki
@@ -111,4 +111,53 @@ def conversion_summary(script: Script) -> str:
     return (
         f"Converted to {SCRIPT_NAMES[script]} with OpenCC ({OPENCC_CONFIGS[script]}); "
         "the deck name and note identities are unchanged."
+    )
+
+
+OWN = "own"  # the cards' own script: a build without --script
+
+
+def script_option(script: str | None) -> str:
+    """How a build in `script` is asked for, for messages."""
+    return f"with --script {script}" if script in SCRIPTS else "without --script"
+
+
+def locked_script(
+    locked: Mapping[str, str],
+    notes: list[Note],
+    types: dict[str, NoteType],
+    current: Script | None,
+    sample: int = 10,
+) -> str | None:
+    """The script of the build that wrote the lock, if not `current`: one of SCRIPTS, or
+    OWN for a build without --script; None when no script explains the locked content.
+
+    `locked` maps note keys to the lock's content hashes; `notes` are in the cards' own
+    script. Judged on a sample of notes, by majority, so that a few edited notes do not
+    hide a switch of script.
+    """
+    picked = [n for n in notes if n.key in locked][:sample]
+    if not picked:
+        return None
+
+    def matches(script: Script | None) -> int:
+        converted = picked if script is None else convert_notes(picked, types, script)
+        return sum(locked[n.key] == n.content_hash for n in converted)
+
+    # A script explains the lock when it matches most of the sample, and more of it than
+    # this build does (s2tw leaves most of a Traditional text as it is, for instance).
+    this_build = matches(current)
+    builds: list[tuple[str, Script | None]] = [(OWN, None), *((s, s) for s in SCRIPTS)]
+    for name, script in builds:
+        if script != current and matches(script) > max(len(picked) // 2, this_build):
+            return name
+    return None
+
+
+def switch_summary(previous: str, current: Script | None) -> str:
+    """Why every note changed, for the build summary."""
+    return (
+        f"Every note changed because the last build was {script_option(previous)} and this "
+        f"one is {script_option(current)}: importing updates every note in place, reviews "
+        f"kept. Build {script_option(previous)} to stay in its script."
     )

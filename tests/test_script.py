@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from deckgen.generate import generate_notes
 from deckgen.notetypes import note_types
-from deckgen.script import convert_notes, detect_script
+from deckgen.script import OWN, convert_notes, detect_script, locked_script
 from deckgen.validate import load_deck
 from tests.conftest import (
     MINI_DECK,
@@ -105,19 +106,61 @@ def test_switching_script_updates_every_note_in_place_and_back(
 
 
 def test_frozen_checks_the_lock_against_the_script_asked_for(cards_copy: Path, tmp_path: Path):
-    def build_exit(*args: str) -> int:
+    def build_with(*args: str) -> tuple[int, str]:
         result = run_cli("build", "--cards", cards_copy, "-o", tmp_path / "deck.apkg", *args)
-        if result.exit_code == 1:
-            assert "--frozen: the build would change" in result.output
-            assert " changed" in result.output
-        return result.exit_code
+        return result.exit_code, result.output
 
-    assert build_exit() == 0  # the lock now records the Traditional build
-    assert build_exit("--frozen") == 0
-    assert build_exit("--frozen", "--script", "simplified") == 1
-    assert build_exit("--script", "simplified") == 0
-    assert build_exit("--frozen", "--script", "simplified") == 0
-    assert build_exit("--frozen") == 1
+    assert build_with()[0] == 0  # the lock now records the Traditional build
+    assert build_with("--frozen")[0] == 0
+    status, output = build_with("--frozen", "--script", "simplified")
+    assert status == 1
+    assert (
+        f"error: --frozen: {cards_copy / 'deckgen.lock'} was written by a build without "
+        "--script, and this build is with --script simplified; give --frozen the --script of "
+        "the builds you publish"
+    ) in output
+    assert build_with("--script", "simplified")[0] == 0
+    assert build_with("--frozen", "--script", "simplified")[0] == 0
+    status, output = build_with("--frozen")
+    assert status == 1
+    assert "was written by a build with --script simplified, and this build is without" in output
+
+
+def test_a_switch_of_script_is_explained(cards_copy: Path, tmp_path: Path):
+    def build_with(*args: str) -> str:
+        result = run_cli("build", "--cards", cards_copy, "-o", tmp_path / "deck.apkg", *args)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    build_with()
+    switched = build_with("--script", "simplified")
+    assert (
+        "Every note changed because the last build was without --script and this one is "
+        "with --script simplified: importing updates every note in place, reviews kept. "
+        "Build without --script to stay in its script."
+    ) in switched
+    back = build_with()
+    assert (
+        "Every note changed because the last build was with --script simplified and this "
+        "one is without --script"
+    ) in back
+    assert "No changes since the last build" in build_with()
+    assert "Every note changed" not in build_with("--script", "traditional")  # a few notes
+
+
+def test_locked_script_tells_a_switch_from_an_edit(cards_copy: Path):
+    types = note_types()
+    notes = generate_notes(load_deck(cards_copy))
+    own = {n.key: n.content_hash for n in notes}
+    simplified = {n.key: n.content_hash for n in convert_notes(notes, types, "simplified")}
+    assert locked_script(simplified, notes, types, None) == "simplified"
+    assert locked_script(own, notes, types, "simplified") == OWN
+    assert locked_script(own, notes, types, None) is None  # nothing switched
+    edited = [dataclasses.replace(n, fields=(n.fields[0] + "!", *n.fields[1:])) for n in notes]
+    assert locked_script(own, edited, types, "simplified") is None
+    # A few edited notes do not hide a switch.
+    partly = edited[:3] + notes[3:]
+    assert locked_script(simplified, partly, types, None) == "simplified"
 
 
 def test_traditional_build_of_the_traditional_deck(cards_copy: Path, tmp_path: Path):
