@@ -26,7 +26,7 @@ from deckgen.lock import (
 )
 from deckgen.model import Deck
 from deckgen.notetypes import note_types
-from deckgen.package import build_collection, write_package
+from deckgen.package import package_deck
 from deckgen.rules import load_checked_deck
 from deckgen.script import Script
 
@@ -137,9 +137,10 @@ def build_deck(
     old_text = lock_path.read_text(encoding="utf-8") if lock is not None else None
     if frozen and lock_text != old_text:
         raise FrozenLockError(_frozen_message(changes, display_path(lock_path)))
-    collection = build_collection(deck.name, deck.key, description, notes, types, stamps)
     out = output if output is not None else default_output(deck)
-    size = write_package(out, collection, before_rename=before_rename)
+    size = package_deck(
+        out, deck.name, deck.key, description, notes, types, stamps, before_rename=before_rename
+    )
     lock_written = lock_text != old_text
     if lock_written:
         write_text_atomically(lock_path, lock_text)

@@ -18,8 +18,9 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -327,21 +328,29 @@ def render_lock(
     lines.append(",\n".join(type_lines))
     lines.append(" },")
     lines.append(' "notes": {')
-    note_lines = []
-    for note in notes:
-        body: dict[str, Any] = {
-            "guid": note.guid,
-            "type": note.kind,
-            "hash": note.content_hash,
-            "mod": stamps.notes[note.key],
-        }
-        if note.clozes:
-            body["clozes"] = list(note.clozes)
-        note_lines.append(f"  {dump(note.key)}: {dump(body)}")
-    lines.append(",\n".join(note_lines))
+    lines.append(",\n".join(_note_lines(notes, stamps)))
     lines.append(" }")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _note_lines(notes: list[Note], stamps: Stamps) -> Iterator[str]:
+    """Each note's line, as json.dumps(..., ensure_ascii=False, sort_keys=True) writes it.
+
+    Spelled out because a large deck has a line per note: this is several times faster
+    than a json.dumps call per line, and gives the same text (tests/test_large.py).
+    """
+    enc = encode_basestring
+    mods = stamps.notes
+    for note in notes:
+        clozes = ""
+        if note.clozes:
+            clozes = '"clozes": [' + ", ".join(map(enc, note.clozes)) + "], "
+        yield (
+            f"  {enc(note.key)}: {{{clozes}\"guid\": {enc(note.guid)}, "
+            f'"hash": {enc(note.content_hash)}, "mod": {int(mods[note.key])}, '
+            f'"type": {enc(note.kind)}}}'
+        )
 
 
 def write_text_atomically(path: Path, text: str) -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
 
 from bench.synth import plan, write_cards
-from deckgen.generate import chinese_numeral, generate_notes
+from deckgen.generate import Note, chinese_numeral, generate_notes
+from deckgen.lock import Stamps, render_lock
+from deckgen.notetypes import CLOZE, QA, note_types
 from deckgen.validate import load_deck
 
 
@@ -44,3 +48,40 @@ def test_synthetic_deck_is_reproducible_and_revisions_touch_only_their_principle
     changed = sorted(k for k in before if before[k].fields != after[k].fields)
     assert changed == ["principle/principle-000002/cloze", "principle/principle-000040/cloze"]
     assert all(before[k].clozes == after[k].clozes for k in before)
+
+
+def _reference_lock_line(note: Note, mod: int) -> str:
+    """A note's lock line as json.dumps wrote it before render_lock spelled it out."""
+    body: dict[str, object] = {
+        "guid": note.guid,
+        "type": note.kind,
+        "hash": note.content_hash,
+        "mod": mod,
+    }
+    if note.clozes:
+        body["clozes"] = list(note.clozes)
+    dump = json.dumps
+    return (
+        f"  {dump(note.key, ensure_ascii=False)}: {dump(body, ensure_ascii=False, sort_keys=True)}"
+    )
+
+
+ODD_TEXTS = ["", "中文", 'a "quoted" \\ back\\slash', "tab\tline\nbreak", "\u2028\x01\x7f", "😀 é"]
+
+
+def test_lock_lines_and_content_hashes_are_what_json_dumps_gives(tmp_path: Path):
+    notes = generate_notes(load_deck(write_cards(tmp_path / "cards", 300)))
+    notes += [
+        Note(
+            f"odd/{i}", CLOZE if i % 2 else QA, f'g"{t}', (t, t + "x"), (t,), (t,) * (i % 2), "", i
+        )
+        for i, t in enumerate(ODD_TEXTS)
+    ]
+    for note in notes:
+        payload = json.dumps([note.kind, note.fields, note.tags], ensure_ascii=False)
+        assert note.content_hash == hashlib.sha256(payload.encode()).hexdigest()[:16]
+    stamps = Stamps({n.key: 1_700_000_000 + n.position for n in notes}, {CLOZE: 1, QA: 2})
+    text = render_lock("deck", notes, note_types(), stamps)
+    expected = [_reference_lock_line(n, stamps.notes[n.key]) for n in notes]
+    assert text.split(' "notes": {\n')[1].split("\n }\n}")[0].split(",\n") == expected
+    assert json.loads(text)["notes"]["odd/2"]["guid"] == 'g"' + ODD_TEXTS[2]
