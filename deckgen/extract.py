@@ -195,9 +195,10 @@ def read_document(
         else:
             preamble.append(line)
 
-    doc_title = ""
+    doc_title, title_line = "", 0
     if preamble and _is_title_line(preamble[0].text):
-        doc_title = preamble.pop(0).text
+        first_line = preamble.pop(0)
+        doc_title, title_line = first_line.text, first_line.number
     deck_name = name or doc_title or source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
     if not lines:
@@ -231,11 +232,12 @@ def read_document(
             count=chinese_numeral(len(extracted)), headings=";".join(headings)
         )
         if pillars:
+            read_as = f" (line {title_line} is read as the title)" if title_line else ""
             report(
                 pillars[0][0].number,
                 "warning",
-                "no introduction before the first heading; wrote one that lists the pillars: "
-                "replace it with the document's own",
+                f"no introduction before the first heading{read_as}; wrote one that lists "
+                "the pillars: replace it with the document's own",
             )
     subject = f"「{doc_title}」" if doc_title else wording["this_text"]
     principle_count = sum(len(p.principles) for p in extracted)

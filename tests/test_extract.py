@@ -301,6 +301,18 @@ def test_title_only_lines_and_missing_introduction(tmp_path: Path, build: Builde
     build(out, tmp_path / "plan.apkg")
 
 
+def test_a_title_line_alone_is_not_an_introduction(tmp_path: Path):
+    doc = "工作方法\n一、方法\n講求方法。要善於總結規律,提高效率,避免重複勞動。\n"
+    source = write_doc(tmp_path, doc)
+    result = run_cli("extract", source, "-o", tmp_path / "cards", "--key", "x")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{source}:2:1: warning: no introduction before the first heading (line 1 is read as "
+        "the title); wrote one that lists the pillars"
+    ) in result.output
+    assert load_deck(tmp_path / "cards").name == "工作方法"
+
+
 def test_a_multi_line_introduction_is_a_literal_block(tmp_path: Path, build: Builder):
     doc = (
         "第一段介紹,講背景和目的。\n第二段介紹,講方法和要求。\n"
