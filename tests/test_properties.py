@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from deckgen.cloze import (
@@ -190,6 +190,13 @@ def as_anki_shows(text: str) -> str:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(question=TEXT, answer=TEXT, title=TEXT, note=TEXT, text=CLOZE_TEXT)
+@example(
+    question="a < b && {{c1::x}} {{Answer}}?",
+    answer="<b>not bold</b> &amp; {{#Extra}}",
+    title="服務 😀 <i>",
+    note="}} {{ &lt;",
+    text="如 {{c2::x}} 與 <br> 是[[服務 & <意識>]]。",
+)
 def test_unicode_text_survives_build_and_import(
     collection: Any, question: str, answer: str, title: str, note: str, text: str
 ):
