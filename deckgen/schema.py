@@ -3,7 +3,8 @@
 With it, an editor running the YAML language server completes keys, shows what each
 one means, and underlines a missing field or an unknown key while the author types.
 It describes the same keys as `validate` (a test keeps the two equal); `validate`
-remains the judge: the schema cannot know about duplicate ids or cloze markup.
+remains the judge: the schema cannot know about duplicate ids or cloze markup. It is
+declared draft 2020-12 but uses only keywords that draft-07 tools read the same way.
 
 Three schemas: `deck` (deck.yaml), `pillar` (every other file of the cards folder)
 and `cards` (either of the two, for an editor that maps one schema to a whole folder).
@@ -40,11 +41,17 @@ _CHECK_DESCRIPTIONS = {
 
 
 def _text(description: str) -> Schema:
-    return {"$ref": "#/$defs/text", "description": description}
+    # Inlined rather than a $ref: draft-07 tools (the YAML language server among them)
+    # ignore the keywords beside a $ref, and would lose each field's description.
+    return {"type": "string", "pattern": r"\S", "description": description}
 
 
 def _slug(description: str) -> Schema:
-    return {"$ref": "#/$defs/id", "description": description}
+    return {
+        "type": "string",
+        "pattern": SLUG.pattern,
+        "description": f"{description} ASCII kebab-case, like service-awareness.",
+    }
 
 
 def _object(properties: dict[str, Schema], required: tuple[str, ...], title: str) -> Schema:
@@ -139,12 +146,6 @@ def _definitions() -> dict[str, Schema]:
         "pillar": pillar,
         "principle": principle,
         "question": question,
-        "id": {
-            "type": "string",
-            "pattern": SLUG.pattern,
-            "description": "ASCII kebab-case, like service-awareness.",
-        },
-        "text": {"type": "string", "pattern": r"\S", "description": "Text (not empty)."},
     }
 
 
@@ -164,9 +165,10 @@ def cards_schema(kind: str = "cards") -> Schema:
         }
     else:
         body = {**defs.pop(kind), "title": f"deckgen {kind} file"}
-        used = ("id", "text") if kind == "deck" else ("principle", "question", "id", "text")
-        defs = {name: defs[name] for name in used}
-    return {**head, **body, "$defs": defs}
+        defs = (
+            {} if kind == "deck" else {"principle": defs["principle"], "question": defs["question"]}
+        )
+    return {**head, **body, **({"$defs": defs} if defs else {})}
 
 
 def schema_json(kind: str = "cards") -> str:
