@@ -682,3 +682,19 @@ def test_failing_build_keeps_the_previous_deck_byte_for_byte(cards: Path):
     assert "Traceback" not in result.output
     assert Path("deck.apkg").read_bytes() == before
     assert (cards / "deckgen.lock").read_bytes() == lock_before
+
+
+def test_readme_example_output_is_what_check_prints(cards: Path):
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Checking the cards", 1)[1]
+    shown = section.split("then a total:\n\n```\n", 1)[1].split("```", 1)[0]
+    edit(cards, "1-first.yaml", "answer: calm", "anwser: calm")
+    edit(
+        cards,
+        "2-second.yaml",
+        "Plan [[ahead]] and finish [[early]].",
+        "Plan ahead and finish early.",
+    )
+    assert check().output == shown
