@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.cloze import ClozeSyntaxError, Segment, mark_offsets, parse_cloze
-from deckgen.errors import ContentError, Finding, sort_findings
+from deckgen.errors import ContentError, Finding, Location, sort_findings
 from deckgen.load import find_deck_folders
 from deckgen.model import Checks, Deck
 from deckgen.validate import CLOZE_FIELDS, TextValue, Validation, validate_folder
@@ -28,10 +28,19 @@ from deckgen.validate import CLOZE_FIELDS, TextValue, Validation, validate_folde
 _TONE_MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _PINYIN_LETTER = f"a-zA-Zü{_TONE_MARKED}"
 # A Han character followed by a parenthesised syllable with a tone mark: 務(wù), 務(wù).
+# The same annotations `deckgen extract` removes from a source document.
 PINYIN_ANNOTATION = re.compile(
-    rf"([\u3400-\u9fff\uf900-\ufaff])([(\(][{_PINYIN_LETTER}]*[{_TONE_MARKED}]"
-    rf"[{_PINYIN_LETTER}]*[)\)])"
+    rf"([\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f])"
+    rf"([((]\s*[{_PINYIN_LETTER}]*[{_TONE_MARKED}][{_PINYIN_LETTER}]*\s*[))])"
 )
+# Characters that count one each (CJK ideographs, kana, Hangul, full-width forms), and
+# runs of other letters and digits, which count one per word.
+_WIDE = (
+    "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+    "\U00020000-\U0003fffd"
+)
+_RECALL_UNITS = re.compile(rf"(?=[^\W_])[{_WIDE}]|[^\W_{_WIDE}]+")
 # Where a sentence ends: Chinese and Western full stops, question and exclamation marks,
 # and line breaks. Commas and semicolons join clauses of one sentence.
 _SENTENCE_END = re.compile(r"[。!?!?\n]|\.(?=\s|$)")
@@ -116,18 +125,7 @@ def quality_findings(validation: Validation) -> list[Finding]:
 
 def recall_length(text: str) -> int:
     """How much there is to recall: each CJK character and each other word counts one."""
-    count = 0
-    in_word = False
-    for ch in text:
-        if not ch.isalnum():
-            in_word = False
-        elif unicodedata.east_asian_width(ch) in "WF":
-            count += 1
-            in_word = False
-        elif not in_word:
-            count += 1
-            in_word = True
-    return count
+    return len(_RECALL_UNITS.findall(text))
 
 
 def _long_answer(text: TextValue, checks: Checks) -> Iterator[Finding]:
@@ -145,7 +143,6 @@ def _long_answer(text: TextValue, checks: Checks) -> Iterator[Finding]:
 def _cloze_rules(text: TextValue, checks: Checks) -> Iterator[Finding]:
     try:
         segments = parse_cloze(text.value)
-        marks = mark_offsets(text.raw)
     except ClozeSyntaxError:
         return  # already an error of validation
     phrases = [s for s in segments if s.cloze]
@@ -159,9 +156,8 @@ def _cloze_rules(text: TextValue, checks: Checks) -> Iterator[Finding]:
             "deck.yaml)",
         )
     if len(phrases) > checks.clozes_max_per_note:
-        first_over = marks[checks.clozes_max_per_note]
         yield Finding(
-            text.location_of(first_over),
+            _mark_location(text, checks.clozes_max_per_note),
             "warning",
             f"{owner} has {len(phrases)} cloze deletions, more than "
             f"{checks.clozes_max_per_note}: a note that long is a list to learn by heart, "
@@ -171,13 +167,19 @@ def _cloze_rules(text: TextValue, checks: Checks) -> Iterator[Finding]:
     for number, (phrase, share) in enumerate(_cloze_shares(segments), start=1):
         if share > checks.cloze_max_share:
             yield Finding(
-                text.location_of(marks[number - 1]),
+                _mark_location(text, number - 1),
                 "warning",
                 f"cloze c{number} '{phrase.text}' in {owner} hides {share:.0%} of its "
                 "sentence, leaving too little to recall it from; mark a shorter phrase "
                 f"(limit: 'cloze_max_share: {checks.cloze_max_share:g}' under 'checks:' in "
                 "deck.yaml)",
             )
+
+
+def _mark_location(text: TextValue, index: int) -> Location:
+    """Where the `index`-th mark (0 for c1) of a cloze text is written."""
+    # The raw text has the same marks as the normalised value: NFC never touches brackets.
+    return text.location_of(mark_offsets(text.raw)[index])
 
 
 def _cloze_shares(segments: tuple[Segment, ...]) -> Iterator[tuple[Segment, float]]:
