@@ -59,12 +59,14 @@ CLAUSES = (
     "注意積累經驗,不斷改進工作方法",
     "在關鍵時刻頂得上、靠得住",
 )  # fmt: skip
+SHORT_CLAUSES = tuple(c for c in CLAUSES if len(c) <= 16)
+# Answers stay short enough to recall in one go (deckgen check warns above 20).
 QUESTION_FORMS = (
     ("做好{topic}工作,首先要做到什麼?", "{term}"),
     ("{subject}在{topic}中應當保持怎樣的作風?", "{term}"),
-    ("{topic}工作的基本要求是什麼?", "{term}、{term2}"),
-    ("面對{topic}中的難題,應當怎樣做?", "{term},{clause}"),
-    ("為什麼{topic}工作不能馬虎?", "因為{clause}"),
+    ("{topic}工作的兩個基本要求是什麼?", "{term}、{term2}"),
+    ("面對{topic}中的難題,應當怎樣做?", "{short}"),
+    ("為什麼{topic}工作不能馬虎?", "因為要{short}"),
 )  # fmt: skip
 
 
@@ -72,17 +74,17 @@ def plan(notes: int) -> list[list[int]]:
     """Questions per principle, per pillar, so that the deck has exactly `notes` notes.
 
     The deck has an introduction and an overview note; each pillar one note; each
-    principle one cloze note and one note per question.
+    principle one cloze note and one note per question, and at least one question.
     """
-    if notes < 4:
-        raise ValueError("a synthetic deck has at least 4 notes")
+    if notes < 5:
+        raise ValueError("a synthetic deck has at least 5 notes")
     rng = random.Random(notes)
     remaining = notes - 2
     pillars: list[list[int]] = []
-    while remaining >= 3 or not pillars:
+    while remaining >= 3:
         remaining -= 1
         questions: list[int] = []
-        while remaining > 0 and len(questions) < PRINCIPLES_PER_PILLAR:
+        while remaining >= 2 and len(questions) < PRINCIPLES_PER_PILLAR:
             q = min(rng.choice((1, 2, 3, 3, 4)), remaining - 1)
             questions.append(q)
             remaining -= 1 + q
@@ -114,20 +116,24 @@ def _principle_lines(rng: random.Random, number: int, questions: int, revision: 
     ]
     if rng.random() < 0.3:
         lines.append(f"    note: {_quote(rng.choice(CLAUSES) + '。')}")
-    lines.append("    questions:" + ("" if questions else " []"))
+    lines.append("    questions:")
+    forms = rng.sample(QUESTION_FORMS, min(questions, len(QUESTION_FORMS)))
     for q in range(1, questions + 1):
-        form, answer = rng.choice(QUESTION_FORMS)
+        form, answer = forms[(q - 1) % len(forms)]
         term, term2 = rng.sample(TERMS, 2)
         values = {
             "topic": topic,
             "subject": rng.choice(SUBJECTS),
             "term": term,
             "term2": term2,
-            "clause": rng.choice(CLAUSES),
+            "short": rng.choice(SHORT_CLAUSES),
         }
+        # Each question names its principle: no two questions of the deck are the same.
+        again = f"(其{q})" if q > len(forms) else ""
+        question = f"依第{number}條,{form.format(**values)}{again}"
         lines += [
             f"      - id: q{q}",
-            f"        question: {_quote(form.format(**values))}",
+            f"        question: {_quote(question)}",
             f"        answer: {_quote(answer.format(**values))}",
         ]
     return lines
