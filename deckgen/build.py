@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache, wraps
+from importlib.util import find_spec
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from deckgen.errors import (
     ContentError,
@@ -15,7 +25,7 @@ from deckgen.errors import (
     GuardError,
 )
 from deckgen.generate import DECK_GROUP, Note, generate_notes, pillar_heading
-from deckgen.load import LOCK_FILE, display_path, find_deck_folders
+from deckgen.load import DECK_FILE, LOCK_FILE, display_path, find_deck_folders
 from deckgen.lock import (
     Changes,
     assign_stamps,
@@ -26,9 +36,46 @@ from deckgen.lock import (
 )
 from deckgen.model import Deck
 from deckgen.notetypes import note_types
-from deckgen.package import package_deck
+from deckgen.package import file_digest, package_deck
 from deckgen.rules import load_checked_deck
 from deckgen.script import Script
+
+# What a build reports as it goes: (what it is doing, done, total). cli.py draws a bar.
+BuildProgress = Callable[[str, int, int], None]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _without_cyclic_gc(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run `function` with CPython's cyclic garbage collector paused.
+
+    A build makes millions of small objects (YAML nodes, the model, notes) and no
+    reference cycles: reference counting frees them all, while the cyclic collector
+    would walk the growing heap again and again, which is most of the time of loading
+    a 100,000-note deck (bench/RESULTS.md). It runs again as soon as the build ends.
+    """
+
+    @wraps(function)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not gc.isenabled():
+            return function(*args, **kwargs)
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
+
+
+@dataclass(frozen=True)
+class UpToDate:
+    """A deck whose package already holds what a build would write: nothing was done."""
+
+    folder: Path
+    output: Path
+    size: int
 
 
 @dataclass(frozen=True)
@@ -78,6 +125,7 @@ def count_groups(deck: Deck, notes: list[Note]) -> list[GroupCount]:
     return groups
 
 
+@_without_cyclic_gc
 def build_deck(
     cards: Path,
     output: Path | None = None,
@@ -88,17 +136,30 @@ def build_deck(
     before_rename: Callable[[Path], None] | None = None,
     script: Script | None = None,
     loaded: Deck | None = None,
+    project: list[Path] | None = None,
+    sources: str | None = None,
+    progress: BuildProgress | None = None,
 ) -> BuildResult:
     """Build the deck in `cards` into `output` (default dist/<deck key>.apkg).
 
     `script` converts every text to Simplified or Traditional characters (deckgen.script);
-    `loaded` is the deck of `cards` when the caller has loaded it already.
+    `loaded` is the deck of `cards` when the caller has loaded it already; `project` the
+    deck folders of its project (default: just `cards`); `sources` the digest of the
+    cards as they were before loading (source_digest; computed here when not given).
+    The build is remembered with them, so that the next build_decks can tell when the
+    package is up to date. `progress` is told what the build is doing as it goes.
 
     Raises ContentError for bad content, GuardError for a change that would cost the
     learner progress (unless `accept_loss`), FrozenLockError when `frozen` and the lock
     would change. Nothing is written unless the whole build succeeds.
     """
+    if sources is None:
+        sources = source_digest(cards, project or [cards], tts=tts, script=script)
+    if loaded is None and progress is not None:
+        progress("Reading cards", 0, 1)
     deck = loaded if loaded is not None else load_checked_deck(cards)
+    if progress is not None:
+        progress("Generating notes", 0, 1)
     notes = own_notes = generate_notes(deck)
     types = note_types(tts=tts)
     description = deck.description
@@ -137,13 +198,24 @@ def build_deck(
     old_text = lock_path.read_text(encoding="utf-8") if lock is not None else None
     if frozen and lock_text != old_text:
         raise FrozenLockError(_frozen_message(changes, display_path(lock_path)))
+    if progress is not None:
+        progress("Generating notes", 1, 1)
     out = output if output is not None else default_output(deck)
     size = package_deck(
-        out, deck.name, deck.key, description, notes, types, stamps, before_rename=before_rename
+        out,
+        deck.name,
+        deck.key,
+        description,
+        notes,
+        types,
+        stamps,
+        before_rename=before_rename,
+        progress=progress,
     )
     lock_written = lock_text != old_text
     if lock_written:
         write_text_atomically(lock_path, lock_text)
+    _remember(out, _stamp(sources, lock_text.encode("utf-8")))
     return BuildResult(
         deck,
         notes,
@@ -170,7 +242,8 @@ def build_decks(
     accept_loss: bool = False,
     tts: bool = False,
     script: Script | None = None,
-) -> Iterator[BuildResult]:
+    progress: BuildProgress | None = None,
+) -> Iterator[BuildResult | UpToDate]:
     """Build every deck of a project, yielding each result as its deck is written.
 
     The decks are `root` itself and/or its subfolders `root/<deck>/` with a deck.yaml
@@ -180,10 +253,21 @@ def build_decks(
     before anything is written, so a content error anywhere, or two decks sharing a key
     or a name, writes nothing. A guard or --frozen failure stops at its deck; the decks
     yielded before it were written.
+
+    When every deck's package is still exactly what the last build wrote from the very
+    same cards, lock, options and deckgen, nothing is loaded or written: one UpToDate per
+    deck is yielded instead.
     """
     folders = find_deck_folders(root)
-    decks = load_decks(folders)
-    outputs = _deck_outputs(decks, output)
+    # Digested before loading: an edit made while the build runs makes the next build
+    # see a change, never the other way round.
+    sources = [source_digest(f, folders, tts=tts, script=script) for f in folders]
+    fresh = _up_to_date(folders, sources, output)
+    if fresh is not None:
+        yield from fresh
+        return
+    decks = load_decks(folders, progress)
+    outputs = _deck_outputs([deck.key for deck in decks], output)
     for index, (folder, deck, out) in enumerate(zip(folders, decks, outputs, strict=True)):
         try:
             result = build_deck(
@@ -194,6 +278,9 @@ def build_decks(
                 tts=tts,
                 script=script,
                 loaded=deck,
+                project=folders,
+                sources=sources[index],
+                progress=progress,
             )
         except DeckgenError as exc:
             if len(decks) == 1 or (index == 0 and isinstance(exc, ContentError)):
@@ -209,7 +296,8 @@ def build_decks(
         yield result
 
 
-def load_decks(folders: list[Path]) -> list[Deck]:
+@_without_cyclic_gc
+def load_decks(folders: list[Path], progress: BuildProgress | None = None) -> list[Deck]:
     """Load and validate several deck folders; one ContentError lists the errors of all.
 
     Two decks may not share a key (it is part of every note's GUID: their notes would
@@ -218,7 +306,9 @@ def load_decks(folders: list[Path]) -> list[Deck]:
     """
     findings: list[Finding] = []
     decks: list[Deck] = []
-    for folder in folders:
+    for done, folder in enumerate(folders):
+        if progress is not None:
+            progress("Reading cards", done, len(folders))
         try:
             decks.append(load_checked_deck(folder))
         except ContentError as exc:
@@ -253,20 +343,168 @@ def load_decks(folders: list[Path]) -> list[Deck]:
     return decks
 
 
-def _deck_outputs(decks: list[Deck], output: Path | None) -> list[Path | None]:
-    if len(decks) == 1:
+def _deck_outputs(keys: list[str], output: Path | None) -> list[Path | None]:
+    """Where each deck (by key) goes; None: its default, dist/<deck key>.apkg."""
+    if len(keys) == 1:
         if output is not None and output.is_dir():
-            return [output / f"{decks[0].key}.apkg"]
+            return [output / f"{keys[0]}.apkg"]
         return [output]
     if output is None:
-        return [default_output(deck) for deck in decks]
+        return [Path("dist") / f"{key}.apkg" for key in keys]
     if output.suffix == ".apkg" or (output.exists() and not output.is_dir()):
-        keys = ", ".join(deck.key for deck in decks)
         raise OutputError(
-            f"-o {display_path(output)} is a file, but there are {len(decks)} decks to build "
-            f"({keys}); give a directory for their .apkg files, e.g. -o dist"
+            f"-o {display_path(output)} is a file, but there are {len(keys)} decks to build "
+            f"({', '.join(keys)}); give a directory for their .apkg files, e.g. -o dist"
         )
-    return [output / f"{deck.key}.apkg" for deck in decks]
+    return [output / f"{key}.apkg" for key in keys]
+
+
+# --- the no-op rebuild ------------------------------------------------------------------
+#
+# A build is deterministic in: the files of its deck folder, its lock, the deck.yaml of
+# every deck of the project (keys and names are unique across them), the options that
+# change the package, deckgen's own code and the libraries it builds with. And a build
+# with an up-to-date lock leaves the lock as it is. So after each build, deckgen notes
+# in the user's cache a digest of all that (with the lock as the build left it) and the
+# SHA-256 of the package it wrote. When both still match, the package is byte for byte
+# what a build would write again, and nothing needs doing. The record is kept outside
+# the package, which stays the same bytes on every machine, and outside the project.
+
+MAX_RECORDS = 256
+
+
+def source_digest(folder: Path, project: list[Path], *, tts: bool, script: Script | None) -> str:
+    """A digest of what the package of the deck in `folder` is made from, but its lock."""
+    h = hashlib.sha256()
+
+    def add(data: bytes) -> None:
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+
+    add(_code_identity(script is not None).encode())
+    add(json.dumps({"tts": tts, "script": script}, sort_keys=True).encode())
+    for deck_folder in project:
+        add(_read(deck_folder / DECK_FILE))
+    # The loader reads the files in the folder itself, never below: a subfolder is
+    # another deck. Hidden files are editors' and our own temporary files.
+    try:
+        names = sorted(
+            p.name
+            for p in folder.iterdir()
+            if not p.name.startswith(".") and p.name != LOCK_FILE and p.is_file()
+        )
+    except OSError:
+        names = []
+    for name in names:
+        add(name.encode())
+        add(_read(folder / name))
+    return h.hexdigest()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b"\0unreadable"
+
+
+def _stamp(sources: str, lock: bytes) -> str:
+    return hashlib.sha256(sources.encode() + b"\0" + lock).hexdigest()
+
+
+@cache
+def _code_identity(with_opencc: bool) -> str:
+    """deckgen's own files, and which Python, SQLite, zlib, PyYAML and genanki build."""
+    h = hashlib.sha256()
+    versions = [sys.version, sqlite3.sqlite_version, zlib.ZLIB_RUNTIME_VERSION]
+    h.update("\n".join(versions).encode())
+    own = Path(__file__).parent
+    for path in sorted([*own.glob("*.py"), *own.glob("templates/*")]):
+        h.update(path.relative_to(own).as_posix().encode() + b"\0" + path.read_bytes())
+    # The libraries: each file's name, size and time (installing another version
+    # changes them), without importing them.
+    for module in ("yaml", "genanki", *(("opencc",) if with_opencc else ())):
+        spec = find_spec(module)
+        origin = spec.origin if spec is not None else None
+        if not origin:
+            h.update(f"{module}: none".encode())
+            continue
+        for path in sorted(Path(origin).parent.rglob("*")):
+            if "__pycache__" not in path.parts and path.is_file():
+                st = path.stat()
+                h.update(f"{path.name} {st.st_size} {st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _record_path(output: Path) -> Path | None:
+    """Where the user's cache keeps the record of the last build of `output`."""
+    try:
+        cache_root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        where = str(output.resolve())
+    except (OSError, RuntimeError):  # no home folder
+        return None
+    return cache_root / "deckgen" / "builds" / f"{hashlib.sha256(where.encode()).hexdigest()[:32]}"
+
+
+def _remember(output: Path, stamp: str) -> None:
+    """Record that `output`, as it is now, was built from `stamp` (best effort)."""
+    record = _record_path(output)
+    digest = file_digest(output)
+    if record is None or digest is None:
+        return
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(record, f"{stamp} {digest}\n")
+        records = sorted(record.parent.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+        for old in records[:-MAX_RECORDS]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a cache that cannot be written only makes the next build do the work
+
+
+def _deck_key(folder: Path) -> str | None:
+    """The `key` in the folder's deck.yaml, read without validating (None if unclear)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load((folder / DECK_FILE).read_bytes())
+    except (OSError, yaml.YAMLError):
+        return None
+    key = data.get("key") if isinstance(data, dict) else None
+    return key.strip() if isinstance(key, str) and key.strip() else None
+
+
+def _up_to_date(
+    folders: list[Path], sources: list[str], output: Path | None
+) -> list[UpToDate] | None:
+    """One UpToDate per deck when every deck's package is as its last build left it.
+
+    Where the packages are depends on the deck keys, read here without validating: a
+    wrong key can only point at a package without a matching record, and then the
+    whole build runs, validating everything.
+    """
+    keys = [_deck_key(folder) for folder in folders]
+    if any(key is None for key in keys):
+        return None
+    try:
+        outputs = _deck_outputs([key for key in keys if key is not None], output)
+    except OutputError:
+        return None
+    fresh = []
+    for folder, key, digest, out in zip(folders, keys, sources, outputs, strict=True):
+        path = out if out is not None else Path("dist") / f"{key}.apkg"
+        record = _record_path(path)
+        try:
+            lock = (folder / LOCK_FILE).read_bytes()
+            if record is None:
+                return None
+            stamp, package = record.read_text(encoding="utf-8").split()
+        except (OSError, ValueError):
+            return None
+        if stamp != _stamp(digest, lock) or file_digest(path) != package:
+            return None
+        fresh.append(UpToDate(folder, path, path.stat().st_size))
+    return fresh
 
 
 def _guard_message(changes: Changes) -> str:

@@ -7,12 +7,16 @@ commands that need them, so `deckgen --help` stays instant.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
-from typing import Literal, NoReturn
+from typing import TYPE_CHECKING, Literal, NoReturn
 
 import click
 
 from deckgen import __version__
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -20,6 +24,40 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)
+
+
+class _ProgressBar:
+    """A bar on stderr, one per stage, once a build has taken two seconds.
+
+    Passed to the library as its progress callback (the library never prints), and only
+    when stderr is a terminal: piped or captured output stays clean.
+    """
+
+    DELAY = 2.0
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.bar: ProgressBar[int] | None = None
+        self.stage = ""
+        self.done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.bar is None and time.monotonic() - self.started < self.DELAY:
+            return
+        if self.bar is None or stage != self.stage:
+            self.close()
+            self.bar = click.progressbar(
+                length=max(total, 1), label=f"{stage:<16}", file=sys.stderr
+            )
+            self.bar.__enter__()
+            self.stage, self.done = stage, 0
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @click.group(context_settings=CONTEXT)
@@ -108,15 +146,27 @@ def build(
       deckgen build --accept-loss   # after deliberately removing a principle
       deckgen build --script simplified -o dist/simplified
     """
-    from deckgen.build import OutputError, build_decks
+    from deckgen.build import OutputError, UpToDate, build_decks
     from deckgen.errors import ContentError, DeckgenError
     from deckgen.report import build_summary
 
     options = {"frozen": frozen, "accept_loss": accept_loss, "tts": tts}
+    bar = _ProgressBar() if sys.stderr.isatty() else None
     try:
-        for count, result in enumerate(build_decks(cards, out, script=script, **options)):
+        results = build_decks(cards, out, script=script, progress=bar, **options)
+        for count, result in enumerate(results):
+            if bar is not None:
+                bar.close()
             if count:
                 click.echo("")
+            if isinstance(result, UpToDate):
+                from deckgen.load import display_path
+
+                click.echo(
+                    f"No changes since the last build: {display_path(result.output)} is up to "
+                    "date, nothing written."
+                )
+                continue
             for warning in result.deck.warnings:
                 click.echo(str(warning), err=True)
             for line in build_summary(result):
@@ -138,6 +188,9 @@ def build(
         _fail(f"Aborted with {n} error{'s' if n != 1 else ''}: nothing was written.")
     except DeckgenError as exc:
         _fail(f"error: {exc}")
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 @cli.command(context_settings=CONTEXT)

@@ -94,15 +94,19 @@ def _below_ten_thousand(n: int) -> str:
 
 
 def guid_for(*values: object) -> str:
-    """genanki.guid_for(*values), faster: two base91 digits at a time (GUIDs must not change)."""
-    joined = "__".join(str(v) for v in values).encode("utf-8")
-    number = int.from_bytes(hashlib.sha256(joined).digest()[:8], "big")
-    digits: list[str] = []
-    while number:
-        number, pair = divmod(number, _BASE91_BASE)
-        digits.append(_BASE91_PAIRS[pair])
-    # genanki writes no leading zero digit ('a'): drop the one a pair may have added.
-    return "".join(reversed(digits)).lstrip(BASE91_TABLE[0])
+    """genanki.guid_for(*values), faster: two base91 digits at a time (GUIDs must not change).
+
+    The GUID is the first 8 bytes of the SHA-256 of the values joined by '__', written
+    in base 91 without leading zeros ('a'). 91**10 > 2**64: five pairs of digits.
+    """
+    joined = "__".join(map(str, values)).encode("utf-8")
+    n = int.from_bytes(hashlib.sha256(joined).digest()[:8], "big")
+    n, p0 = divmod(n, _BASE91_BASE)
+    n, p1 = divmod(n, _BASE91_BASE)
+    n, p2 = divmod(n, _BASE91_BASE)
+    p4, p3 = divmod(n, _BASE91_BASE)
+    pairs = _BASE91_PAIRS
+    return (pairs[p4] + pairs[p3] + pairs[p2] + pairs[p1] + pairs[p0]).lstrip(BASE91_TABLE[0])
 
 
 def escape_field(text: str) -> str:

@@ -347,7 +347,7 @@ def _note_lines(notes: list[Note], stamps: Stamps) -> Iterator[str]:
         if note.clozes:
             clozes = '"clozes": [' + ", ".join(map(enc, note.clozes)) + "], "
         yield (
-            f"  {enc(note.key)}: {{{clozes}\"guid\": {enc(note.guid)}, "
+            f'  {enc(note.key)}: {{{clozes}"guid": {enc(note.guid)}, '
             f'"hash": {enc(note.content_hash)}, "mod": {int(mods[note.key])}, '
             f'"type": {enc(note.kind)}}}'
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import subprocess
+import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -14,20 +16,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import deckgen.build as build_module
 from deckgen.generate import escape_field, generate_notes, guid_for
 from deckgen.lock import assign_stamps, compare
 from deckgen.notetypes import note_types
 from deckgen.package import (
     BLOCK,
-    STAMP_PREFIX,
     build_collection,
     deflate_file,
+    file_digest,
     package_deck,
-    read_stamp,
     write_package,
 )
 from deckgen.validate import load_deck
-from tests.conftest import import_apkg
+from tests.conftest import import_apkg, run_cli
 
 
 def _old_escape_field(text: str) -> str:
@@ -79,12 +81,14 @@ def test_parallel_deflate_is_one_stream_whatever_the_threads(tmp_path: Path, siz
     assert len(outputs[0]) <= len(zlib.compress(data, 6)) * 1.01 + 64
 
 
-def test_zip_is_valid_deterministic_and_stamped(tmp_path: Path):
+def test_zip_is_valid_and_deterministic(tmp_path: Path):
     collection = _scratch(tmp_path, 3 * BLOCK + 7)
     a, b = tmp_path / "a.apkg", tmp_path / "b.apkg"
-    write_package(a, collection, stamp="inputs-1")
-    write_package(b, collection, stamp="inputs-1")
+    write_package(a, collection)
+    write_package(b, collection)
     assert a.read_bytes() == b.read_bytes()
+    assert file_digest(a) == hashlib.sha256(a.read_bytes()).hexdigest()
+    assert file_digest(tmp_path / "missing.apkg") is None
     with zipfile.ZipFile(a) as z:
         assert z.testzip() is None
         assert [i.filename for i in z.infolist()] == ["collection.anki2", "media"]
@@ -93,42 +97,15 @@ def test_zip_is_valid_deterministic_and_stamped(tmp_path: Path):
         assert all(i.external_attr >> 16 == 0o100644 for i in z.infolist())
         assert z.read("collection.anki2") == collection.read_bytes()
         assert z.read("media") == b"{}"
-        assert z.comment.startswith(STAMP_PREFIX + b"inputs-1 ")
-    assert read_stamp(a) == "inputs-1"
+        assert z.comment == b""
 
 
-def test_stamp_is_refused_when_the_package_is_damaged(tmp_path: Path):
-    collection = _scratch(tmp_path, 100_000)
-    path = tmp_path / "deck.apkg"
-    write_package(path, collection, stamp="s")
-    good = path.read_bytes()
-    assert read_stamp(path) == "s"
-    flipped = bytearray(good)
-    flipped[len(good) // 2] ^= 1
-    path.write_bytes(bytes(flipped))
-    assert read_stamp(path) is None
-    path.write_bytes(good[:-1])
-    assert read_stamp(path) is None
-    path.write_bytes(good[: len(good) // 2])
-    assert read_stamp(path) is None
-    write_package(path, collection)
-    assert read_stamp(path) is None  # no stamp at all
-    assert read_stamp(tmp_path / "missing.apkg") is None
-
-
-def test_stamp_must_be_printable_ascii(tmp_path: Path):
-    collection = _scratch(tmp_path, 10)
-    with pytest.raises(ValueError, match="printable ASCII"):
-        write_package(tmp_path / "x.apkg", collection, stamp="中")
-    assert list(tmp_path.iterdir()) == [collection]
-
-
-def _build(cards: Path, out: Path, *, stamp: str | None = None) -> None:
+def _build(cards: Path, out: Path) -> None:
     deck = load_deck(cards)
     notes = generate_notes(deck)
     types = note_types()
     stamps = assign_stamps(None, compare(None, notes, types, deck.name), types)
-    package_deck(out, deck.name, deck.key, deck.description, notes, types, stamps, stamp=stamp)
+    package_deck(out, deck.name, deck.key, deck.description, notes, types, stamps)
 
 
 def test_collection_rows_in_id_order_with_genankis_schema(mini_cards: Path, tmp_path: Path):
@@ -166,14 +143,193 @@ def test_collection_rows_in_id_order_with_genankis_schema(mini_cards: Path, tmp_
 
 def test_package_deck_leaves_only_the_apkg(mini_cards: Path, tmp_path: Path):
     out = tmp_path / "dist" / "mini.apkg"
-    _build(mini_cards, out, stamp="x")
+    _build(mini_cards, out)
     assert os.listdir(out.parent) == ["mini.apkg"]
-    assert read_stamp(out) == "x"
 
 
-def test_stamped_package_imports_into_anki(mini_cards: Path, tmp_path: Path, collection):
+def test_package_imports_into_anki(mini_cards: Path, tmp_path: Path, collection):
     out = tmp_path / "mini.apkg"
-    _build(mini_cards, out, stamp="inputs")
+    _build(mini_cards, out)
     log = import_apkg(collection, out)
     assert len(log.new) == len(generate_notes(load_deck(mini_cards)))
     assert not log.duplicate and not log.conflicting
+
+
+# --- the no-op rebuild (build.py) ---------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The build records of these tests go to their own cache, not the user's."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
+UP_TO_DATE = "No changes since the last build: {} is up to date, nothing written.\n"
+
+
+def _fingerprint(path: Path) -> tuple[int, int, bytes]:
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns, path.read_bytes()
+
+
+def test_rebuild_with_nothing_changed_writes_nothing(mini_cards: Path, tmp_path: Path):
+    out = tmp_path / "out" / "mini.apkg"
+    first = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert first.exit_code == 0, first.output
+    before = _fingerprint(out)
+    lock = _fingerprint(mini_cards / "deckgen.lock")
+    again = run_cli("build", "--cards", mini_cards, "-o", out, "--frozen")
+    assert again.exit_code == 0, again.output
+    assert again.output == UP_TO_DATE.format(out)
+    assert _fingerprint(out) == before
+    assert _fingerprint(mini_cards / "deckgen.lock") == lock
+    assert sorted(os.listdir(out.parent)) == ["mini.apkg"]
+
+
+def test_up_to_date_package_is_what_a_full_build_writes(mini_cards: Path, tmp_path: Path):
+    out, fresh = tmp_path / "a.apkg", tmp_path / "b.apkg"
+    assert run_cli("build", "--cards", mini_cards, "-o", out).exit_code == 0
+    assert run_cli("build", "--cards", mini_cards, "-o", out).output == UP_TO_DATE.format(out)
+    assert "Built deck" in run_cli("build", "--cards", mini_cards, "-o", fresh).output
+    assert out.read_bytes() == fresh.read_bytes()
+
+
+def _edit_card(cards: Path) -> None:
+    pillar = cards / "1-first.yaml"
+    pillar.write_text(pillar.read_text().replace("carry on", "carry on calmly"))
+
+
+def _touch_package(out: Path) -> None:
+    data = bytearray(out.read_bytes())
+    data[len(data) // 2] ^= 1
+    out.write_bytes(bytes(data))
+
+
+def _add_file(cards: Path) -> None:
+    (cards / "3-third.yaml").write_text(
+        "id: third\ntitle: Third\nprinciples:\n  - id: delta\n    title: Delta\n"
+        "    text: Be [[brief]].\n    questions: []\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "extra"),
+    [
+        (_edit_card, ()),
+        (_add_file, ()),
+        (lambda cards: (cards / "deckgen.lock").write_bytes(b"{}"), ()),
+        (lambda cards: None, ("--tts",)),
+        (lambda cards: None, ("--script", "simplified")),
+    ],
+    ids=["edited card", "new pillar file", "lock replaced", "--tts", "--script"],
+)
+def test_any_change_of_input_or_option_builds_again(
+    mini_cards: Path, tmp_path: Path, change, extra: tuple[str, ...]
+):
+    out = tmp_path / "mini.apkg"
+    assert run_cli("build", "--cards", mini_cards, "-o", out).exit_code == 0
+    change(mini_cards)
+    result = run_cli("build", "--cards", mini_cards, "-o", out, *extra)
+    assert "up to date" not in result.output
+    assert result.exit_code in (0, 1), result.output
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_touch_package, lambda out: out.unlink(), lambda out: out.write_bytes(b"")],
+    ids=["changed bytes", "deleted", "emptied"],
+)
+def test_a_package_that_is_not_as_built_is_built_again(mini_cards: Path, tmp_path: Path, damage):
+    out = tmp_path / "mini.apkg"
+    assert run_cli("build", "--cards", mini_cards, "-o", out).exit_code == 0
+    good = out.read_bytes()
+    damage(out)
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert result.exit_code == 0 and "Built deck" in result.output, result.output
+    assert out.read_bytes() == good
+
+
+def test_another_output_is_built(mini_cards: Path, tmp_path: Path):
+    assert run_cli("build", "--cards", mini_cards, "-o", tmp_path / "a.apkg").exit_code == 0
+    result = run_cli("build", "--cards", mini_cards, "-o", tmp_path / "b.apkg")
+    assert "Built deck" in result.output and (tmp_path / "b.apkg").is_file()
+
+
+def test_unwritable_cache_only_costs_the_skip(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    out = tmp_path / "mini.apkg"
+    for _ in range(2):
+        result = run_cli("build", "--cards", mini_cards, "-o", out)
+        assert result.exit_code == 0 and "Built deck" in result.output, result.output
+
+
+def test_cache_keeps_a_bounded_number_of_records(
+    mini_cards: Path, tmp_path: Path, _own_cache: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(build_module, "MAX_RECORDS", 3)
+    for i in range(5):
+        assert run_cli("build", "--cards", mini_cards, "-o", tmp_path / f"{i}.apkg").exit_code == 0
+    assert len(list((_own_cache / "deckgen" / "builds").iterdir())) == 3
+
+
+def test_default_outputs_of_a_project_are_up_to_date(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    project = tmp_path / "project"
+    (project / "cards").mkdir(parents=True)
+    mini_cards.rename(project / "cards" / "one")
+    monkeypatch.chdir(project)
+    assert run_cli("build").exit_code == 0
+    assert run_cli("build").output == UP_TO_DATE.format("dist/mini.apkg")
+    (project / "dist" / "mini.apkg").rename(project / "dist" / "moved.apkg")
+    assert "Wrote dist/mini.apkg" in run_cli("build").output
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+
+def test_build_reports_progress_through_every_stage(mini_cards: Path, tmp_path: Path):
+    seen: list[tuple[str, int, int]] = []
+    build_module.build_deck(
+        mini_cards, tmp_path / "mini.apkg", progress=lambda *report: seen.append(report)
+    )
+    stages = list(dict.fromkeys(stage for stage, _, _ in seen))
+    assert stages == ["Reading cards", "Generating notes", "Writing notes", "Compressing"]
+    for stage in stages[2:]:
+        last = [(done, total) for s, done, total in seen if s == stage][-1]
+        assert last[0] == last[1] > 0
+
+
+def test_progress_bar_draws_on_stderr_once_the_build_is_slow(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    from deckgen.cli import _ProgressBar
+
+    bar = _ProgressBar()
+    bar("Writing notes", 10, 100)  # under two seconds: nothing yet
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(_ProgressBar, "DELAY", 0.0)
+    bar("Writing notes", 50, 100)
+    bar("Compressing", 3, 3)
+    bar.close()
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.split() == ["Writing", "notes", "Compressing"]  # click: labels only off a tty
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(mini_cards: Path, tmp_path: Path):
+    """Through a real process with stderr captured: the output has no bar in it."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", "build", "--cards", str(mini_cards), "-o",
+         str(tmp_path / "mini.apkg")],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
