@@ -14,6 +14,7 @@ from deckgen.lock import Stamps, render_lock
 from deckgen.notetypes import CLOZE, QA, note_types
 from deckgen.rules import check_cards
 from deckgen.validate import load_deck
+from tests.conftest import import_apkg, run_cli
 
 
 def test_chinese_numerals_past_ninety_nine():
@@ -88,3 +89,49 @@ def test_lock_lines_and_content_hashes_are_what_json_dumps_gives(tmp_path: Path)
     expected = [_reference_lock_line(n, stamps.notes[n.key]) for n in notes]
     assert text.split(' "notes": {\n')[1].split("\n }\n}")[0].split(",\n") == expected
     assert json.loads(text)["notes"]["odd/2"]["guid"] == 'g"' + ODD_TEXTS[2]
+
+
+# --- a 10,000-note deck through a real Anki collection ------------------------------------
+
+
+@pytest.mark.slow
+def test_ten_thousand_notes_import_and_update_in_place(
+    tmp_path: Path, collection, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cards = write_cards(tmp_path / "cards", 10_000)
+    out = tmp_path / "dist" / "bench.apkg"
+    first = run_cli("build", "--cards", cards, "-o", out)
+    assert first.exit_code == 0, first.output
+    notes = generate_notes(load_deck(cards))
+
+    log = import_apkg(collection, out)
+    assert len(log.new) == len(notes) == 10_000
+    assert not log.updated and not log.duplicate and not log.conflicting
+    assert collection.note_count() == 10_000
+    assert collection.card_count() == sum(len(n.card_ords) for n in notes)
+    by_guid = {n.guid: n for n in notes}
+    types = note_types()
+    for nid in collection.find_notes("")[::97]:  # a sample of about a hundred notes
+        note = collection.get_note(nid)
+        generated = by_guid[note.guid]
+        assert list(note.fields) == list(generated.fields)
+        assert sorted(note.tags) == sorted(generated.tags)
+        assert note.note_type()["id"] == types[generated.kind].model_id
+
+    # Edit three principles; the lock stays. Exactly their cloze notes are updated.
+    edited = {3, 1_234, 2_500}
+    write_cards(cards, 10_000, revised=edited)
+    again = run_cli("build", "--cards", cards, "-o", out)
+    assert again.exit_code == 0, again.output
+    assert "0 added, 3 changed, 0 removed, 9997 unchanged notes" in again.output
+    log = import_apkg(collection, out)
+    keys = {f"principle/principle-{n:06d}/cloze" for n in edited}
+    expected = {n.guid for n in notes if n.key in keys}
+    assert {collection.get_note(u.id.nid).guid for u in log.updated} == expected
+    # Anki lists every other note as an unchanged duplicate of itself; none is added.
+    assert len(log.duplicate) == 10_000 - len(edited)
+    assert not log.new and not log.conflicting
+    assert collection.note_count() == 10_000
+    assert collection.card_count() == sum(len(n.card_ords) for n in notes)
+    assert all("修訂" in collection.get_note(u.id.nid)["Text"] for u in log.updated)
