@@ -37,6 +37,10 @@ preview: $(VENV)/.deck-installed
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
 
+# Synthetic decks of 1,000 to 100,000 notes against raw genanki; a few minutes.
+bench: $(VENV)/.deck-installed
+	$(BIN)/python -m bench.run
+
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check deckgen tests bench
 	$(BIN)/ruff format --check deckgen tests bench

@@ -3,8 +3,9 @@
 `write_cards(folder, notes)` writes a deck that `deckgen build` turns into exactly
 `notes` notes. The text is made from a fixed vocabulary by a seeded random generator,
 so the same arguments always give the same files. `revision` rewrites the plain text
-of every principle (ids and cloze phrases stay, so a rebuild changes notes without
-costing progress); `revised` rewrites only the principles with those numbers.
+of every principle and every question (ids and cloze phrases stay, so a rebuild changes
+notes without costing progress); `revised` rewrites only the text of the principles
+with those numbers.
 
     python -m bench.synth DIR NOTES     # write a deck of NOTES notes into DIR
 """
@@ -106,9 +107,11 @@ def _principle_text(rng: random.Random, topic: str, clozes: int, revision: str) 
     return head + ";".join(parts) + "。" + (f"({revision})" if revision else "")
 
 
-def _principle_lines(rng: random.Random, number: int, questions: int, revision: str) -> list[str]:
+def _principle_lines(
+    rng: random.Random, number: int, questions: int, text_mark: str, question_mark: str
+) -> list[str]:
     topic = rng.choice(TOPICS)
-    text = _principle_text(rng, topic, rng.choice((2, 2, 3, 3, 4, 5)), revision)
+    text = _principle_text(rng, topic, rng.choice((2, 2, 3, 3, 4, 5)), text_mark)
     lines = [
         f"  - id: principle-{number:06d}",
         f"    title: {_quote(f'{topic}要{rng.choice(TERMS)}(第{number}條)')}",
@@ -131,6 +134,8 @@ def _principle_lines(rng: random.Random, number: int, questions: int, revision: 
         # Each question names its principle: no two questions of the deck are the same.
         again = f"(其{q})" if q > len(forms) else ""
         question = f"依第{number}條,{form.format(**values)}{again}"
+        if question_mark:
+            question += f"({question_mark})"
         lines += [
             f"      - id: q{q}",
             f"        question: {_quote(question)}",
@@ -149,8 +154,9 @@ def write_cards(
 ) -> Path:
     """Write a cards folder with exactly `notes` notes into `folder` (created if needed).
 
-    With `revision`, every principle's text ends with it; with `revised`, only the
-    principles with those numbers (1-based, in deck order) get the mark "修訂".
+    With `revision`, every principle's text and every question end with it: all but the
+    overview notes change. With `revised`, only the text of the principles with those
+    numbers (1-based, in deck order) gets the mark "修訂".
     An existing deckgen.lock in `folder` is left alone.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -180,7 +186,7 @@ def write_cards(
         for q in questions:
             number += 1
             mark = revision or ("修訂" if number in revised else "")
-            lines += _principle_lines(rng, number, q, mark)
+            lines += _principle_lines(rng, number, q, mark, revision)
         text = "\n".join(lines) + "\n"
         (folder / f"{p:04d}-pillar.yaml").write_text(text, encoding="utf-8")
     return folder
