@@ -18,11 +18,10 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+import string
 from dataclasses import dataclass
 from functools import cached_property
 from json.encoder import encode_basestring
-
-from genanki.util import BASE91_TABLE
 
 from deckgen.cloze import Segment, phrases
 from deckgen.model import Deck, Pillar, Principle
@@ -33,6 +32,9 @@ DECK_GROUP = ""  # the group of deck-level notes in summaries
 _NUMERALS = "零一二三四五六七八九"
 _UNITS = ("", "十", "百", "千")
 _TO_ESCAPE = re.compile(r"[&<>{}\n]")  # every character escape_field changes
+# Anki's base-91 alphabet for GUIDs (genanki.util.BASE91_TABLE; tests/test_package.py
+# checks they agree). Spelled here so that generating notes does not import genanki.
+BASE91_TABLE = string.ascii_letters + string.digits + "!#$%&()*+,-./:;<=>?@[]^_`{|}~"
 _BASE91_PAIRS: list[str] = [a + b for a in BASE91_TABLE for b in BASE91_TABLE]
 _BASE91_BASE = len(BASE91_TABLE) ** 2
 

@@ -33,19 +33,18 @@ from html import unescape
 from pathlib import Path
 from typing import BinaryIO
 
-import genanki
-from genanki.apkg_col import APKG_COL
-from genanki.apkg_schema import APKG_SCHEMA
-
 from deckgen.errors import PackageError
 from deckgen.generate import Note
 from deckgen.lock import Stamps
 from deckgen.notetypes import NoteType
 
 # Note and card ids look like Anki's own (milliseconds since 1970) and lie in the past,
-# between 2001-09 and 2023-11, so no client sees an id from the future.
+# between 2001-09 and 2023-11, so no client sees an id from the future. They come from
+# the GUID, so they are stable, but nothing depends on them: Anki matches notes by GUID
+# and a note's existing cards by their number, and keeps ids only for what it adds.
 ID_BASE = 1_000_000_000_000
 ID_SPAN = 700_000_000_000
+_ORD_STEP = 0x9E3779B97F4A7C15  # card n of a note: its hash plus n times this, spread out
 
 COLLECTION_NAME = "collection.anki2"
 MEDIA_NAME = "media"
@@ -69,25 +68,24 @@ ROWS_PER_REPORT = 4096
 Progress = Callable[[int, int], None]  # (done, total) of one stage
 
 
-def stable_id(*parts: object) -> int:
-    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).digest()
-    return ID_BASE + int.from_bytes(digest[:8], "big") % ID_SPAN
-
-
 def deck_id_for(deck_key: str) -> int:
     """A deck id fixed by the deck key (Anki matches decks by name; the id must just be stable)."""
     digest = hashlib.sha256(f"deck\x1f{deck_key}".encode()).digest()
     return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
 
 
-def _unique_ids(keys: Iterable[str]) -> list[int]:
-    """stable_id of each key (its parts joined by \\x1f); on a hash collision, the next free id."""
+def _guid_hashes(notes: list[Note]) -> list[int]:
+    """64 bits of the SHA-256 of each note's GUID: its note id and its cards' ids."""
     sha256 = hashlib.sha256
-    from_bytes = int.from_bytes
+    return [int.from_bytes(sha256(n.guid.encode("utf-8")).digest()[:8], "big") for n in notes]
+
+
+def _unique_ids(hashes: Iterable[int]) -> list[int]:
+    """An id in Anki's range for each hash; on a collision, the next free id."""
     taken: set[int] = set()
     ids = []
-    for key in keys:
-        value = ID_BASE + from_bytes(sha256(key.encode("utf-8")).digest()[:8], "big") % ID_SPAN
+    for h in hashes:
+        value = ID_BASE + h % ID_SPAN
         while value in taken:
             value += 1
         taken.add(value)
@@ -118,6 +116,8 @@ def _checksum(sort_field: str) -> int:
 
 def _schema() -> tuple[list[str], list[str]]:
     """genanki's schema as (table statements, index statements): indexes go in last."""
+    from genanki.apkg_schema import APKG_SCHEMA
+
     statements = [s.strip() for s in APKG_SCHEMA.split(";") if s.strip()]
     indexes = [s for s in statements if s.upper().startswith("CREATE INDEX")]
     return [s for s in statements if s not in indexes], indexes
@@ -135,6 +135,11 @@ def build_collection(
     progress: Progress | None = None,
 ) -> None:
     """Write the collection.anki2 database of `notes` into `db_path` (a new file)."""
+    # genanki (the schema, the deck and note-type JSON) is imported only to build: a
+    # no-op rebuild never needs it.
+    import genanki
+    from genanki.apkg_col import APKG_COL
+
     deck_id = deck_id_for(deck_key)
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:
@@ -172,9 +177,14 @@ def build_collection(
                 json.dumps(models, sort_keys=True),
             ),
         )
-        note_ids = _unique_ids(n.guid for n in notes)
+        hashes = _guid_hashes(notes)
+        note_ids = _unique_ids(hashes)
         cards: list[tuple[int, int, int]] = []  # (card id, note index, ord), small ints only
-        card_ids = iter(_unique_ids(f"{n.guid}\x1f{o}" for n in notes for o in n.card_ords))
+        card_ids = iter(
+            _unique_ids(
+                h + o * _ORD_STEP for h, n in zip(hashes, notes, strict=True) for o in n.card_ords
+            )
+        )
         for index, note in enumerate(notes):
             for ord_ in note.card_ords:
                 cards.append((next(card_ids), index, ord_))

@@ -17,7 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import deckgen.build as build_module
-from deckgen.generate import escape_field, generate_notes, guid_for
+import deckgen.package as package_module
+from deckgen.generate import BASE91_TABLE, escape_field, generate_notes, guid_for
 from deckgen.lock import assign_stamps, compare
 from deckgen.notetypes import note_types
 from deckgen.package import (
@@ -43,6 +44,10 @@ def _old_escape_field(text: str) -> str:
 @given(st.lists(st.text(), min_size=1, max_size=3))
 def test_guid_for_is_genankis(values: list[str]):
     assert guid_for(*values) == genanki.guid_for(*values)
+
+
+def test_base91_alphabet_is_genankis():
+    assert "".join(genanki.util.BASE91_TABLE) == BASE91_TABLE
 
 
 def test_guid_for_is_genankis_on_many_keys():
@@ -333,3 +338,23 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(mini_cards: Path, tmp_pat
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
+
+
+def test_card_ids_may_change_between_versions(
+    mini_cards: Path, tmp_path: Path, collection, monkeypatch: pytest.MonkeyPatch
+):
+    """Anki keeps a note's existing cards by their number, whatever the package's card ids:
+    deckgen may derive them differently from one version to the next."""
+    first = tmp_path / "first.apkg"
+    assert run_cli("build", "--cards", mini_cards, "-o", first).exit_code == 0
+    import_apkg(collection, first)
+    before = {(c.nid, c.ord): c.id for c in map(collection.get_card, collection.find_cards(""))}
+    monkeypatch.setattr(package_module, "_ORD_STEP", 12_345)
+    monkeypatch.setattr(package_module, "ID_BASE", package_module.ID_BASE + 1)
+    _edit_card(mini_cards)
+    second = tmp_path / "second.apkg"
+    assert run_cli("build", "--cards", mini_cards, "-o", second).exit_code == 0
+    log = import_apkg(collection, second)
+    assert len(log.updated) == 1 and not log.new
+    after = {(c.nid, c.ord): c.id for c in map(collection.get_card, collection.find_cards(""))}
+    assert after == before
