@@ -11,6 +11,7 @@ import sys
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, wraps
 from importlib.util import find_spec
@@ -45,26 +46,50 @@ BuildProgress = Callable[[str, int, int], None]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+_Y = TypeVar("_Y")
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """CPython's cyclic garbage collector paused for the duration (nesting is fine).
+
+    Loading a deck makes millions of small objects (YAML nodes, the model, notes) and
+    no reference cycles: reference counting frees them all, while the cyclic collector
+    would walk the growing heap again and again, which was most of the time of loading
+    a 100,000-note deck (bench/RESULTS.md). It runs again as soon as the work ends.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _without_cyclic_gc(function: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run `function` with CPython's cyclic garbage collector paused.
-
-    A build makes millions of small objects (YAML nodes, the model, notes) and no
-    reference cycles: reference counting frees them all, while the cyclic collector
-    would walk the growing heap again and again, which is most of the time of loading
-    a 100,000-note deck (bench/RESULTS.md). It runs again as soon as the build ends.
-    """
+    """`function` run under cyclic_gc_paused."""
 
     @wraps(function)
     def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if not gc.isenabled():
+        with cyclic_gc_paused():
             return function(*args, **kwargs)
-        gc.disable()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            gc.enable()
+
+    return paused
+
+
+def _without_cyclic_gc_throughout(
+    function: Callable[_P, Iterator[_Y]],
+) -> Callable[_P, Iterator[_Y]]:
+    """The generator `function` run under cyclic_gc_paused until it is done, the caller's
+    work between its items included: re-enabled in between, the collector would walk
+    every object the build made at each pause."""
+
+    @wraps(function)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> Iterator[_Y]:
+        with cyclic_gc_paused():
+            yield from function(*args, **kwargs)
 
     return paused
 
@@ -234,6 +259,7 @@ class OutputError(DeckgenError):
     """`-o` names a file where several decks need a directory."""
 
 
+@_without_cyclic_gc_throughout
 def build_decks(
     root: Path,
     output: Path | None = None,
