@@ -282,13 +282,8 @@ def _threads() -> int:
     return max(1, min(8, cores))
 
 
-def _deflate_block(fd: int, start: int, end: int, last: bool, level: int) -> tuple[bytes, bytes]:
-    """(the input block, its raw deflate), primed with the window before it, byte-aligned."""
-    head = max(0, start - WINDOW)
-    data = os.pread(fd, end - head, head)
-    if len(data) != end - head:
-        raise OSError(f"short read of the collection at byte {head}")
-    window, block = data[: start - head], data[start - head :]
+def _deflate_block(window: bytes, block: bytes, last: bool, level: int) -> tuple[bytes, bytes]:
+    """(the block, its raw deflate), primed with the window before it, byte-aligned."""
     if window:
         c = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=window)
     else:
@@ -299,36 +294,41 @@ def _deflate_block(fd: int, start: int, end: int, last: bool, level: int) -> tup
 
 
 def deflate_file(
-    fd: int,
-    size: int,
+    src: BinaryIO,
+    size: int = 0,
     *,
     level: int = COMPRESS_LEVEL,
     threads: int | None = None,
     progress: Progress | None = None,
 ) -> Iterator[tuple[bytes, bytes]]:
-    """The first `size` bytes of the file `fd` as (input block, deflate piece) pairs.
+    """The rest of the file `src` as (input block, deflate piece) pairs, in order.
 
     The pieces joined are one raw deflate stream. zlib releases the GIL while it
     compresses, so the blocks are compressed on all cores at once; the pieces, and so
-    the bytes, are the same for any number of threads.
+    the bytes, are the same for any number of threads. `size` (the file's expected
+    size) only sizes the progress reports.
     """
-    starts = list(range(0, size, BLOCK)) or [0]
     workers = threads or _threads()
+    total = max(1, -(-size // BLOCK))
+    done = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[tuple[bytes, bytes]]] = deque()
-        for i, start in enumerate(starts):
-            last = i == len(starts) - 1
-            end = min(start + BLOCK, size)
-            pending.append(pool.submit(_deflate_block, fd, start, end, last, level))
+        window = b""
+        block = src.read(BLOCK)
+        while True:
+            following = src.read(BLOCK) if block else b""
+            last = not following
+            pending.append(pool.submit(_deflate_block, window, block, last, level))
+            window = (window + block)[-WINDOW:]
             # Keep a few blocks in flight, not the whole file in memory.
-            if len(pending) > 2 * workers:
+            while len(pending) > 2 * workers or (last and pending):
                 yield pending.popleft().result()
+                done += 1
                 if progress is not None:
-                    progress(i + 1 - len(pending), len(starts))
-        while pending:
-            yield pending.popleft().result()
-        if progress is not None:
-            progress(len(starts), len(starts))
+                    progress(min(done, total), total)
+            if last:
+                return
+            block = following
 
 
 def _deflate_bytes(data: bytes) -> bytes:
@@ -373,15 +373,16 @@ def _write_zip(fh: BinaryIO, collection: Path, progress: Progress | None) -> Non
     entries = []  # (name, crc, compressed size, size, offset)
     name = COLLECTION_NAME.encode()
     with open(collection, "rb") as src:
-        size = os.fstat(src.fileno()).st_size
-        if size > _ZIP32_LIMIT:
-            raise _too_large("the collection")
-        fh.write(_local_header(name, 0, 0, size) + name)  # crc and size follow the data
-        crc = csize = 0
-        for block, piece in deflate_file(src.fileno(), size, progress=progress):
+        expected = os.fstat(src.fileno()).st_size
+        fh.write(_local_header(name, 0, 0, 0) + name)  # crc and sizes follow the data
+        crc = csize = size = 0
+        for block, piece in deflate_file(src, expected, progress=progress):
             crc = zlib.crc32(block, crc)
+            size += len(block)
             csize += len(piece)
             fh.write(piece)
+    if size > _ZIP32_LIMIT:
+        raise _too_large("the collection")
     if csize > _ZIP32_LIMIT:
         raise _too_large("the compressed collection")
     end = fh.tell()

@@ -77,7 +77,7 @@ def test_parallel_deflate_is_one_stream_whatever_the_threads(tmp_path: Path, siz
     outputs = []
     for threads in (1, 2, 3):
         with open(path, "rb") as fh:
-            pieces = list(deflate_file(fh.fileno(), size, threads=threads))
+            pieces = list(deflate_file(fh, size, threads=threads))
         assert b"".join(block for block, _ in pieces) == data
         outputs.append(b"".join(piece for _, piece in pieces))
     assert outputs[0] == outputs[1] == outputs[2]
