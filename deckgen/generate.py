@@ -31,7 +31,7 @@ DECK_GROUP = ""  # the group of deck-level notes in summaries
 
 _NUMERALS = "零一二三四五六七八九"
 _UNITS = ("", "十", "百", "千")
-_TO_ESCAPE = re.compile(r"[&<>{}\n]")  # every character escape_field changes
+_TO_ESCAPE = re.compile(r"[&<>{}\[\n]")  # every character escape_field changes
 # Anki's base-91 alphabet for GUIDs (genanki.util.BASE91_TABLE; tests/test_package.py
 # checks they agree). Spelled here so that generating notes does not import genanki.
 BASE91_TABLE = string.ascii_letters + string.digits + "!#$%&()*+,-./:;<=>?@[]^_`{|}~"
@@ -116,6 +116,8 @@ def escape_field(text: str) -> str:
     if _TO_ESCAPE.search(text) is None:
         return text
     escaped = html.escape(text, quote=False).replace("{", "&#123;").replace("}", "&#125;")
+    # Anki reads `[sound:…]` and `[anki:…]` in a field as media and speech directives.
+    escaped = escaped.replace("[", "&#91;")
     return escaped.replace("\r\n", "\n").replace("\n", "<br>")
 
 
@@ -147,6 +149,11 @@ def principle_tag(deck: Deck, pillar: Pillar, principle: Principle) -> str:
 
 def _list_html(items: list[str]) -> str:
     return "<ol>" + "".join(f"<li>{escape_field(i)}</li>" for i in items) + "</ol>"
+
+
+def _lines_html(items: list[str]) -> str:
+    """Items that carry their own numbering (一、…), one per line."""
+    return "<br>".join(escape_field(i) for i in items)
 
 
 class _Builder:
@@ -235,7 +242,7 @@ def generate_notes(deck: Deck) -> list[Note]:
         QA,
         (
             escape_field(deck.question),
-            _list_html([pillar_heading(i, p) for i, p in enumerate(deck.pillars, start=1)]),
+            _lines_html([pillar_heading(i, p) for i, p in enumerate(deck.pillars, start=1)]),
             "",
             escape_field(deck.name),
             "",

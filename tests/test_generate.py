@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from deckgen.generate import chinese_numeral, cloze_field, escape_field, generate_notes
 from deckgen.cloze import parse_cloze
+from deckgen.generate import chinese_numeral, cloze_field, escape_field, generate_notes
 from deckgen.notetypes import CLOZE, QA, note_types
 from deckgen.validate import load_deck
 
@@ -38,7 +38,7 @@ def test_notes_from_a_small_deck(mini_cards: Path):
     qa = notes[2]
     assert qa.kind == QA and qa.fields[:2] == ("What do you keep?", "calm")
     assert notes[3].fields[1] == "<ol><li>Alpha principle</li></ol>"
-    assert notes[-1].fields[1] == "<ol><li>一、First pillar</li><li>二、Second pillar</li></ol>"
+    assert notes[-1].fields[1] == "一、First pillar<br>二、Second pillar"
 
 
 def test_guids_depend_on_ids_not_text(mini_cards: Path):
@@ -79,6 +79,7 @@ def test_field_escaping_keeps_text_as_written():
         "a &lt; b &amp; &#123;&#123;c1::x&#125;&#125;<br>next"
     )
     assert cloze_field(parse_cloze("[[x::hint]] <y>")) == "{{c1::x::hint}} &lt;y&gt;"
+    assert escape_field("[sound:x.mp3]") == "&#91;sound:x.mp3]"
 
 
 def test_chinese_numerals():

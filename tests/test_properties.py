@@ -11,7 +11,6 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -232,12 +231,8 @@ def test_unicode_text_survives_build_and_import(
     assert "[...]" in visible_text(cloze_card.question())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generate.escape_field leaves '[' as is: Anki turns '[sound:x.mp3]' in a field "
-    "into an audio player and '[anki:tts]' into a text-to-speech directive",
-)
 def test_sound_tag_text_shows_as_written(collection: Any, tmp_path: Path):
+    """Regression: a literal [sound:x.mp3] in an answer became an audio player in Anki."""
     deck = copy.deepcopy(mini_data())
     deck["1-first.yaml"]["principles"][0]["questions"][0]["answer"] = "say [sound:x.mp3]"
     cards = write_data(tmp_path / "cards", deck)
