@@ -32,7 +32,8 @@ from deckgen.lock import (
     assign_stamps,
     compare,
     read_lock,
-    render_lock,
+    read_lock_bytes,
+    render_lock_bytes,
     write_text_atomically,
 )
 from deckgen.model import Deck
@@ -219,8 +220,8 @@ def build_deck(
         if changes.any or changes.losses:
             raise FrozenLockError(_frozen_message(changes, display_path(lock_path)))
     stamps = assign_stamps(lock, changes, types)
-    lock_text = render_lock(deck.name, notes, types, stamps)
-    old_text = lock_path.read_text(encoding="utf-8") if lock is not None else None
+    lock_text = render_lock_bytes(deck.name, notes, types, stamps)
+    old_text = read_lock_bytes(lock_path) if lock is not None else None
     if frozen and lock_text != old_text:
         raise FrozenLockError(_frozen_message(changes, display_path(lock_path)))
     if progress is not None:
@@ -240,7 +241,7 @@ def build_deck(
     lock_written = lock_text != old_text
     if lock_written:
         write_text_atomically(lock_path, lock_text)
-    _remember(out, _stamp(sources, lock_text.encode("utf-8")))
+    _remember(out, _stamp(sources, lock_text))
     return BuildResult(
         deck,
         notes,
@@ -521,7 +522,7 @@ def _up_to_date(
         path = out if out is not None else Path("dist") / f"{key}.apkg"
         record = _record_path(path)
         try:
-            lock = (folder / LOCK_FILE).read_bytes()
+            lock = read_lock_bytes(folder / LOCK_FILE)
             if record is None:
                 return None
             stamp, package = record.read_text(encoding="utf-8").split()

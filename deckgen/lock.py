@@ -303,6 +303,13 @@ def render_lock(
     deck_name: str, notes: list[Note], types: dict[str, NoteType], stamps: Stamps
 ) -> str:
     """The lock file's text: stable order, one note per line."""
+    return render_lock_bytes(deck_name, notes, types, stamps).decode("utf-8")
+
+
+def render_lock_bytes(
+    deck_name: str, notes: list[Note], types: dict[str, NoteType], stamps: Stamps
+) -> bytes:
+    """render_lock as UTF-8, built as bytes: half the memory of the text for a large deck."""
 
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -328,10 +335,9 @@ def render_lock(
     lines.append(",\n".join(type_lines))
     lines.append(" },")
     lines.append(' "notes": {')
-    lines.append(",\n".join(_note_lines(notes, stamps)))
-    lines.append(" }")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+    head = ("\n".join(lines) + "\n").encode("utf-8")
+    body = b",\n".join([line.encode("utf-8") for line in _note_lines(notes, stamps)])
+    return head + body + b"\n }\n}\n"
 
 
 def _note_lines(notes: list[Note], stamps: Stamps) -> Iterator[str]:
@@ -353,13 +359,23 @@ def _note_lines(notes: list[Note], stamps: Stamps) -> Iterator[str]:
         )
 
 
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write beside the target and rename into place: never a half-written file."""
+def read_lock_bytes(path: Path) -> bytes:
+    """The lock file's bytes with its line ends as deckgen writes them (\\n), as
+    Path.read_text would give them: a lock checked out with CRLF is the same lock."""
+    return path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def write_text_atomically(path: Path, text: str | bytes) -> None:
+    """Write beside the target and rename into place: never a half-written file.
+
+    Text is written as UTF-8 with \\n line ends; bytes as they are.
+    """
+    data = text.encode("utf-8") if isinstance(text, str) else text
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -358,3 +359,20 @@ def test_card_ids_may_change_between_versions(
     assert len(log.updated) == 1 and not log.new
     after = {(c.nid, c.ord): c.id for c in map(collection.get_card, collection.find_cards(""))}
     assert after == before
+
+
+def test_a_lock_checked_out_with_crlf_is_the_same_lock(
+    mini_cards: Path, tmp_path: Path, _own_cache: Path
+):
+    out = tmp_path / "mini.apkg"
+    assert run_cli("build", "--cards", mini_cards, "-o", out).exit_code == 0
+    lock = mini_cards / "deckgen.lock"
+    lock.write_bytes(lock.read_bytes().replace(b"\n", b"\r\n"))
+    crlf = lock.read_bytes()
+    again = run_cli("build", "--cards", mini_cards, "-o", out, "--frozen")
+    assert again.output == UP_TO_DATE.format(out)
+    shutil.rmtree(_own_cache)  # no record: a whole build, which finds the lock unchanged
+    full = run_cli("build", "--cards", mini_cards, "-o", out, "--frozen")
+    assert full.exit_code == 0, full.output
+    assert "No changes since the last build: importing updates nothing." in full.output
+    assert lock.read_bytes() == crlf
