@@ -300,12 +300,15 @@ def machine() -> dict[str, str]:
     except AttributeError:
         usable = os.cpu_count() or 0
     libyaml = "yes" if yaml.__with_libyaml__ else "no"
+    revision = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
     return {
         "CPU": f"{cpu}, {os.cpu_count()} logical cores ({usable} usable)",
         "Memory": memory,
         "OS": platform.platform(),
         "Python": f"{platform.python_implementation()} {platform.python_version()}",
-        "deckgen": deckgen.__version__,
+        "deckgen": f"{deckgen.__version__} (git {revision or '?'})",
         "genanki": version("genanki"),
         "PyYAML": f"{yaml.__version__}, libyaml C loader: {libyaml}",
         "SQLite": sqlite3.sqlite_version,
@@ -425,9 +428,19 @@ def profile(r: SizeResult) -> list[str]:
         f"| total | {_s(total)} | | | |",
         "",
         "CPU above wall: the deflate runs on every core.",
-        "",
     ]
-    return lines
+    loading = [s for s in r.stages if str(s["stage"]).startswith("load")]
+    if loading:
+        load = float(loading[0]["wall"])
+        after = sum(float(s["wall"]) for s in r.stages[r.stages.index(loading[0]) + 1 :])
+        lines += [
+            "",
+            f"Against genanki's whole run ({_s(r.genanki.wall)}, {_mib(r.genanki.peak)}): "
+            f"loading the cards alone takes {load / r.genanki.wall:.2f}× its time and ends at "
+            f"{float(loading[0]['peak_mib']) / r.genanki.peak:.2f}× its memory; the stages "
+            f"after it take {after / r.genanki.wall:.2f}× its time.",
+        ]
+    return [*lines, ""]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
