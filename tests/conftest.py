@@ -18,6 +18,14 @@ SHIPPED_CARDS = ROOT / "cards"
 SEED = ROOT.parent / "shared" / "seed" / "000_a1ddf1d21b40ffd2.txt"
 
 
+@pytest.fixture(autouse=True)
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test gets its own build cache: none reads or fills the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 def run_cli(*args: str | Path) -> Result:
     """Run `deckgen ARGS` in-process, the way a user runs it."""
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
