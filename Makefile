@@ -35,6 +35,7 @@ preview: $(VENV)/.deck-installed
 	$(BIN)/deckgen preview --cards $(CARDS)
 
 test: $(VENV)/.test-installed
+	bash tools/system-deps
 	$(BIN)/python -m pytest
 
 # Synthetic decks of 1,000 to 100,000 notes against raw genanki; a few minutes.
