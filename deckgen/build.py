@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -11,12 +10,10 @@ import sys
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, wraps
+from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import ParamSpec, TypeVar
 
 from deckgen.errors import (
     ContentError,
@@ -25,6 +22,7 @@ from deckgen.errors import (
     FrozenLockError,
     GuardError,
 )
+from deckgen.gcpause import without_cyclic_gc, without_cyclic_gc_throughout
 from deckgen.generate import DECK_GROUP, Note, generate_notes, pillar_heading
 from deckgen.load import DECK_FILE, LOCK_FILE, display_path, find_deck_folders
 from deckgen.lock import (
@@ -44,55 +42,6 @@ from deckgen.script import Script
 
 # What a build reports as it goes: (what it is doing, done, total). cli.py draws a bar.
 BuildProgress = Callable[[str, int, int], None]
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-_Y = TypeVar("_Y")
-
-
-@contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """CPython's cyclic garbage collector paused for the duration (nesting is fine).
-
-    Loading a deck makes millions of small objects (YAML nodes, the model, notes) and
-    no reference cycles: reference counting frees them all, while the cyclic collector
-    would walk the growing heap again and again, which was most of the time of loading
-    a 100,000-note deck (bench/RESULTS.md). It runs again as soon as the work ends.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-def _without_cyclic_gc(function: Callable[_P, _R]) -> Callable[_P, _R]:
-    """`function` run under cyclic_gc_paused."""
-
-    @wraps(function)
-    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with cyclic_gc_paused():
-            return function(*args, **kwargs)
-
-    return paused
-
-
-def _without_cyclic_gc_throughout(
-    function: Callable[_P, Iterator[_Y]],
-) -> Callable[_P, Iterator[_Y]]:
-    """The generator `function` run under cyclic_gc_paused until it is done, the caller's
-    work between its items included: re-enabled in between, the collector would walk
-    every object the build made at each pause."""
-
-    @wraps(function)
-    def paused(*args: _P.args, **kwargs: _P.kwargs) -> Iterator[_Y]:
-        with cyclic_gc_paused():
-            yield from function(*args, **kwargs)
-
-    return paused
 
 
 @dataclass(frozen=True)
@@ -151,7 +100,7 @@ def count_groups(deck: Deck, notes: list[Note]) -> list[GroupCount]:
     return groups
 
 
-@_without_cyclic_gc
+@without_cyclic_gc
 def build_deck(
     cards: Path,
     output: Path | None = None,
@@ -260,7 +209,7 @@ class OutputError(DeckgenError):
     """`-o` names a file where several decks need a directory."""
 
 
-@_without_cyclic_gc_throughout
+@without_cyclic_gc_throughout
 def build_decks(
     root: Path,
     output: Path | None = None,
@@ -323,7 +272,7 @@ def build_decks(
         yield result
 
 
-@_without_cyclic_gc
+@without_cyclic_gc
 def load_decks(folders: list[Path], progress: BuildProgress | None = None) -> list[Deck]:
     """Load and validate several deck folders; one ContentError lists the errors of all.
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from deckgen.cloze import ClozeSyntaxError, Segment, mark_offsets, parse_cloze
 from deckgen.errors import ContentError, Finding, Location, sort_findings
+from deckgen.gcpause import without_cyclic_gc
 from deckgen.load import find_deck_folders
 from deckgen.model import Checks, Deck
 from deckgen.validate import CLOZE_FIELDS, TextValue, Validation, validate_folder
@@ -62,10 +63,12 @@ class CheckResult:
         return [f for f in self.findings if f.severity == "warning"]
 
 
+@without_cyclic_gc
 def check_cards(folder: Path) -> CheckResult:
     """Validate a cards folder and run every card-quality rule on it.
 
     Raises ContentError only when there is nothing to check (no folder, no deck file).
+    Runs with the cyclic GC paused, as a build does (`gcpause`).
     """
     validation = validate_folder(folder)
     findings = sort_findings([*validation.findings, *quality_findings(validation)])
