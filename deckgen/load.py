@@ -63,24 +63,65 @@ def value_location(source: SourceFile, node: yaml.Node, offset: int) -> Location
     indentation, quotes and line breaks, and folds a line break into a space. Falls
     back to the scalar's start when the two cannot be matched (escape sequences).
     """
-    start = node_location(source.display, node)
-    text, value = source.text, node.value
-    if not isinstance(node, yaml.ScalarNode) or not text or not 0 <= offset < len(value):
-        return start
-    pos, end = node.start_mark.index, min(node.end_mark.index, len(text))
-    if node.style in ("|", ">"):
-        pos = text.find("\n", pos, end) + 1  # the content starts below the header line
-        if pos == 0:
+    if not isinstance(node, yaml.ScalarNode):
+        return node_location(source.display, node)
+    return Written.of(source, node).location_of(node.value, offset)
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """Where a scalar is written: enough to point into it once its node tree is gone.
+
+    Keeps the file's text (one string shared by every scalar of the file) and the
+    scalar's marks, not the node: a deck's node trees are many times its text.
+    """
+
+    display: str
+    text: str
+    line: int  # 1-based, of the scalar's start
+    column: int
+    start: int  # character indexes of the scalar in `text`
+    end: int
+    style: str | None
+
+    @classmethod
+    def of(cls, source: SourceFile, node: yaml.ScalarNode) -> Written:
+        start, end = node.start_mark, node.end_mark
+        return cls(
+            source.display,
+            source.text,
+            start.line + 1,
+            start.column + 1,
+            start.index,
+            end.index,
+            node.style,
+        )
+
+    @property
+    def location(self) -> Location:
+        return Location(self.display, self.line, self.column)
+
+    def location_of(self, value: str, offset: int) -> Location:
+        """Where the character at `offset` of the scalar's `value` is written
+        (see `value_location`)."""
+        start = self.location
+        text = self.text
+        if not text or not 0 <= offset < len(value):
             return start
-    found = -1
-    for ch in value[: offset + 1]:
-        while pos < end and text[pos] != ch and not (ch in " \n" and text[pos] == "\n"):
+        pos, end = self.start, min(self.end, len(text))
+        if self.style in ("|", ">"):
+            pos = text.find("\n", pos, end) + 1  # the content starts below the header line
+            if pos == 0:
+                return start
+        found = -1
+        for ch in value[: offset + 1]:
+            while pos < end and text[pos] != ch and not (ch in " \n" and text[pos] == "\n"):
+                pos += 1
+            if pos >= end:
+                return start
+            found = pos
             pos += 1
-        if pos >= end:
-            return start
-        found = pos
-        pos += 1
-    return index_location(source.display, text, found)
+        return index_location(self.display, text, found)
 
 
 def _decode(path: Path, display: str, data: bytes) -> str:

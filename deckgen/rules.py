@@ -15,11 +15,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.cloze import ClozeSyntaxError, Segment, mark_offsets, parse_cloze
+from deckgen.cloze import Segment, mark_offsets
 from deckgen.errors import ContentError, Finding, Location, sort_findings
 from deckgen.gcpause import without_cyclic_gc
 from deckgen.load import find_deck_folders
@@ -102,13 +103,18 @@ def quality_findings(validation: Validation) -> list[Finding]:
     checks = validation.checks
     findings: list[Finding] = []
     for text in validation.texts:
-        findings.extend(_pinyin(text))
-        findings.extend(_not_nfc(text))
+        raw = text.raw
+        # Cheap tests first: most texts have no parenthesis, are NFC, have short answers.
+        if "(" in raw or "(" in raw:
+            findings.extend(_pinyin(text))
+        if not unicodedata.is_normalized("NFC", raw):
+            findings.extend(_not_nfc(text))
         if text.key in CLOZE_FIELDS:
             findings.extend(_cloze_rules(text, checks))
-        elif "[[" in text.raw or "]]" in text.raw:
+        elif "[[" in raw or "]]" in raw:
             findings.append(_markup_outside_cloze(text))
-        if text.key == "answer":
+        # Each recall unit is at least one character: a short answer cannot be too long.
+        if text.key == "answer" and len(text.value) > checks.answer_max_length:
             findings.extend(_long_answer(text, checks))
     findings.extend(_same_questions(validation.texts))
     if checks.principle_needs_question:
@@ -144,10 +150,9 @@ def _long_answer(text: TextValue, checks: Checks) -> Iterator[Finding]:
 
 
 def _cloze_rules(text: TextValue, checks: Checks) -> Iterator[Finding]:
-    try:
-        segments = parse_cloze(text.value)
-    except ClozeSyntaxError:
-        return  # already an error of validation
+    segments = text.segments  # as validation parsed them
+    if segments is None:
+        return  # bad markup: already an error of validation
     phrases = [s for s in segments if s.cloze]
     owner = "the introduction" if text.key == "introduction" else f"the text of {text.what}"
     if not phrases and text.key == "text" and checks.principle_needs_cloze:
@@ -189,15 +194,23 @@ def _cloze_shares(segments: tuple[Segment, ...]) -> Iterator[tuple[Segment, floa
     """Each marked phrase with the share of its sentence it hides."""
     plain = "".join(s.text for s in segments)
     ends = [m.end() for m in _SENTENCE_END.finditer(plain)]
+    # The sentence around a phrase runs from the last end at or before its start to the
+    # first end at or after its end; phrases of one sentence share its length.
+    lengths: dict[tuple[int, int], int] = {}
     pos = 0
     for seg in segments:
         start, end = pos, pos + len(seg.text)
         pos = end
         if not seg.cloze:
             continue
-        sentence_start = max([e for e in ends if e <= start], default=0)
-        sentence_end = min([e for e in ends if e >= end], default=len(plain))
-        sentence = recall_length(plain[sentence_start:sentence_end])
+        before = bisect_right(ends, start)
+        sentence_start = ends[before - 1] if before else 0
+        after = bisect_left(ends, end)
+        sentence_end = ends[after] if after < len(ends) else len(plain)
+        bounds = (sentence_start, sentence_end)
+        sentence = lengths.get(bounds)
+        if sentence is None:
+            sentence = lengths[bounds] = recall_length(plain[sentence_start:sentence_end])
         hidden = recall_length(seg.text)
         yield seg, (hidden / sentence if sentence else 1.0)
 

@@ -23,6 +23,7 @@ from deckgen.errors import ContentError, Finding, Location
 from deckgen.load import (
     DECK_FILE,
     SourceFile,
+    Written,
     display_path,
     find_card_files,
     node_location,
@@ -58,31 +59,30 @@ _YAML_TYPE_NAMES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TextValue:
-    """One text value that passed validation, with the node it was written as.
+    """One text value that passed validation, with where it was written.
 
-    `value` is what goes on the card (NFC-normalised, stripped); `node.value` is the
-    text as written, for rules that look at the raw text or point inside it.
+    `value` is what goes on the card (NFC-normalised, stripped); `raw` is the text as
+    written, for rules that look at the raw text or point inside it. No YAML node is
+    kept: a file's node tree is freed once the file is validated.
     """
 
-    source: SourceFile
-    node: yaml.ScalarNode
+    written: Written
+    raw: str
     key: str
     what: str
     value: str
-
-    @property
-    def raw(self) -> str:
-        return str(self.node.value)
+    # A cloze field's segments as validation parsed them; None when its markup is bad.
+    segments: tuple[Segment, ...] | None = None
 
     @property
     def location(self) -> Location:
-        return node_location(self.source.display, self.node)
+        return self.written.location
 
     def location_of(self, offset: int) -> Location:
         """Where the character at `offset` of the raw text is written."""
-        return value_location(self.source, self.node, offset)
+        return self.written.location_of(self.raw, offset)
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,36 @@ class _Collector:
         record: bool = True,
     ) -> str | None:
         """A required or optional text value, NFC-normalised; None if absent or bad."""
+        found = self._text(fields, key, what)
+        if found is None:
+            return None
+        node, value = found
+        if record:
+            self.validation.texts.append(
+                TextValue(Written.of(self.source, node), node.value, key, what, value)
+            )
+        return value
+
+    def cloze(
+        self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str, what: str, owner: str
+    ) -> tuple[Segment, ...] | None:
+        """A text value with `[[cloze]]` marks, as segments; None if absent or bad.
+
+        A bad mark is reported and the text kept as one plain segment.
+        """
+        found = self._text(fields, key, what)
+        if found is None:
+            return None
+        node, value = found
+        segments = self.cloze_text(node, value, owner)
+        self.validation.texts.append(
+            TextValue(Written.of(self.source, node), node.value, key, what, value, segments or None)
+        )
+        return segments or (Segment(value),)
+
+    def _text(
+        self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str, what: str
+    ) -> tuple[yaml.ScalarNode, str] | None:
         if key not in fields:
             return None
         node = fields[key][1]
@@ -197,9 +227,7 @@ class _Collector:
         if not value:
             self.error(node, f"'{key}' of {what} is empty; write its text after '{key}:'")
             return None
-        if record:
-            self.validation.texts.append(TextValue(self.source, node, key, what, value))
-        return value
+        return node, value
 
     def slug(self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str, what: str) -> str:
         value = self.text(fields, key, what, record=False)
@@ -216,7 +244,8 @@ class _Collector:
             return ""
         return value
 
-    def cloze_text(self, node: yaml.Node, value: str, what: str) -> tuple[Segment, ...]:
+    def cloze_text(self, node: yaml.ScalarNode, value: str, what: str) -> tuple[Segment, ...]:
+        """The segments of the value; () when its markup is bad (reported here)."""
         try:
             return parse_cloze(value)
         except ClozeSyntaxError as exc:
@@ -228,7 +257,7 @@ class _Collector:
             except ClozeSyntaxError as raw:
                 where = value_location(self.source, node, raw.offset)
             self.error(where, f"{what}: {exc.message}")
-            return (Segment(value),)
+            return ()
 
     def sequence(
         self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str, what: str
@@ -307,22 +336,30 @@ def validate_folder(folder: Path) -> Validation:
     """
     deck_file, pillar_files = find_card_files(folder)
     v = Validation(None, [])
-    sources: list[SourceFile] = []
-    for path in [deck_file, *pillar_files]:
-        try:
-            sources.append(parse_yaml(path))
-        except ContentError as exc:
-            v.findings.extend(exc.findings)
-    deck_source = sources[0] if sources and sources[0].path == deck_file else None
-    pillar_sources = [s for s in sources if s.path != deck_file]
+    # YAML errors come first, in file order, as when every file was parsed up front.
+    syntax_errors: list[Finding] = []
 
+    def parse(path: Path) -> SourceFile | None:
+        try:
+            return parse_yaml(path)
+        except ContentError as exc:
+            syntax_errors.extend(exc.findings)
+            return None
+
+    deck_source = parse(deck_file)
     pillars: list[Pillar] = []
     seen_pillars: dict[str, Location] = {}
     seen_principles: dict[str, Location] = {}
-    for source in pillar_sources:
+    # One file at a time: its node tree is freed before the next file is parsed.
+    for path in pillar_files:
+        source = parse(path)
+        if source is None:
+            continue
         pillar = _validate_pillar(source, v, seen_pillars, seen_principles)
         if pillar is not None:
             pillars.append(pillar)
+        del source
+    v.findings[:0] = syntax_errors
 
     deck = None
     if deck_source is not None:
@@ -374,10 +411,7 @@ def _validate_deck(
     key = c.slug(fields, "key", "the deck")
     name = c.text(fields, "name", "the deck") or ""
     description = c.text(fields, "description", "the deck") or ""
-    intro_text = c.text(fields, "introduction", "the deck")
-    intro: tuple[Segment, ...] = ()
-    if intro_text is not None:
-        intro = c.cloze_text(fields["introduction"][1], intro_text, "introduction")
+    intro = c.cloze(fields, "introduction", "the deck", "introduction") or ()
     question = c.text(fields, "question", "the deck") or ""
     checks = c.checks(fields["checks"][1]) if "checks" in fields else Checks()
     return Deck(
@@ -452,8 +486,7 @@ def _validate_principle(
         _check_unique(c, fields["id"][1], "principle", principle_id, seen)
     what = f"principle '{principle_id}'" if principle_id else "the principle"
     title = c.text(fields, "title", what) or ""
-    raw = c.text(fields, "text", what)
-    text = c.cloze_text(fields["text"][1], raw, f"text of {what}") if raw is not None else ()
+    text = c.cloze(fields, "text", what, f"text of {what}") or ()
     note = c.text(fields, "note", what) or ""
     questions: list[Question] = []
     seen_q: dict[str, Location] = {}
