@@ -53,8 +53,9 @@ def scan_cloze(text: str) -> list[tuple[Segment, int]]:
     pos = 0
     while True:
         start = text.find(OPEN, pos)
-        stray_close = text.find(CLOSE, pos)
-        if stray_close != -1 and (start == -1 or stray_close < start):
+        # Only a ']]' before the next '[[' is stray (a ']]' cannot overlap a '[[').
+        stray_close = text.find(CLOSE, pos) if start == -1 else text.find(CLOSE, pos, start)
+        if stray_close != -1:
             raise ClozeSyntaxError(
                 "']]' closes no cloze; open the phrase with '[[' or remove the ']]'",
                 stray_close,
@@ -66,10 +67,10 @@ def scan_cloze(text: str) -> list[tuple[Segment, int]]:
         if start > pos:
             segments.append((Segment(text[pos:start]), pos))
         end = text.find(CLOSE, start + len(OPEN))
-        nested = text.find(OPEN, start + len(OPEN))
         if end == -1:
             raise ClozeSyntaxError("'[[' is never closed; end the phrase with ']]'", start)
-        if nested != -1 and nested < end:
+        nested = text.find(OPEN, start + len(OPEN), end)
+        if nested != -1:
             raise ClozeSyntaxError(
                 "cloze phrases cannot be nested; close the first '[[' before opening another",
                 nested,
