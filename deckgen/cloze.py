@@ -14,7 +14,7 @@ CLOSE = "]]"
 HINT = "::"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """A run of plain text, or (when `cloze` is true) one marked phrase."""
 

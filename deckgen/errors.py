@@ -14,7 +14,7 @@ from typing import Literal
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """Where in the cards a finding points: 1-based line and column."""
 
@@ -28,7 +28,7 @@ class Location:
         return f"{self.path}:{self.line}:{max(self.col, 1)}"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Finding:
     """One problem in the content: an error stops a build, a warning does not."""
 

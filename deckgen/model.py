@@ -9,7 +9,7 @@ from deckgen.cloze import Segment
 from deckgen.errors import Finding, Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Question:
     id: str
     question: str
@@ -17,7 +17,7 @@ class Question:
     location: Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Principle:
     id: str
     title: str
@@ -27,7 +27,7 @@ class Principle:
     location: Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pillar:
     id: str
     title: str
@@ -36,7 +36,7 @@ class Pillar:
     question: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Checks:
     """Thresholds of the card-quality rules; a deck file may tune them under `checks:`."""
 
@@ -52,7 +52,7 @@ class Checks:
     principle_needs_question: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Deck:
     key: str
     name: str
