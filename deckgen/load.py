@@ -65,7 +65,7 @@ def value_location(source: SourceFile, node: yaml.Node, offset: int) -> Location
     """
     if not isinstance(node, yaml.ScalarNode):
         return node_location(source.display, node)
-    return Written.of(source, node).location_of(node.value, offset)
+    return Written(*Written.marks(source, node)).char_location(node.value, offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,7 @@ class Written:
 
     Keeps the file's text (one string shared by every scalar of the file) and the
     scalar's marks, not the node: a deck's node trees are many times its text.
+    `validate.TextValue` extends it (one object per text value, not two).
     """
 
     display: str
@@ -84,10 +85,13 @@ class Written:
     end: int
     style: str | None
 
-    @classmethod
-    def of(cls, source: SourceFile, node: yaml.ScalarNode) -> Written:
+    @staticmethod
+    def marks(
+        source: SourceFile, node: yaml.ScalarNode
+    ) -> tuple[str, str, int, int, int, int, str | None]:
+        """The fields of a Written for `node` of `source`, in order."""
         start, end = node.start_mark, node.end_mark
-        return cls(
+        return (
             source.display,
             source.text,
             start.line + 1,
@@ -101,7 +105,7 @@ class Written:
     def location(self) -> Location:
         return Location(self.display, self.line, self.column)
 
-    def location_of(self, value: str, offset: int) -> Location:
+    def char_location(self, value: str, offset: int) -> Location:
         """Where the character at `offset` of the scalar's `value` is written
         (see `value_location`)."""
         start = self.location

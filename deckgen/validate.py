@@ -60,15 +60,14 @@ _YAML_TYPE_NAMES = {
 
 
 @dataclass(frozen=True, slots=True)
-class TextValue:
-    """One text value that passed validation, with where it was written.
+class TextValue(Written):
+    """One text value that passed validation, with where it was written (`Written`).
 
     `value` is what goes on the card (NFC-normalised, stripped); `raw` is the text as
     written, for rules that look at the raw text or point inside it. No YAML node is
     kept: a file's node tree is freed once the file is validated.
     """
 
-    written: Written
     raw: str
     key: str
     what: str
@@ -76,13 +75,9 @@ class TextValue:
     # A cloze field's segments as validation parsed them; None when its markup is bad.
     segments: tuple[Segment, ...] | None = None
 
-    @property
-    def location(self) -> Location:
-        return self.written.location
-
     def location_of(self, offset: int) -> Location:
         """Where the character at `offset` of the raw text is written."""
-        return self.written.location_of(self.raw, offset)
+        return self.char_location(self.raw, offset)
 
 
 @dataclass(frozen=True)
@@ -179,7 +174,7 @@ class _Collector:
         node, value = found
         if record:
             self.validation.texts.append(
-                TextValue(Written.of(self.source, node), node.value, key, what, value)
+                TextValue(*Written.marks(self.source, node), node.value, key, what, value)
             )
         return value
 
@@ -196,7 +191,9 @@ class _Collector:
         node, value = found
         segments = self.cloze_text(node, value, owner)
         self.validation.texts.append(
-            TextValue(Written.of(self.source, node), node.value, key, what, value, segments or None)
+            TextValue(
+                *Written.marks(self.source, node), node.value, key, what, value, segments or None
+            )
         )
         return segments or (Segment(value),)
 
