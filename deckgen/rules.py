@@ -172,16 +172,15 @@ def _cloze_rules(text: TextValue, checks: Checks) -> Iterator[Finding]:
             "not a fact; mark only the key phrases (limit: 'clozes_max_per_note' under "
             "'checks:' in deck.yaml)",
         )
-    for number, (phrase, share) in enumerate(_cloze_shares(segments), start=1):
-        if share > checks.cloze_max_share:
-            yield Finding(
-                _mark_location(text, number - 1),
-                "warning",
-                f"cloze c{number} '{phrase.text}' in {owner} hides {share:.0%} of its "
-                "sentence, leaving too little to recall it from; mark a shorter phrase "
-                f"(limit: 'cloze_max_share: {checks.cloze_max_share:g}' under 'checks:' in "
-                "deck.yaml)",
-            )
+    for number, phrase, share in _cloze_shares(segments, checks.cloze_max_share):
+        yield Finding(
+            _mark_location(text, number - 1),
+            "warning",
+            f"cloze c{number} '{phrase.text}' in {owner} hides {share:.0%} of its "
+            "sentence, leaving too little to recall it from; mark a shorter phrase "
+            f"(limit: 'cloze_max_share: {checks.cloze_max_share:g}' under 'checks:' in "
+            "deck.yaml)",
+        )
 
 
 def _mark_location(text: TextValue, index: int) -> Location:
@@ -190,19 +189,23 @@ def _mark_location(text: TextValue, index: int) -> Location:
     return text.location_of(mark_offsets(text.raw)[index])
 
 
-def _cloze_shares(segments: tuple[Segment, ...]) -> Iterator[tuple[Segment, float]]:
-    """Each marked phrase with the share of its sentence it hides."""
+def _cloze_shares(
+    segments: tuple[Segment, ...], limit: float
+) -> Iterator[tuple[int, Segment, float]]:
+    """Each marked phrase that hides more than `limit` of its sentence: its number (1
+    for c1), the phrase and the share it hides."""
     plain = "".join(s.text for s in segments)
     ends = [m.end() for m in _SENTENCE_END.finditer(plain)]
     # The sentence around a phrase runs from the last end at or before its start to the
     # first end at or after its end; phrases of one sentence share its length.
     lengths: dict[tuple[int, int], int] = {}
-    pos = 0
+    pos = number = 0
     for seg in segments:
         start, end = pos, pos + len(seg.text)
         pos = end
         if not seg.cloze:
             continue
+        number += 1
         before = bisect_right(ends, start)
         sentence_start = ends[before - 1] if before else 0
         after = bisect_left(ends, end)
@@ -211,8 +214,14 @@ def _cloze_shares(segments: tuple[Segment, ...]) -> Iterator[tuple[Segment, floa
         sentence = lengths.get(bounds)
         if sentence is None:
             sentence = lengths[bounds] = recall_length(plain[sentence_start:sentence_end])
+        # A phrase counts at most one unit per character: one that short cannot
+        # exceed the limit, and needs no count.
+        if sentence and len(seg.text) / sentence <= limit:
+            continue
         hidden = recall_length(seg.text)
-        yield seg, (hidden / sentence if sentence else 1.0)
+        share = hidden / sentence if sentence else 1.0
+        if share > limit:
+            yield number, seg, share
 
 
 def _same_questions(texts: list[TextValue]) -> Iterator[Finding]:
