@@ -18,12 +18,33 @@ from deckgen import __version__
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
+    from deckgen.errors import ContentError
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)
+
+
+def _abort(exc: ContentError) -> NoReturn:
+    """Every finding as path:line:col, then one line that says nothing was written."""
+    for finding in exc.findings:
+        click.echo(str(finding), err=True)
+    n = exc.error_count
+    _fail(f"Aborted with {n} error{'s' if n != 1 else ''}: nothing was written.")
+
+
+_cards_option = click.option(
+    "--cards",
+    "cards",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("cards"),
+    show_default=True,
+    help="The cards folder: deck.yaml and one YAML file per pillar; or one such folder "
+    "per deck inside it (cards/<deck>/deck.yaml).",
+)
 
 
 class _ProgressBar:
@@ -78,15 +99,7 @@ def cli() -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option(
-    "--cards",
-    "cards",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("cards"),
-    show_default=True,
-    help="The cards folder: deck.yaml and one YAML file per pillar; or one such folder "
-    "per deck inside it (cards/<deck>/deck.yaml), all built at once.",
-)
+@_cards_option
 @click.option(
     "-o",
     "--out",
@@ -182,10 +195,7 @@ def build(
     except OutputError as exc:
         raise click.UsageError(str(exc)) from None
     except ContentError as exc:
-        for finding in exc.findings:
-            click.echo(str(finding), err=True)
-        n = exc.error_count
-        _fail(f"Aborted with {n} error{'s' if n != 1 else ''}: nothing was written.")
+        _abort(exc)
     except DeckgenError as exc:
         _fail(f"error: {exc}")
     finally:
@@ -194,14 +204,7 @@ def build(
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option(
-    "--cards",
-    "cards",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("cards"),
-    show_default=True,
-    help="The cards folder: deck.yaml and one YAML file per pillar.",
-)
+@_cards_option
 @click.option(
     "-o",
     "--out",
@@ -231,10 +234,7 @@ def preview(cards: Path, out: Path | None) -> None:
     try:
         result = write_preview(cards, out)
     except ContentError as exc:
-        for finding in exc.findings:
-            click.echo(str(finding), err=True)
-        n = exc.error_count
-        _fail(f"Aborted with {n} error{'s' if n != 1 else ''}: nothing was written.")
+        _abort(exc)
     except DeckgenError as exc:
         _fail(f"error: {exc}")
     except OSError as exc:
@@ -248,14 +248,7 @@ def preview(cards: Path, out: Path | None) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option(
-    "--cards",
-    "cards",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("cards"),
-    show_default=True,
-    help="The cards folder: deck.yaml and one YAML file per pillar.",
-)
+@_cards_option
 @click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
 def check(cards: Path, strict: bool) -> None:
     """Check the cards for mistakes and card-quality problems, without building.
@@ -370,10 +363,7 @@ def extract(source: Path, out: Path | None, key: str | None, name: str | None, f
     try:
         result = extract_document(source, out, key=key, name=name, force=force)
     except ContentError as exc:
-        for finding in exc.findings:
-            click.echo(str(finding), err=True)
-        n = exc.error_count
-        _fail(f"Aborted with {n} error{'s' if n != 1 else ''}: nothing was written.")
+        _abort(exc)
     except DeckgenError as exc:
         _fail(f"error: {exc}")
     for finding in result.document.findings:
