@@ -49,6 +49,7 @@ import yaml
 from deckgen.errors import ContentError, DeckgenError, Finding, Location, Severity
 from deckgen.generate import chinese_numeral
 from deckgen.load import DECK_FILE, display_path
+from deckgen.pinyin import strip_pinyin
 from deckgen.script import Script, converter, detect_script
 
 MAX_TITLE = 20  # characters of a principle title
@@ -59,11 +60,6 @@ SUGGESTED = "suggested by deckgen extract: review the [[marks]] and the question
 QUESTION_ID = "key-point"
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-_PINYIN = re.compile(
-    rf"(?<=[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f])"
-    rf"[((]\s*[a-zü{_TONE_MARKS}]*[{_TONE_MARKS}][a-zü{_TONE_MARKS}]*\s*[))]"
-)
 _NUMERAL_CHARS = "一二三四五六七八九十〇零两百"
 _HEADING = re.compile(rf"^(?P<numeral>[{_NUMERAL_CHARS}]+)(?P<sep>[、,,.．::]|\s)\s*(?P<rest>.*)$")
 _SENTENCE_END = "。!?!?"
@@ -170,7 +166,7 @@ def read_document(
     lines: list[_Line] = []
     pinyin_removed = 0
     for number, raw in enumerate(unicodedata.normalize("NFC", text).split("\n"), start=1):
-        cleaned, removed = _PINYIN.subn("", raw)
+        cleaned, removed = strip_pinyin(raw)
         pinyin_removed += removed
         cleaned = cleaned.strip(_SPACE)
         if "[[" in cleaned or "]]" in cleaned:

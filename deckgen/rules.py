@@ -25,16 +25,9 @@ from deckgen.errors import ContentError, Finding, Location, sort_findings
 from deckgen.gcpause import without_cyclic_gc
 from deckgen.load import find_deck_folders
 from deckgen.model import Checks, Deck
+from deckgen.pinyin import PINYIN_ANNOTATION
 from deckgen.validate import CLOZE_FIELDS, TextValue, Validation, validate_folder
 
-_TONE_MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-_PINYIN_LETTER = f"a-zA-Zü{_TONE_MARKED}"
-# A Han character followed by a parenthesised syllable with a tone mark: 務(wù), 務(wù).
-# The same annotations `deckgen extract` removes from a source document.
-PINYIN_ANNOTATION = re.compile(
-    rf"([\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f])"
-    rf"([((]\s*[{_PINYIN_LETTER}]*[{_TONE_MARKED}][{_PINYIN_LETTER}]*\s*[))])"
-)
 # Characters that count one each (CJK ideographs, kana, Hangul, full-width forms), and
 # runs of other letters and digits, which count one per word.
 _WIDE = (

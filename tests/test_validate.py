@@ -8,7 +8,8 @@ import pytest
 
 from deckgen.errors import Finding, Location, sort_findings
 from deckgen.model import Checks
-from deckgen.rules import PINYIN_ANNOTATION, recall_length
+from deckgen.pinyin import PINYIN_ANNOTATION
+from deckgen.rules import recall_length
 from deckgen.validate import CHECK_SETTINGS, CHECKS_KEYS, load_deck, validate_folder
 from tests.conftest import MINI_DECK, run_cli, write_cards
 
