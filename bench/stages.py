@@ -51,7 +51,7 @@ def main(cards: Path, out: Path) -> None:
         wall, cpu = time.perf_counter(), time.process_time()
 
     from deckgen.generate import generate_notes
-    from deckgen.lock import assign_stamps, compare, render_lock_bytes
+    from deckgen.lock import assign_stamps, compare, render_lock
     from deckgen.notetypes import note_types
     from deckgen.package import package_deck
     from deckgen.rules import load_checked_deck
@@ -64,7 +64,7 @@ def main(cards: Path, out: Path) -> None:
     stage("generate notes")
     types = note_types()
     stamps = assign_stamps(None, compare(None, notes, types, deck.name), types)
-    lock_text = render_lock_bytes(deck.name, notes, types, stamps)
+    lock_text = render_lock(deck.name, notes, types, stamps)
     stage("compare, stamp, render lock")
     package_deck(out, deck.name, deck.key, deck.description, notes, types, stamps)
     stage("package (SQLite rows, deflate, zip)")

@@ -31,7 +31,7 @@ from deckgen.lock import (
     compare,
     read_lock,
     read_lock_bytes,
-    render_lock_bytes,
+    render_lock,
     write_text_atomically,
 )
 from deckgen.model import Deck
@@ -169,8 +169,8 @@ def build_deck(
         if changes.any or changes.losses:
             raise FrozenLockError(_frozen_message(changes, display_path(lock_path)))
     stamps = assign_stamps(lock, changes, types)
-    lock_text = render_lock_bytes(deck.name, notes, types, stamps)
-    old_text = read_lock_bytes(lock_path) if lock is not None else None
+    lock_text = render_lock(deck.name, notes, types, stamps)
+    old_text = lock.raw if lock is not None else None
     if frozen and lock_text != old_text:
         raise FrozenLockError(_frozen_message(changes, display_path(lock_path)))
     if progress is not None:

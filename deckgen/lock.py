@@ -61,6 +61,9 @@ class Lock:
     deck_name: str
     note_types: dict[str, LockedNoteType]
     notes: dict[str, LockedNote]
+    # The file as read, line ends as deckgen writes them: a build compares what it would
+    # write with this, so an up-to-date lock is left as it is.
+    raw: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def newest_stamp(self) -> int:
@@ -98,7 +101,8 @@ class Changes:
 def read_lock(path: Path, display: str) -> Lock | None:
     """The lock at `path`, or None when there is none yet."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_lock_bytes(path)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
@@ -123,7 +127,7 @@ def read_lock(path: Path, display: str) -> Lock | None:
             )
             for key, n in data["notes"].items()
         }
-        return Lock(str(data["deck"]["name"]), note_types, notes)
+        return Lock(str(data["deck"]["name"]), note_types, notes, raw)
     except json.JSONDecodeError as exc:
         raise _lock_error(
             display,
@@ -301,15 +305,11 @@ def assign_stamps(
 
 def render_lock(
     deck_name: str, notes: list[Note], types: dict[str, NoteType], stamps: Stamps
-) -> str:
-    """The lock file's text: stable order, one note per line."""
-    return render_lock_bytes(deck_name, notes, types, stamps).decode("utf-8")
-
-
-def render_lock_bytes(
-    deck_name: str, notes: list[Note], types: dict[str, NoteType], stamps: Stamps
 ) -> bytes:
-    """render_lock as UTF-8, built as bytes: half the memory of the text for a large deck."""
+    """The lock file as UTF-8: stable order, one note per line.
+
+    Built as bytes, not text: half the memory for a large deck.
+    """
 
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -360,8 +360,8 @@ def _note_lines(notes: list[Note], stamps: Stamps) -> Iterator[str]:
 
 
 def read_lock_bytes(path: Path) -> bytes:
-    """The lock file's bytes with its line ends as deckgen writes them (\\n), as
-    Path.read_text would give them: a lock checked out with CRLF is the same lock."""
+    """The lock file's bytes with its line ends as deckgen writes them (\\n): a lock
+    checked out with CRLF is the same lock."""
     return path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 

@@ -85,7 +85,7 @@ def test_lock_lines_and_content_hashes_are_what_json_dumps_gives(tmp_path: Path)
         payload = json.dumps([note.kind, note.fields, note.tags], ensure_ascii=False)
         assert note.content_hash == hashlib.sha256(payload.encode()).hexdigest()[:16]
     stamps = Stamps({n.key: 1_700_000_000 + n.position for n in notes}, {CLOZE: 1, QA: 2})
-    text = render_lock("deck", notes, note_types(), stamps)
+    text = render_lock("deck", notes, note_types(), stamps).decode("utf-8")
     expected = [_reference_lock_line(n, stamps.notes[n.key]) for n in notes]
     assert text.split(' "notes": {\n')[1].split("\n }\n}")[0].split(",\n") == expected
     assert json.loads(text)["notes"]["odd/2"]["guid"] == 'g"' + ODD_TEXTS[2]
