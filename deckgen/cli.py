@@ -161,7 +161,7 @@ def build(
     """
     from deckgen.build import OutputError, UpToDate, build_decks
     from deckgen.errors import ContentError, DeckgenError
-    from deckgen.report import build_summary
+    from deckgen.report import build_summary, up_to_date_summary
 
     options = {"frozen": frozen, "accept_loss": accept_loss, "tts": tts}
     bar = _ProgressBar() if sys.stderr.isatty() else None
@@ -173,12 +173,7 @@ def build(
             if count:
                 click.echo("")
             if isinstance(result, UpToDate):
-                from deckgen.load import display_path
-
-                click.echo(
-                    f"No changes since the last build: {display_path(result.output)} is up to "
-                    "date, nothing written."
-                )
+                click.echo(up_to_date_summary(result))
                 continue
             for warning in result.deck.warnings:
                 click.echo(str(warning), err=True)

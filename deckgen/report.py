@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deckgen.build import BuildResult
+from deckgen.build import BuildResult, UpToDate
 from deckgen.load import display_path
 
 
@@ -17,6 +17,13 @@ def human_size(size: int) -> str:
 def key_search(deck_key: str, key: str) -> str:
     """The Anki search that finds a note by the Key field deckgen writes."""
     return f'"Key:{deck_key}/{key}"'
+
+
+def up_to_date_summary(result: UpToDate) -> str:
+    return (
+        f"No changes since the last build: {display_path(result.output)} is up to date, "
+        "nothing written."
+    )
 
 
 def build_summary(result: BuildResult) -> list[str]:
