@@ -306,7 +306,7 @@ def _count(n: int, what: str) -> str:
 
 
 def _check_key(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from deckgen.extract import is_slug
+    from deckgen.validate import is_slug
 
     if value is not None and not is_slug(value):
         raise click.BadParameter(f"'{value}' is not an ASCII kebab-case slug like 'my-essay'")

@@ -51,6 +51,7 @@ from deckgen.generate import chinese_numeral
 from deckgen.load import DECK_FILE, display_path
 from deckgen.pinyin import strip_pinyin
 from deckgen.script import Script, converter, detect_script
+from deckgen.validate import is_slug, slugify
 
 MAX_TITLE = 20  # characters of a principle title
 MAX_ANSWER = 20  # characters of a suggested answer
@@ -59,7 +60,6 @@ MIN_CLOZES, MAX_CLOZES = 2, 4
 SUGGESTED = "suggested by deckgen extract: review the [[marks]] and the question"
 QUESTION_ID = "key-point"
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _NUMERAL_CHARS = "一二三四五六七八九十〇零两百"
 _HEADING = re.compile(rf"^(?P<numeral>[{_NUMERAL_CHARS}]+)(?P<sep>[、,,.．::]|\s)\s*(?P<rest>.*)$")
 _SENTENCE_END = "。!?!?"
@@ -600,16 +600,6 @@ def _line_range(numbers: tuple[int, ...]) -> str:
     return f"{numbers[0]}-{numbers[-1]}"
 
 
-def slug(text: str) -> str:
-    """An ASCII kebab-case slug of `text` ('' when nothing ASCII is left)."""
-    ascii_only = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-")
-
-
-def is_slug(text: str) -> bool:
-    return bool(_SLUG.match(text))
-
-
 def extract_document(
     source: Path,
     out: Path | None = None,
@@ -630,7 +620,7 @@ def extract_document(
     except OSError as exc:
         raise ExtractError(f"cannot read {shown}: {exc.strerror or exc}") from None
     text = _decode(data, shown)
-    deck_key = key if key is not None else (slug(source.stem) or "deck")
+    deck_key = key if key is not None else (slugify(source.stem) or "deck")
     if not is_slug(deck_key):
         raise ExtractError(
             f"--key '{deck_key}' is not an ASCII kebab-case slug like 'office-service'"

@@ -231,7 +231,7 @@ class _Collector:
         if value is None:
             return ""
         if not SLUG.match(value):
-            suggestion = _slugify(value)
+            suggestion = slugify(value)
             fix = f" (e.g. '{suggestion}')" if suggestion else ""
             self.error(
                 fields[key][1],
@@ -320,7 +320,12 @@ def _setting(node: yaml.Node, kind: type) -> object | None:
     return share if 0 < share <= 1 else None
 
 
-def _slugify(value: str) -> str:
+def is_slug(value: str) -> bool:
+    return SLUG.match(value) is not None
+
+
+def slugify(value: str) -> str:
+    """An ASCII kebab-case slug of `value` ('' when nothing ASCII is left)."""
     ascii_only = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-")
 
