@@ -15,6 +15,7 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
+from deckgen.atomic import write_text_atomically
 from deckgen.errors import (
     ContentError,
     DeckgenError,
@@ -32,7 +33,6 @@ from deckgen.lock import (
     read_lock,
     read_lock_bytes,
     render_lock,
-    write_text_atomically,
 )
 from deckgen.model import Deck
 from deckgen.notetypes import note_types

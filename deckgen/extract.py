@@ -35,7 +35,6 @@ works offline, and its cache goes to a private temporary folder, never a shared 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import tempfile
 import unicodedata
@@ -46,6 +45,7 @@ from pathlib import Path
 
 import yaml
 
+from deckgen.atomic import write_text_atomically
 from deckgen.errors import ContentError, DeckgenError, Finding, Location, Severity
 from deckgen.generate import chinese_numeral
 from deckgen.load import DECK_FILE, display_path
@@ -641,7 +641,7 @@ def extract_document(
     written = []
     for file_name, content in files.items():
         path = folder / file_name
-        _write_text(path, content)
+        write_text_atomically(path, content)
         written.append(path)
     foreign = tuple(p for p in existing if p.name not in files)
     return ExtractResult(doc, folder, tuple(written), foreign)
@@ -663,19 +663,6 @@ def _decode(data: bytes, shown: str) -> str:
             f"{shown}:{line}: the document is not UTF-8; convert it first, e.g. "
             f"`iconv -f GB18030 -t UTF-8 {shown} > utf8.txt`"
         ) from None
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write beside the target and rename into place: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def extract_summary(result: ExtractResult) -> list[str]:

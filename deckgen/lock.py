@@ -15,8 +15,6 @@ told to accept them.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -363,23 +361,3 @@ def read_lock_bytes(path: Path) -> bytes:
     """The lock file's bytes with its line ends as deckgen writes them (\\n): a lock
     checked out with CRLF is the same lock."""
     return path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-
-
-def write_text_atomically(path: Path, text: str | bytes) -> None:
-    """Write beside the target and rename into place: never a half-written file.
-
-    Text is written as UTF-8 with \\n line ends; bytes as they are.
-    """
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

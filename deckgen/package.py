@@ -33,6 +33,7 @@ from html import unescape
 from pathlib import Path
 from typing import BinaryIO
 
+from deckgen.atomic import replaced_atomically
 from deckgen.errors import PackageError
 from deckgen.generate import Note
 from deckgen.lock import Stamps
@@ -424,26 +425,10 @@ def write_package(
 ) -> int:
     """Zip the collection file into the .apkg at `path` atomically; return its size."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w+b") as fh:
+        with replaced_atomically(path, before_rename=before_rename) as fh:
             _write_zip(fh, collection, progress)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if before_rename is not None:
-            before_rename(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path.stat().st_size
 
 

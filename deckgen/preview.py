@@ -19,11 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from deckgen.atomic import write_text_atomically
 from deckgen.build import load_decks
 from deckgen.errors import DeckgenError
 from deckgen.generate import DECK_GROUP, Note, generate_notes, pillar_heading
 from deckgen.load import find_deck_folders
-from deckgen.lock import write_text_atomically
 from deckgen.model import Deck
 from deckgen.notetypes import CLOZE, NoteType, note_types, read_template
 
