@@ -5,12 +5,19 @@ The package is laid out by stage, each module importing only the ones below it:
     load      YAML files -> nodes that remember their path:line:col
     validate  nodes -> frozen dataclasses (model), every problem collected
     cloze     the [[phrase]] markup inside principle text
+    rules     card-quality warnings over the model (`deckgen check`)
     generate  principles -> notes with stable keys, GUIDs and tags
+    script    Simplified/Traditional conversion of notes (OpenCC)
     notetypes the two note types, their templates and CSS (files in templates/)
     lock      the lock file: what the last build wrote, change stamps, guards
-    package   notes -> a deterministic, compressed .apkg, written atomically
-    build     the pipeline above as one call
+    package   notes -> a deterministic, compressed .apkg
+    build     the pipeline above as one call, for one deck or a project
     report    human-readable summaries
+    preview   every card on one static page
+    extract   a plain-text document -> a cards folder to review
+    schema    JSON Schema of the cards format
+
+Beside them: errors, model, pinyin, atomic (files replaced in one step), gcpause.
 
 `cli.py` sits on top; it imports neither yaml nor genanki.
 """
