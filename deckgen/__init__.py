@@ -17,7 +17,8 @@ The package is laid out by stage, each module importing only the ones below it:
     extract   a plain-text document -> a cards folder to review
     schema    JSON Schema of the cards format
 
-Beside them: errors, model, pinyin, atomic (files replaced in one step), gcpause.
+Beside them: errors, model, chinese (numerals, character classes, punctuation, display
+width), pinyin, atomic (files replaced in one step), gcpause.
 
 `cli.py` sits on top; it imports neither yaml nor genanki.
 """

@@ -46,8 +46,8 @@ from pathlib import Path
 import yaml
 
 from deckgen.atomic import write_text_atomically
+from deckgen.chinese import chinese_numeral
 from deckgen.errors import ContentError, DeckgenError, Finding, Location, Severity
-from deckgen.generate import chinese_numeral
 from deckgen.load import DECK_FILE, display_path
 from deckgen.pinyin import strip_pinyin
 from deckgen.script import Script, converter, detect_script
@@ -61,7 +61,9 @@ SUGGESTED = "suggested by deckgen extract: review the [[marks]] and the question
 QUESTION_ID = "key-point"
 
 _NUMERAL_CHARS = "一二三四五六七八九十〇零两百"
-_HEADING = re.compile(rf"^(?P<numeral>[{_NUMERAL_CHARS}]+)(?P<sep>[、,,.．::]|\s)\s*(?P<rest>.*)$")
+_HEADING = re.compile(
+    rf"^(?P<numeral>[{_NUMERAL_CHARS}]+)(?P<sep>[、,,.\uff0e::]|\s)\s*(?P<rest>.*)$"
+)
 _SENTENCE_END = "。!?!?"
 _COMMAS = ",,"
 _SPACE = " \t\r\u3000\ufeff"

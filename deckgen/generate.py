@@ -23,14 +23,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from json.encoder import encode_basestring
 
+from deckgen.chinese import chinese_numeral
 from deckgen.cloze import Segment, phrases
 from deckgen.model import Deck, Pillar, Principle
 from deckgen.notetypes import CLOZE, QA
 
 DECK_GROUP = ""  # the group of deck-level notes in summaries
 
-_NUMERALS = "零一二三四五六七八九"
-_UNITS = ("", "十", "百", "千")
 _TO_ESCAPE = re.compile(r"[&<>{}\[\n]")  # every character escape_field changes
 # Anki's base-91 alphabet for GUIDs (genanki.util.BASE91_TABLE; tests/test_package.py
 # checks they agree). Spelled here so that generating notes does not import genanki.
@@ -66,33 +65,6 @@ class Note:
             f"[{', '.join(map(enc, self.tags))}]]"
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
-
-
-def chinese_numeral(n: int) -> str:
-    """1 -> 一, 10 -> 十, 15 -> 十五, 42 -> 四十二, 105 -> 一百零五, 12000 -> 一萬二千."""
-    if n >= 10_000:
-        high, low = divmod(n, 10_000)
-        head = chinese_numeral(high) + "萬"
-        if not low:
-            return head
-        return head + ("零" if low < 1000 else "") + _below_ten_thousand(low)
-    text = _below_ten_thousand(n) or _NUMERALS[0]
-    return text[1:] if 10 <= n < 20 else text  # 十五, not 一十五
-
-
-def _below_ten_thousand(n: int) -> str:
-    out: list[str] = []
-    zero = False
-    digits = str(n)
-    for i, digit in enumerate(digits):
-        if digit == "0":
-            zero = True
-            continue
-        if zero and out:
-            out.append(_NUMERALS[0])
-        zero = False
-        out.append(_NUMERALS[int(digit)] + _UNITS[len(digits) - 1 - i])
-    return "".join(out)
 
 
 def guid_for(*values: object) -> str:

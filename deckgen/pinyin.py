@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import re
 
+from deckgen.chinese import FULL_WIDTH_LEFT_PARENTHESIS as LEFT
+from deckgen.chinese import FULL_WIDTH_RIGHT_PARENTHESIS as RIGHT
+from deckgen.chinese import HAN
+
 _TONE_MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _PINYIN_LETTER = f"a-zA-Zü{_TONE_MARKED}"
 # Group 1: the Han character; group 2: the parenthesised syllable with a tone mark,
-# in ASCII or full-width parentheses: 務(wù), 務(wù).
+# in ASCII or full-width parentheses: 務(wù), 務\uff08wù\uff09.
 PINYIN_ANNOTATION = re.compile(
-    rf"([\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f])"
-    rf"([((]\s*[{_PINYIN_LETTER}]*[{_TONE_MARKED}][{_PINYIN_LETTER}]*\s*[))])"
+    rf"([{HAN}])"
+    rf"([({LEFT}]\s*[{_PINYIN_LETTER}]*[{_TONE_MARKED}][{_PINYIN_LETTER}]*\s*[){RIGHT}])"
 )
 
 

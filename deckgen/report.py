@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from deckgen.build import BuildResult, UpToDate
+from deckgen.chinese import display_width
 from deckgen.load import display_path
 
 
@@ -29,10 +30,10 @@ def up_to_date_summary(result: UpToDate) -> str:
 def build_summary(result: BuildResult) -> list[str]:
     deck = result.deck
     lines = [f"Built deck '{deck.name}' ({deck.key})"]
-    width = max([_display_width(g.title) for g in result.groups if g.title] + [16])
+    width = max([display_width(g.title) for g in result.groups if g.title] + [16])
     for g in result.groups:
         title = g.title or "(deck overview)"
-        pad = " " * (width - _display_width(title))
+        pad = " " * (width - display_width(title))
         lines.append(f"  {title}{pad}  {g.notes:>5} notes  {g.cards:>5} cards")
     lines.append(
         f"  total: {len(result.notes)} notes, {result.card_count} cards, "
@@ -43,12 +44,6 @@ def build_summary(result: BuildResult) -> list[str]:
     if result.lock_written:
         lines.append(f"Updated {display_path(result.lock_path)}: commit it with the cards.")
     return lines
-
-
-def _display_width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def change_report(result: BuildResult) -> list[str]:

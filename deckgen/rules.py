@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from deckgen.chinese import FULL_WIDTH_LEFT_PARENTHESIS, SENTENCE_ENDS, WIDE
 from deckgen.cloze import Segment, mark_offsets
 from deckgen.errors import ContentError, Finding, Location, sort_findings
 from deckgen.gcpause import without_cyclic_gc
@@ -30,15 +31,10 @@ from deckgen.validate import CLOZE_FIELDS, TextValue, Validation, validate_folde
 
 # Characters that count one each (CJK ideographs, kana, Hangul, full-width forms), and
 # runs of other letters and digits, which count one per word.
-_WIDE = (
-    "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
-    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
-    "\U00020000-\U0003fffd"
-)
-_RECALL_UNITS = re.compile(rf"(?=[^\W_])[{_WIDE}]|[^\W_{_WIDE}]+")
+_RECALL_UNITS = re.compile(rf"(?=[^\W_])[{WIDE}]|[^\W_{WIDE}]+")
 # Where a sentence ends: Chinese and Western full stops, question and exclamation marks,
 # and line breaks. Commas and semicolons join clauses of one sentence.
-_SENTENCE_END = re.compile(r"[。!?!?\n]|\.(?=\s|$)")
+_SENTENCE_END = re.compile(rf"[{SENTENCE_ENDS}\n]|\.(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -98,7 +94,7 @@ def quality_findings(validation: Validation) -> list[Finding]:
     for text in validation.texts:
         raw = text.raw
         # Cheap tests first: most texts have no parenthesis, are NFC, have short answers.
-        if "(" in raw or "(" in raw:
+        if "(" in raw or FULL_WIDTH_LEFT_PARENTHESIS in raw:
             findings.extend(_pinyin(text))
         if not unicodedata.is_normalized("NFC", raw):
             findings.extend(_not_nfc(text))

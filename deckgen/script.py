@@ -24,6 +24,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Literal
 
+from deckgen.chinese import is_han
+
 if TYPE_CHECKING:  # only for annotations: `deckgen extract` uses this module without genanki
     from deckgen.generate import Note
     from deckgen.notetypes import NoteType
@@ -72,10 +74,6 @@ def convert_notes(notes: list[Note], types: dict[str, NoteType], script: Script)
     return converted
 
 
-def _is_han(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0003134f"
-
-
 def detect_script(texts: Iterable[str]) -> Script | None:
     """Which script the Han characters of `texts` are mostly in; None if undecided.
 
@@ -83,7 +81,7 @@ def detect_script(texts: Iterable[str]) -> Script | None:
     Simplified (so, Traditional-only characters) and to Traditional (Simplified-only
     ones). Characters common to both scripts count for neither.
     """
-    counts = Counter(ch for text in texts for ch in text if _is_han(ch))
+    counts = Counter(ch for text in texts for ch in text if is_han(ch))
     if not counts:
         return None
     chars = "".join(counts)

@@ -535,6 +535,16 @@ def test_leftover_pinyin_annotation(cards: Path):
     )
 
 
+def test_leftover_pinyin_in_full_width_parentheses(cards: Path):
+    """rules.py tested `"(" in raw or "(" in raw` (ASCII twice where U+FF08 was meant):
+    an annotation in full-width parentheses went unreported."""
+    edit(cards, "1-first.yaml", "Keep [[calm]] and", "保持服務\uff08wù\uff09的[[calm]] and")
+    expect(
+        f"{FIRST}:6:14: warning: leftover pinyin annotation '務\uff08wù\uff09' in text of "
+        "principle 'alpha'; delete '\uff08wù\uff09'",
+    )
+
+
 def test_text_not_nfc_normalised(cards: Path):
     edit(cards, "1-first.yaml", "What do you keep?", "What do you kee\u0301p?")
     expect(

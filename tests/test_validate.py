@@ -152,7 +152,7 @@ def test_every_checks_setting_has_a_description_of_its_values():
         ("carry on, calmly!", 3),
         ("信心、決心和恒心", 7),
         ("用 Anki 複習 3 次", 6),
-        ("한국어 ひらがな ＡＢ", 9),
+        ("한국어 ひらがな \uff21\uff22", 9),
         ("snake_case x²", 3),
         ("", 0),
     ],
@@ -165,7 +165,7 @@ def test_recall_length(text: str, length: int):
     ("text", "found"),
     [
         ("服務(wù)工作", ["務(wù)"]),
-        ("服務(wù)工作", ["務(wù)"]),
+        ("服務\uff08wù\uff09工作", ["務\uff08wù\uff09"]),  # full-width parentheses
         ("辦(bàn)公(gōng)", ["辦(bàn)", "公(gōng)"]),
         ("綠(lǜ)色", ["綠(lǜ)"]),
         ("𠀋( lǜ )", ["𠀋( lǜ )"]),
