@@ -46,7 +46,19 @@ from pathlib import Path
 import yaml
 
 from deckgen.atomic import write_text_atomically
-from deckgen.chinese import chinese_numeral
+from deckgen.chinese import (
+    COLONS,
+    COMMAS,
+    ENUMERATION_COMMA,
+    NUMERAL_CHARS,
+    SEMICOLONS,
+    SENTENCE_ENDS,
+    SPACES,
+    chinese_numeral,
+    display_width,
+    is_han_word,
+    parse_numeral,
+)
 from deckgen.errors import ContentError, DeckgenError, Finding, Location, Severity
 from deckgen.load import DECK_FILE, display_path
 from deckgen.pinyin import strip_pinyin
@@ -60,14 +72,15 @@ MIN_CLOZES, MAX_CLOZES = 2, 4
 SUGGESTED = "suggested by deckgen extract: review the [[marks]] and the question"
 QUESTION_ID = "key-point"
 
-_NUMERAL_CHARS = "一二三四五六七八九十〇零两百"
+# What may follow a heading's numeral: 、 as it should, or (with a warning) a comma, a
+# full stop or a colon, full-width or ASCII, or a space.
+_HEADING_SEPARATORS = ENUMERATION_COMMA + COMMAS + ".\uff0e" + COLONS
 _HEADING = re.compile(
-    rf"^(?P<numeral>[{_NUMERAL_CHARS}]+)(?P<sep>[、,,.\uff0e::]|\s)\s*(?P<rest>.*)$"
+    rf"^(?P<numeral>[{NUMERAL_CHARS}]+)(?P<sep>[{_HEADING_SEPARATORS}]|\s)\s*(?P<rest>.*)$"
 )
-_SENTENCE_END = "。!?!?"
-_COMMAS = ",,"
-_SPACE = " \t\r\u3000\ufeff"
-_DIGITS = {ch: i for i, ch in enumerate("一二三四五六七八九", start=1)}
+_SENTENCE_END = SENTENCE_ENDS
+_COMMAS = COMMAS
+_SPACE = SPACES
 
 # Boilerplate the extraction writes, in the document's own script.
 _WORDING: dict[Script, dict[str, str]] = {
@@ -266,7 +279,7 @@ def _heading(
     if match is None:
         return None
     numeral, sep, rest = match["numeral"], match["sep"], match["rest"].strip(_SPACE)
-    if sep != "、":
+    if sep != ENUMERATION_COMMA:
         if not rest or len(rest) > MAX_DOC_TITLE or any(c in rest for c in _SENTENCE_END):
             return None  # a sentence that happens to start with a numeral
         shown = "a space" if sep.isspace() else f"'{sep}'"
@@ -295,18 +308,6 @@ def _heading(
             "pillars are numbered in the order they come",
         )
     return number, rest
-
-
-def parse_numeral(text: str) -> int | None:
-    """一 -> 1, 十 -> 10, 十一 -> 11, 二十 -> 20, 九十九 -> 99; None for anything else."""
-    if text in _DIGITS:
-        return _DIGITS[text]
-    tens, ten, ones = text.partition("十")
-    if not ten or "十" in ones:
-        return None
-    if (tens and tens not in _DIGITS) or (ones and ones not in _DIGITS):
-        return None
-    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
 
 
 def _is_title_line(text: str) -> bool:
@@ -435,13 +436,9 @@ _LENGTH_BONUS = {2: 1.0, 3: 1.3}
 _MIN_IDF = 7.0
 
 
-def _is_han_word(word: str) -> bool:
-    return len(word) >= 2 and all("\u3400" <= c <= "\u9fff" for c in word)
-
-
 def _mark_keywords(text: str, titles: list[str], rank: Callable[[str, int], list[str]]) -> str:
     """Mark 2 to 4 of the text's best keywords with [[...]], first occurrences, in order."""
-    candidates = [w for w in rank(text, 12) if _is_han_word(w)]
+    candidates = [w for w in rank(text, 12) if is_han_word(w)]
     fresh = [w for w in candidates if not any(w in t for t in titles)]
     if len(fresh) < MIN_CLOZES:
         fresh += [w for w in candidates if w not in fresh]
@@ -496,7 +493,7 @@ def _common_phrases(a: str, b: str) -> list[str]:
         b[i:j]
         for i in range(len(b))
         for j in range(i + 2, len(b) + 1)
-        if _is_han_word(b[i:j]) and b[i:j] in a
+        if is_han_word(b[i:j]) and b[i:j] in a
     }
     return sorted(found, key=lambda p: (not b.endswith(p), -len(p), b.find(p)))
 
@@ -505,7 +502,7 @@ def _answer(marked: str) -> str:
     """A short answer from the text: its first demand (a clause opening with 要, 必須…),
     else its first clause, else its marked phrases."""
     text = marked.replace("[[", "").replace("]]", "")
-    clauses = [c.strip(_SPACE) for c in re.split(f"[{_SENTENCE_END}{_COMMAS};;]", text)]
+    clauses = [c.strip(_SPACE) for c in re.split(f"[{_SENTENCE_END}{_COMMAS}{SEMICOLONS}]", text)]
     short = [c for c in clauses if 4 <= len(c) <= MAX_ANSWER]
     demands = [c for c in short if c.startswith(_DEMANDS)]
     if demands:
@@ -679,10 +676,10 @@ def extract_summary(result: ExtractResult) -> list[str]:
         f"Read {doc.source}: {intro}, {len(doc.pillars)} pillars, "
         f"{doc.principle_count} principles; removed {doc.pinyin_removed} pinyin annotations."
     ]
-    width = max([_display_width(p.title) for p in doc.pillars] + [10])
+    width = max([display_width(p.title) for p in doc.pillars] + [10])
     for index, pillar in enumerate(doc.pillars, start=1):
         heading = f"{chinese_numeral(index)}、{pillar.title}"
-        pad = " " * (width + 2 - _display_width(heading))
+        pad = " " * (width + 2 - display_width(heading))
         count = len(pillar.principles)
         lines.append(
             f"  {heading}{pad}  line {pillar.line:>4}  {count} principle{'s' if count != 1 else ''}"
@@ -700,7 +697,3 @@ def extract_summary(result: ExtractResult) -> list[str]:
         f"`deckgen build --cards {folder}`."
     )
     return lines
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -456,6 +456,21 @@ def test_cloze_hiding_most_of_its_sentence(cards: Path):
     )
 
 
+def test_a_full_width_exclamation_mark_ends_the_sentence_of_a_cloze(cards: Path):
+    """rules.py's sentence end listed `!?` twice where U+FF01 and U+FF1F were meant."""
+    edit(
+        cards,
+        "2-second.yaml",
+        "Plan [[ahead]] and finish [[early]].",
+        "要[[保持冷靜]]\uff01然後繼續工作。",
+    )
+    expect(
+        f"{SECOND}:13:12: warning: cloze c1 '保持冷靜' in the text of principle 'gamma' "
+        "hides 80% of its sentence, leaving too little to recall it from; mark a shorter "
+        "phrase (limit: 'cloze_max_share: 0.5' under 'checks:' in deck.yaml)"
+    )
+
+
 def test_too_many_cloze_deletions(cards: Path):
     edit(
         cards,

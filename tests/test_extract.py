@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deckgen.cloze import phrases, plain_text
-from deckgen.extract import parse_numeral, split_title, yaml_scalar
+from deckgen.extract import split_title, yaml_scalar
 from deckgen.generate import chinese_numeral, generate_notes
 from deckgen.validate import load_deck
 from tests.conftest import SEED, SHIPPED_CARDS, Builder, import_apkg, run_cli
@@ -401,15 +401,140 @@ def test_split_title(paragraph: str, title: str | None, text: str | None):
     assert split_title(paragraph) == expected
 
 
-def test_parse_numeral():
-    assert [parse_numeral(chinese_numeral(n)) for n in range(1, 100)] == list(range(1, 100))
-    for bad in ("十十", "二二", "零", "一百", "十一十", ""):
-        assert parse_numeral(bad) is None, bad
-
-
 @settings(max_examples=500)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
 def test_yaml_scalar_round_trips_on_one_line(value: str):
     written = yaml_scalar(value)
     assert not any(ch in written for ch in "\n\r\x85\u2028\u2029")
     assert yaml.safe_load(f"key: {written}\n")["key"] == value
+
+
+# --- documents with full-width punctuation, as most Chinese documents are -------------------
+# The punctuation is written as escapes: an editor that turns U+FF0C into ',' cannot
+# touch "\uff0c", and the tests would not notice if it turned the documents into the seed.
+C, Q, X, CO, SC = "\uff0c", "\uff1f", "\uff01", "\uff1a", "\uff1b"  # , ? ! : ; full-width
+
+LIBRARY = f"""\
+圖書館讀者服務
+圖書館是城市的書房{C}讀者服務是圖書館工作的核心。做好讀者服務{C}要做到熱情接待、精準推薦、持續改進。
+
+一、熱情接待{C}營造溫馨環境
+主動問候讀者。讀者進館時要面帶微笑{C}主動問候{C}耐心解答借閱規則和館藏分布等問題。
+保持館舍整潔。要定期整理書架和閱覽桌椅{C}保持通道暢通、光線充足{C}讓讀者安心閱讀。
+二{C}精準推薦{C}滿足閱讀需求
+了解讀者興趣{C}要通過借閱記錄掌握讀者的閱讀偏好{C}為不同年齡的讀者推薦合適的書目。
+舉辦主題書展{C}要結合節日和時事策劃專題展覽{C}把冷門好書擺到顯眼位置{C}提高館藏利用率。
+三{CO}持續改進{C}提升服務品質
+重視讀者意見{X}要設立意見箱和線上留言板{C}每月彙總讀者建議{C}並在公告欄公布改進措施。
+館員為何要進修{Q}要定期參加業務培訓{C}學習數字資源檢索和閱讀推廣的新方法{C}提高專業水平。
+"""
+
+FINANCE = f"""\
+家庭理财的三个习惯
+理财不是有钱人的专利{C}而是每个家庭都需要的生活技能。
+养成好习惯{C}比追求高收益更重要。
+一、记账{C}看清钱的去向
+坚持每日记账。要把每一笔收入和支出都记录下来{C}每月底汇总分析{C}找出不必要的开销。
+区分需要和想要{C}购物前先问自己是否真的需要{C}避免冲动消费和攀比心理。
+二{CO}储蓄{C}先存后花
+设立应急基金
+要预留三到六个月的生活费作为应急基金{C}存放在随时可以取用的账户里。
+工资到账先储蓄{X}要在发工资当天就把固定比例转入储蓄账户{C}剩下的钱再安排日常开支。
+三、投资{C}稳健为先
+不懂的产品不碰。要先学习基础的金融知识{C}了解风险和收益的关系{SC}再根据自己的承受能力选择产品。
+分散投资降低风险{C}要把资金分配到不同类型的资产中{C}不把所有鸡蛋放在同一个篮子里。
+"""
+
+
+def test_full_width_punctuation_is_read_in_a_traditional_document(
+    tmp_path: Path, build: Builder, collection
+):
+    """extract tested `,` twice where U+FF0C was meant: titles cut at a full-width comma
+    were swallowed, and headings with a full-width comma or colon after their numeral
+    were read as principles of pillar 一."""
+    source = write_doc(tmp_path, LIBRARY, "library.txt")
+    out = tmp_path / "cards"
+    result = run_cli("extract", source, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{source}:7:1: warning: heading '二{C}精準推薦{C}滿足閱讀需求' has '{C}' after its "
+        f"numeral: read it as pillar 二; write '二、精準推薦{C}滿足閱讀需求' in the document"
+    ) in result.output
+    assert (
+        f"{source}:10:1: warning: heading '三{CO}持續改進{C}提升服務品質' has '{CO}' after "
+        f"its numeral: read it as pillar 三; write '三、持續改進{C}提升服務品質' in the document"
+    ) in result.output
+    assert f"Read {source}: introduction (line 2), 3 pillars, 6 principles;" in result.output
+    deck = load_deck(out)
+    assert deck.name == "圖書館讀者服務"
+    assert [p.title for p in deck.pillars] == [
+        f"熱情接待{C}營造溫馨環境",
+        f"精準推薦{C}滿足閱讀需求",
+        f"持續改進{C}提升服務品質",
+    ]
+    assert [[pr.title for pr in p.principles] for p in deck.pillars] == [
+        ["主動問候讀者", "保持館舍整潔"],
+        ["了解讀者興趣", "舉辦主題書展"],  # the clause before the first full-width comma
+        ["重視讀者意見", "館員為何要進修"],  # the first sentence, up to a full-width ! or ?
+    ]
+    principles = [pr for p in deck.pillars for pr in p.principles]
+    assert plain_text(principles[2].text) == (
+        f"要通過借閱記錄掌握讀者的閱讀偏好{C}為不同年齡的讀者推薦合適的書目。"
+    )
+    assert plain_text(principles[4].text) == (
+        f"要設立意見箱和線上留言板{C}每月彙總讀者建議{C}並在公告欄公布改進措施。"
+    )
+    # The suggested answer is the first short clause that says what to do, not a list.
+    assert [pr.questions[0].answer for pr in principles] == [
+        "讀者進館時要面帶微笑",  # no clause opens with 要: the first one
+        "要定期整理書架和閱覽桌椅",
+        "要通過借閱記錄掌握讀者的閱讀偏好",
+        "要結合節日和時事策劃專題展覽",
+        "要設立意見箱和線上留言板",
+        "要定期參加業務培訓",
+    ]
+    checked = run_cli("check", "--cards", out)
+    assert checked.exit_code == 0, checked.output
+    build(out, tmp_path / "library.apkg")
+    log = import_apkg(collection, tmp_path / "library.apkg")
+    assert len(log.new) == len(generate_notes(deck)) and not log.conflicting
+
+
+def test_full_width_punctuation_is_read_in_a_simplified_document(
+    tmp_path: Path, build: Builder, collection
+):
+    source = write_doc(tmp_path, FINANCE, "finance.txt")
+    out = tmp_path / "cards"
+    result = run_cli("extract", source, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert f"{source}:7:1: warning: heading '二{CO}储蓄{C}先存后花' has '{CO}'" in result.output
+    assert f"Read {source}: introduction (line 2-3), 3 pillars, 6 principles;" in result.output
+    deck = load_deck(out)
+    assert deck.name == "家庭理财的三个习惯"
+    assert plain_text(deck.introduction) == (
+        f"理财不是有钱人的专利{C}而是每个家庭都需要的生活技能。\n养成好习惯{C}比追求高收益更重要。"
+    )
+    assert [p.title for p in deck.pillars] == [
+        f"记账{C}看清钱的去向",
+        f"储蓄{C}先存后花",
+        f"投资{C}稳健为先",
+    ]
+    assert [[pr.title for pr in p.principles] for p in deck.pillars] == [
+        ["坚持每日记账", "区分需要和想要"],
+        ["设立应急基金", "工资到账先储蓄"],  # a title line alone; a sentence up to a full-width !
+        ["不懂的产品不碰", "分散投资降低风险"],
+    ]
+    principles = [pr for p in deck.pillars for pr in p.principles]
+    assert [pr.questions[0].answer for pr in principles] == [
+        "要把每一笔收入和支出都记录下来",
+        "购物前先问自己是否真的需要",
+        "要预留三到六个月的生活费作为应急基金",
+        "要在发工资当天就把固定比例转入储蓄账户",
+        "要先学习基础的金融知识",
+        "要把资金分配到不同类型的资产中",
+    ]
+    checked = run_cli("check", "--cards", out)
+    assert checked.exit_code == 0, checked.output
+    build(out, tmp_path / "finance.apkg")
+    log = import_apkg(collection, tmp_path / "finance.apkg")
+    assert len(log.new) == len(generate_notes(deck)) and not log.conflicting
