@@ -64,5 +64,11 @@ class Deck:
     location: Location
     tags: tuple[str, ...] = field(default=())
     checks: Checks = field(default_factory=Checks)
+    # `language:` of the deck file, a tag of language.LANGUAGES; None when not written, and
+    # then language.deck_language(deck) detects it from the cards' script.
+    language: str | None = None
+    # `tts:` Anki text-to-speech on the cards; `subdecks:` one subdeck per pillar.
+    tts: bool = False
+    subdecks: bool = False
     # The card-quality warnings about this deck, when it was loaded with the rules.
     warnings: tuple[Finding, ...] = field(default=(), compare=False)

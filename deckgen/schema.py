@@ -16,6 +16,7 @@ import json
 from dataclasses import fields
 from typing import Any
 
+from deckgen.language import LANGUAGES
 from deckgen.model import Checks
 from deckgen.validate import (
     DECK_REQUIRED,
@@ -129,6 +130,25 @@ def _definitions() -> dict[str, Schema]:
                 "The essay's introduction; [[phrase]] marks make it a cloze note."
             ),
             "question": _text("The question of the deck's overview card, answered by the pillars."),
+            "language": {
+                "type": "string",
+                "enum": list(LANGUAGES),
+                "description": "The language the cards are written in, a BCP 47 tag: zh-Hant "
+                "(Traditional Chinese), zh-Hans (Simplified Chinese), en or ja. Default: the "
+                "language of the cards' script.",
+            },
+            "tts": {
+                "type": "boolean",
+                "default": False,
+                "description": "Whether Anki reads the cards aloud (text-to-speech) in the "
+                "deck's language.",
+            },
+            "subdecks": {
+                "type": "boolean",
+                "default": False,
+                "description": "Whether each pillar's cards go in a subdeck of their own, "
+                "'<deck name>::<pillar heading>'.",
+            },
             "checks": {
                 "type": "object",
                 "description": "Thresholds of the card-quality warnings of `deckgen check`.",

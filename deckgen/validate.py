@@ -20,6 +20,7 @@ import yaml
 
 from deckgen.cloze import ClozeSyntaxError, Segment, parse_cloze
 from deckgen.errors import ContentError, Finding, Location
+from deckgen.language import LANGUAGE_TAG, LANGUAGES, known_language, language_instead
 from deckgen.load import (
     DECK_FILE,
     SourceFile,
@@ -35,7 +36,17 @@ from deckgen.model import Checks, Deck, Pillar, Principle, Question
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STR_TAG = "tag:yaml.org,2002:str"
 
-DECK_KEYS = {"key", "name", "description", "introduction", "question", "checks"}
+DECK_KEYS = {
+    "key",
+    "name",
+    "description",
+    "introduction",
+    "question",
+    "checks",
+    "language",
+    "tts",
+    "subdecks",
+}
 DECK_REQUIRED = ("key", "name", "introduction", "question")
 PILLAR_KEYS = {"id", "title", "question", "principles"}
 PILLAR_REQUIRED = ("id", "title", "principles")
@@ -287,6 +298,53 @@ class _Collector:
                 values[name] = value
         return dataclasses.replace(defaults, **values)  # type: ignore[arg-type]
 
+    def flag(self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str) -> bool:
+        """A true/false setting of the deck (false when absent; a bad value is reported)."""
+        if key not in fields:
+            return False
+        node = fields[key][1]
+        value = _setting(node, bool)
+        if value is None:
+            self.error(node, f"'{key}' of the deck must be true or false, e.g. '{key}: true'")
+            return False
+        return bool(value)
+
+    def language(self, fields: dict[str, tuple[yaml.Node, yaml.Node]]) -> str | None:
+        """The deck's `language:` tag, in its canonical case; None when absent or bad."""
+        if "language" not in fields:
+            return None
+        node = fields["language"][1]
+        choices = f"write one of: {', '.join(sorted(LANGUAGES))}"
+        detected = "or remove the line to use the language of the cards' script"
+        if not isinstance(node, yaml.ScalarNode) or node.tag != STR_TAG:
+            kind = _kind(node)
+            if kind == "empty":
+                self.error(node, f"'language' of the deck is empty; {choices}, {detected}")
+            else:
+                self.error(
+                    node, f"'language' of the deck must be a language tag, not {kind}; {choices}"
+                )
+            return None
+        tag = node.value.strip()
+        language = known_language(tag)
+        if language is not None:
+            return language
+        if not LANGUAGE_TAG.match(tag):
+            self.error(
+                node,
+                f"'language' of the deck must be a BCP 47 language tag like 'zh-Hant', not "
+                f"'{tag}'; {choices}",
+            )
+            return None
+        instead = language_instead(tag)
+        hint = f" (did you mean '{instead}'?)" if instead else ""
+        self.error(
+            node,
+            f"'language' of the deck: deckgen has no settings for '{tag}'{hint}; {choices}, "
+            f"{detected}",
+        )
+        return None
+
 
 def _kind(node: yaml.Node) -> str:
     if isinstance(node, yaml.MappingNode):
@@ -416,6 +474,9 @@ def _validate_deck(
     intro = c.cloze(fields, "introduction", "the deck", "introduction") or ()
     question = c.text(fields, "question", "the deck") or ""
     checks = c.checks(fields["checks"][1]) if "checks" in fields else Checks()
+    language = c.language(fields)
+    tts = c.flag(fields, "tts")
+    subdecks = c.flag(fields, "subdecks")
     return Deck(
         key=key,
         name=name,
@@ -426,6 +487,9 @@ def _validate_deck(
         folder=folder,
         location=c.at(source.root),
         checks=checks,
+        language=language,
+        tts=tts,
+        subdecks=subdecks,
     )
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from deckgen.language import deck_language
+from deckgen.validate import load_deck
 from tests.conftest import MINI_DECK, run_cli, write_cards
 
 DECK, FIRST, SECOND = "cards/deck.yaml", "cards/1-first.yaml", "cards/2-second.yaml"
@@ -208,7 +210,7 @@ def test_unknown_key_without_a_close_match(cards: Path):
     edit(cards, "deck.yaml", "name: Mini deck", "name: Mini deck\ncolour: red")
     expect(
         f"{DECK}:3:1: error: unknown key 'colour' in the deck; expected one of: checks, "
-        "description, introduction, key, name, question"
+        "description, introduction, key, language, name, question, subdecks, tts"
     )
 
 
@@ -392,6 +394,68 @@ def test_checks_settings_are_validated(cards: Path):
         "1, e.g. 'cloze_max_share: 0.6'",
         f"{DECK}:8:26: error: 'principle_needs_cloze' of checks must be true or false",
     )
+
+
+# --- deck settings: language, tts, subdecks ----------------------------------------------
+
+
+def test_deck_settings_are_read(cards: Path):
+    edit(cards, "deck.yaml", "question: What", "language: zh-hans\ntts: true\nsubdecks: true\n"
+         "question: What")  # fmt: skip
+    expect()
+    deck = load_deck(cards)
+    assert (deck.language, deck.tts, deck.subdecks) == ("zh-Hans", True, True)  # tags ignore case
+
+
+def test_deck_settings_default_to_off_and_the_cards_language(cards: Path):
+    deck = load_deck(cards)
+    assert (deck.language, deck.tts, deck.subdecks) == (None, False, False)
+    assert deck_language(deck) == "en"  # MINI_DECK is English
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            "language: Chinese",
+            "5:11: error: 'language' of the deck must be a BCP 47 language tag like 'zh-Hant', "
+            "not 'Chinese'; write one of: en, ja, zh-Hans, zh-Hant",
+        ),
+        (
+            "language: zh-TW",
+            "5:11: error: 'language' of the deck: deckgen has no settings for 'zh-TW' (did you "
+            "mean 'zh-Hant'?); write one of: en, ja, zh-Hans, zh-Hant, or remove the line to "
+            "use the language of the cards' script",
+        ),
+        (
+            "language: ko",
+            "5:11: error: 'language' of the deck: deckgen has no settings for 'ko'; write one "
+            "of: en, ja, zh-Hans, zh-Hant, or remove the line to use the language of the "
+            "cards' script",
+        ),
+        (
+            "language:",
+            "5:10: error: 'language' of the deck is empty; write one of: en, ja, zh-Hans, "
+            "zh-Hant, or remove the line to use the language of the cards' script",
+        ),
+        (
+            "language: 5",
+            "5:11: error: 'language' of the deck must be a language tag, not a number; write "
+            "one of: en, ja, zh-Hans, zh-Hant",
+        ),
+        (
+            "tts: yes please",
+            "5:6: error: 'tts' of the deck must be true or false, e.g. 'tts: true'",
+        ),
+        (
+            "subdecks: 'true'",
+            "5:11: error: 'subdecks' of the deck must be true or false, e.g. 'subdecks: true'",
+        ),
+    ],
+)
+def test_bad_deck_settings_are_located_errors(cards: Path, setting: str, message: str):
+    edit(cards, "deck.yaml", "question: What", f"{setting}\nquestion: What")
+    expect(f"{DECK}:{message}")
 
 
 def test_every_error_at_once_in_file_and_line_order(cards: Path):

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from deckgen.model import Checks
+from deckgen.language import LANGUAGES
+from deckgen.model import Checks, Deck
 from deckgen.schema import DIALECT, KINDS, cards_schema
 from deckgen.validate import (
     CHECKS_KEYS,
@@ -39,7 +40,7 @@ def conforms(instance: Any, schema: dict[str, Any], root: dict[str, Any]) -> boo
     """Whether `instance` is valid against `schema` (the subset of 2020-12 deckgen uses)."""
     unknown = set(schema) - ANNOTATIONS - {
         "$ref", "type", "properties", "required", "additionalProperties", "items",
-        "minItems", "pattern", "minimum", "maximum", "exclusiveMinimum", "oneOf",
+        "minItems", "pattern", "minimum", "maximum", "exclusiveMinimum", "oneOf", "enum",
     }  # fmt: skip
     assert not unknown, f"the test does not evaluate {unknown}"
     if "$ref" in schema:
@@ -79,6 +80,8 @@ def conforms(instance: Any, schema: dict[str, Any], root: dict[str, Any]) -> boo
             return False
     if isinstance(instance, str) and not re.search(schema.get("pattern", ""), instance):
         return False
+    if "enum" in schema and instance not in schema["enum"]:
+        return False
     if isinstance(instance, (int, float)) and not isinstance(instance, bool):
         if instance < schema.get("minimum", instance):
             return False
@@ -108,6 +111,11 @@ def test_schema_keys_are_the_validators_keys():
         assert set(schema["properties"]) == keys
         assert schema["required"] == list(required)
         assert schema["additionalProperties"] is False
+    assert deck["properties"]["language"]["enum"] == list(LANGUAGES)
+    assert {k: deck["properties"][k]["default"] for k in ("tts", "subdecks")} == {
+        "tts": Deck.__dataclass_fields__["tts"].default,
+        "subdecks": Deck.__dataclass_fields__["subdecks"].default,
+    }
     checks = deck["properties"]["checks"]["properties"]
     assert set(checks) == CHECKS_KEYS
     assert {name: p["default"] for name, p in checks.items()} == {
@@ -175,6 +183,14 @@ def mini(name: str) -> Any:
         (lambda d: d.update(checks={"cloze_max_share": 2}), False),
         (lambda d: d.update(checks={"clozes_max_per_note": 0}), False),
         (lambda d: d.update(checks={"principle_needs_cloze": "no"}), False),
+        (lambda d: d.update(language="zh-Hans", tts=True, subdecks=False), True),
+        (lambda d: d.update(language="zh-Hant"), True),
+        (lambda d: d.update(language="ja"), True),
+        (lambda d: d.update(language="en"), True),
+        (lambda d: d.update(language="zh-TW"), False),
+        (lambda d: d.update(language="Chinese"), False),
+        (lambda d: d.update(tts="yes"), False),
+        (lambda d: d.update(subdecks=1), False),
     ],
 )
 def test_deck_schema_accepts_and_rejects_as_the_validator(change, ok: bool):
