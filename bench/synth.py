@@ -17,6 +17,8 @@ import sys
 from collections.abc import Collection
 from pathlib import Path
 
+from deckgen.chinese import fix_cjk_punctuation
+
 PRINCIPLES_PER_PILLAR = 50
 DECK_KEY = "bench"
 
@@ -162,17 +164,21 @@ def write_cards(
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     shape = plan(notes)
+    # The templates below write ASCII punctuation; the cards get it full-width, as Chinese
+    # typesetting (and `deckgen check`) wants it: clean cards, no warning to print.
     (folder / "deck.yaml").write_text(
-        "\n".join(
-            [
-                f"key: {DECK_KEY}",
-                f"name: 基準測試卡組({notes}則)",
-                "description: deckgen 的效能基準測試用合成卡組。",
-                "introduction: 辦公室工作要做到[[實事求是]]、[[精益求精]],"
-                "並且[[統籌兼顧]]、[[令行禁止]]。",
-                f"question: 這個卡組的{len(shape)}個部分是什麼?",
-                "",
-            ]
+        fix_cjk_punctuation(
+            "\n".join(
+                [
+                    f"key: {DECK_KEY}",
+                    f"name: 基準測試卡組({notes}則)",
+                    "description: deckgen 的效能基準測試用合成卡組。",
+                    "introduction: 辦公室工作要做到[[實事求是]]、[[精益求精]],"
+                    "並且[[統籌兼顧]]、[[令行禁止]]。",
+                    f"question: 這個卡組的{len(shape)}個部分是什麼?",
+                    "",
+                ]
+            )
         ),
         encoding="utf-8",
     )
@@ -187,7 +193,7 @@ def write_cards(
             number += 1
             mark = revision or ("修訂" if number in revised else "")
             lines += _principle_lines(rng, number, q, mark, revision)
-        text = "\n".join(lines) + "\n"
+        text = fix_cjk_punctuation("\n".join(lines) + "\n")
         (folder / f"{p:04d}-pillar.yaml").write_text(text, encoding="utf-8")
     return folder
 

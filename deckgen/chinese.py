@@ -94,24 +94,26 @@ FULL_WIDTH_OF = {
     ";": FULL_WIDTH_SEMICOLON,
 }
 _ASCII_RUN = re.compile("[,?!:;]+")
-_CLOZE_BRACKETS = "[]"
+# Looked through to find a punctuation mark's neighbours: cloze brackets, and quotation
+# marks, which Chinese text shares with Western text (curly and straight).
+_TRANSPARENT = "[]\"'\u2018\u2019\u201c\u201d"
 
 
 def ascii_punctuation_in_cjk(text: str) -> Iterator[tuple[int, str]]:
     """Each run of ASCII `, ? ! : ;` next to Chinese text: (offset, run).
 
     A run is next to Chinese text when the character before or after it is Han or CJK
-    punctuation, looking through cloze brackets (`[[價值觀]],[[苦樂觀]]`). A `::` is
-    the hint separator of a cloze (`[[phrase::hint]]`), not punctuation.
+    punctuation, looking through cloze brackets (`[[價值觀]],[[苦樂觀]]`) and quotation
+    marks. A `::` is the hint separator of a cloze (`[[phrase::hint]]`), not punctuation.
     """
     for match in _ASCII_RUN.finditer(text):
         run = match.group(0)
         if "::" in run:
             continue
         before, after = match.start() - 1, match.end()
-        while before >= 0 and text[before] in _CLOZE_BRACKETS:
+        while before >= 0 and text[before] in _TRANSPARENT:
             before -= 1
-        while after < len(text) and text[after] in _CLOZE_BRACKETS:
+        while after < len(text) and text[after] in _TRANSPARENT:
             after += 1
         if (before >= 0 and is_cjk(text[before])) or (after < len(text) and is_cjk(text[after])):
             yield match.start(), run

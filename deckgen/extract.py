@@ -50,12 +50,14 @@ from deckgen.chinese import (
     COLONS,
     COMMAS,
     ENUMERATION_COMMA,
+    FULL_WIDTH_SEMICOLON,
     NUMERAL_CHARS,
     SEMICOLONS,
     SENTENCE_ENDS,
     SPACES,
     chinese_numeral,
     display_width,
+    fix_cjk_punctuation,
     is_han_word,
     parse_numeral,
 )
@@ -83,20 +85,25 @@ _COMMAS = COMMAS
 _SPACE = SPACES
 
 # Boilerplate the extraction writes, in the document's own script.
+# Boilerplate the extraction writes, in the document's own script, with its punctuation
+# (full-width, written as escapes) and its quotation marks (corner brackets in
+# Traditional, curly quotes in Simplified).
 _WORDING: dict[Script, dict[str, str]] = {
     "traditional": {
-        "question": "「{title}」的要點是什麼?",
-        "deck_question": "{subject}的{count}個方面是什麼?",
+        "quoted": "\u300c{title}\u300d",
+        "question": "\u300c{title}\u300d的要點是什麼\uff1f",
+        "deck_question": "{subject}的{count}個方面是什麼\uff1f",
         "this_text": "本文",
-        "description": "依據 {source} 製作:{pillars} 個方面、{principles} 條原則。",
-        "overview": "本文分為{count}個方面:{headings}。",
+        "description": "依據 {source} 製作\uff1a{pillars} 個方面\u3001{principles} 條原則\u3002",
+        "overview": "本文分為{count}個方面\uff1a{headings}\u3002",
     },
     "simplified": {
-        "question": "「{title}」的要点是什么?",
-        "deck_question": "{subject}的{count}个方面是什么?",
+        "quoted": "\u201c{title}\u201d",
+        "question": "\u201c{title}\u201d的要点是什么\uff1f",
+        "deck_question": "{subject}的{count}个方面是什么\uff1f",
         "this_text": "本文",
-        "description": "依据 {source} 制作:{pillars} 个方面、{principles} 条原则。",
-        "overview": "本文分为{count}个方面:{headings}。",
+        "description": "依据 {source} 制作\uff1a{pillars} 个方面\u3001{principles} 条原则\u3002",
+        "overview": "本文分为{count}个方面\uff1a{headings}\u3002",
     },
 }
 
@@ -209,7 +216,7 @@ def read_document(
     doc_title, title_line = "", 0
     if preamble and _is_title_line(preamble[0].text):
         first_line = preamble.pop(0)
-        doc_title, title_line = first_line.text, first_line.number
+        doc_title, title_line = fix_cjk_punctuation(first_line.text), first_line.number
     deck_name = name or doc_title or source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
     if not lines:
@@ -232,15 +239,17 @@ def read_document(
                 f"pillar {chinese_numeral(number)}、{title} has no principles: add its paragraphs "
                 "below the heading, or remove the heading",
             )
-        extracted.append(ExtractedPillar(line.number, number, title, tuple(principles)))
+        extracted.append(
+            ExtractedPillar(line.number, number, fix_cjk_punctuation(title), tuple(principles))
+        )
 
     headings = [f"{chinese_numeral(i)}、{p.title}" for i, p in enumerate(extracted, start=1)]
     if preamble:
-        introduction = "\n".join(line.text for line in preamble)
+        introduction = fix_cjk_punctuation("\n".join(line.text for line in preamble))
         introduction = _mark_introduction(introduction, [p.title for p in extracted], rank)
     else:
         introduction = wording["overview"].format(
-            count=chinese_numeral(len(extracted)), headings=";".join(headings)
+            count=chinese_numeral(len(extracted)), headings=FULL_WIDTH_SEMICOLON.join(headings)
         )
         if pillars:
             read_as = f" (line {title_line} is read as the title)" if title_line else ""
@@ -250,7 +259,7 @@ def read_document(
                 f"no introduction before the first heading{read_as}; wrote one that lists "
                 "the pillars: replace it with the document's own",
             )
-    subject = f"「{doc_title}」" if doc_title else wording["this_text"]
+    subject = wording["quoted"].format(title=doc_title) if doc_title else wording["this_text"]
     principle_count = sum(len(p.principles) for p in extracted)
     return Document(
         source=source,
@@ -362,6 +371,7 @@ def _principles(
         if not title:
             report(first.number, "warning", "the paragraph starts with punctuation: skipped it")
             continue
+        title, text = fix_cjk_punctuation(title), fix_cjk_punctuation(text)
         text = _mark_keywords(text, [title, pillar_title], rank)
         principles.append(
             ExtractedPrinciple(

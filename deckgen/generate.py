@@ -195,7 +195,7 @@ def generate_notes(deck: Deck) -> list[Note]:
                     tags,
                     pillar.id,
                 )
-        question = pillar.question or f"「{pillar_heading(index, pillar)}」包含哪些原則?"
+        question = pillar.question or f"「{pillar_heading(index, pillar)}」包含哪些原則\uff1f"
         b.add(
             f"pillar/{pillar.id}",
             QA,

@@ -50,6 +50,9 @@ class Checks:
     # Whether a principle without a cloze phrase, or without a question, is worth a warning.
     principle_needs_cloze: bool = True
     principle_needs_question: bool = True
+    # Whether an ASCII , ? ! : ; next to Chinese text is worth a warning: Chinese
+    # typesetting writes them full-width, and the ASCII forms look cramped on a card.
+    cjk_punctuation: bool = True
 
 
 @dataclass(frozen=True, slots=True)

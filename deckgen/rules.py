@@ -1,9 +1,9 @@
 """Card-quality rules: warnings about cards that are valid but hard to learn.
 
 After Wozniak's "20 rules of formulating knowledge": keep each answer minimal, leave a
-cloze enough context, avoid long enumerations, never ask the same thing twice. Plus two
+cloze enough context, avoid long enumerations, never ask the same thing twice. Plus three
 rules about the text itself: leftover pinyin annotations (`務(wù)`, as the seed's website
-inserted them) and text that is not NFC-normalised.
+inserted them), ASCII punctuation in Chinese text, and text that is not NFC-normalised.
 
 The rules read the validated texts (`validate.TextValue`: the value that goes on the
 card and the node it was written as) and return Findings with the exact position. Their
@@ -20,7 +20,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.chinese import FULL_WIDTH_LEFT_PARENTHESIS, SENTENCE_ENDS, WIDE
+from deckgen.chinese import (
+    FULL_WIDTH_LEFT_PARENTHESIS,
+    SENTENCE_ENDS,
+    WIDE,
+    ascii_punctuation_in_cjk,
+    full_width,
+)
 from deckgen.cloze import Segment, mark_offsets
 from deckgen.errors import ContentError, Finding, Location, sort_findings
 from deckgen.gcpause import without_cyclic_gc
@@ -102,6 +108,8 @@ def quality_findings(validation: Validation) -> list[Finding]:
             findings.extend(_cloze_rules(text, checks))
         elif "[[" in raw or "]]" in raw:
             findings.append(_markup_outside_cloze(text))
+        if checks.cjk_punctuation:
+            findings.extend(_cjk_punctuation(text))
         # Each recall unit is at least one character: a short answer cannot be too long.
         if text.key == "answer" and len(text.value) > checks.answer_max_length:
             findings.extend(_long_answer(text, checks))
@@ -235,6 +243,19 @@ def _pinyin(text: TextValue) -> Iterator[Finding]:
             "warning",
             f"leftover pinyin annotation '{match.group(0)}' in {text.key} of {text.what}; "
             f"delete '{match.group(2)}'",
+        )
+
+
+def _cjk_punctuation(text: TextValue) -> Iterator[Finding]:
+    for offset, run in ascii_punctuation_in_cjk(text.raw):
+        fix = full_width(run)
+        codes = " ".join(f"U+{ord(ch):04X}" for ch in fix)
+        yield Finding(
+            text.location_of(offset),
+            "warning",
+            f"ASCII '{run}' next to Chinese text in {text.key} of {text.what}; write the "
+            f"full-width '{fix}' ({codes}), as Chinese typesetting does (or set "
+            "'cjk_punctuation: false' under 'checks:' in deck.yaml)",
         )
 
 

@@ -38,6 +38,7 @@ _CHECK_DESCRIPTIONS = {
     "clozes_max_per_note": "Warn when a text marks more cloze phrases than this.",
     "principle_needs_cloze": "Warn about a principle whose text marks no cloze phrase.",
     "principle_needs_question": "Warn about a principle without a question.",
+    "cjk_punctuation": "Warn about an ASCII , ? ! : ; next to Chinese text (write it full-width).",
 }
 
 

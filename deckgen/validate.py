@@ -360,6 +360,7 @@ CHECK_SETTINGS = {
     "clozes_max_per_note": "a whole number of at least 1, e.g. 'clozes_max_per_note: 8'",
     "principle_needs_cloze": "true or false",
     "principle_needs_question": "true or false",
+    "cjk_punctuation": "true or false",
 }
 
 

@@ -388,8 +388,8 @@ def test_checks_settings_are_validated(cards: Path):
     )
     expect(
         f"{DECK}:6:3: error: unknown key 'answer_max_lenght' in 'checks' of the deck (did you "
-        "mean 'answer_max_length'?); expected one of: answer_max_length, cloze_max_share, "
-        "clozes_max_per_note, principle_needs_cloze, principle_needs_question",
+        "mean 'answer_max_length'?); expected one of: answer_max_length, cjk_punctuation, "
+        "cloze_max_share, clozes_max_per_note, principle_needs_cloze, principle_needs_question",
         f"{DECK}:7:20: error: 'cloze_max_share' of checks must be a share above 0 and at most "
         "1, e.g. 'cloze_max_share: 0.6'",
         f"{DECK}:8:26: error: 'principle_needs_cloze' of checks must be true or false",
@@ -622,6 +622,41 @@ def test_leftover_pinyin_in_full_width_parentheses(cards: Path):
         f"{FIRST}:6:14: warning: leftover pinyin annotation '務\uff08wù\uff09' in text of "
         "principle 'alpha'; delete '\uff08wù\uff09'",
     )
+
+
+CJK_COMMA_FIX = (
+    "write the full-width '\uff0c' (U+FF0C), as Chinese typesetting does (or set "
+    "'cjk_punctuation: false' under 'checks:' in deck.yaml)"
+)
+
+
+def test_ascii_punctuation_next_to_chinese_text(cards: Path):
+    edit(cards, "1-first.yaml", "Keep [[calm]] and", "保持冷靜,[[calm]] and")
+    edit(cards, "1-first.yaml", "What do you keep?", "\u201c保持\u201d什麼?!")
+    edit(cards, "2-second.yaml", "title: Gamma principle", "title: 計劃:提前")
+    warnings = [
+        f"{FIRST}:6:15: warning: ASCII ',' next to Chinese text in text of principle 'alpha'; "
+        + CJK_COMMA_FIX,
+        f"{FIRST}:9:25: warning: ASCII '?!' next to Chinese text in question of question 'what' "
+        "of principle 'alpha'; write the full-width '\uff1f\uff01' (U+FF1F U+FF01), as Chinese "
+        "typesetting does (or set 'cjk_punctuation: false' under 'checks:' in deck.yaml)",
+        f"{SECOND}:12:14: warning: ASCII ':' next to Chinese text in title of principle 'gamma'; "
+        "write the full-width '\uff1a' (U+FF1A), as Chinese typesetting does (or set "
+        "'cjk_punctuation: false' under 'checks:' in deck.yaml)",
+    ]
+    expect(*warnings, strict=True)
+
+
+def test_cjk_punctuation_warning_can_be_turned_off(cards: Path):
+    edit(cards, "1-first.yaml", "Keep [[calm]] and", "保持冷靜,[[calm]] and")
+    edit(cards, "deck.yaml", "question: What", "checks:\n  cjk_punctuation: false\nquestion: What")
+    expect(strict=True)
+
+
+def test_full_width_punctuation_and_english_text_are_not_flagged(cards: Path):
+    edit(cards, "1-first.yaml", "Keep [[calm]] and", "保持冷靜\uff0c[[calm]] and, at 10:30,")
+    edit(cards, "2-second.yaml", "Plan [[ahead]]", "Plan [[ahead::提前]]")
+    expect(strict=True)
 
 
 def test_text_not_nfc_normalised(cards: Path):

@@ -99,6 +99,11 @@ def test_cjk_is_han_and_chinese_punctuation_not_kana_or_hangul():
         ("要求:第一;第二", f"要求{COLON}第一{SEMI}第二"),
         ("\u300c服務\u300d,\u300c形象\u300d", f"\u300c服務\u300d{COMMA}\u300c形象\u300d"),
         ("[[價值觀]],[[苦樂觀]]", f"[[價值觀]]{COMMA}[[苦樂觀]]"),  # through cloze marks
+        (
+            "\u201c[[言多必失]]\u201d, 該說",
+            f"\u201c[[言多必失]]\u201d{COMMA} 該說",
+        ),  # through quotes
+        ('He said "hi", then', 'He said "hi", then'),
         ("服務, and", f"服務{COMMA} and"),  # one side is enough
         ("[[服務::提示]]", "[[服務::提示]]"),  # a cloze hint, not a colon
         ("Keep calm, carry on?", "Keep calm, carry on?"),

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
+from deckgen.chinese import fix_cjk_punctuation
 from deckgen.cloze import phrases, plain_text
 from deckgen.generate import generate_notes
 from deckgen.validate import SLUG, load_deck
 from tests.conftest import SEED, SHIPPED_CARDS
-from tests.helpers import PINYIN_ANNOTATION
+from tests.helpers import PINYIN_ANNOTATION, apply_rules, listed_corrections
 
 NUMERALS = "一二三四"
 
 
 def corrections() -> list[tuple[str, str]]:
     """The corrections of the seed listed in deck.yaml's comment: `原文 -> 改正 (...)`."""
-    pairs = []
-    for line in (SHIPPED_CARDS / "deck.yaml").read_text(encoding="utf-8").splitlines():
-        m = re.match(r"#\s+(\S+) -> (\S+) \(", line)
-        if m:
-            pairs.append((m.group(1), m.group(2)))
-    return pairs
+    return listed_corrections(SHIPPED_CARDS / "deck.yaml")[0]
+
+
+def correction_rules() -> list[str]:
+    """The rules over every text listed in deck.yaml's comment: `rule: NAME (...)`."""
+    return listed_corrections(SHIPPED_CARDS / "deck.yaml")[1]
 
 
 def clean_seed_lines() -> list[str]:
@@ -33,7 +33,8 @@ def clean_seed_lines() -> list[str]:
     for wrong, right in corrections():
         assert wrong in text, f"listed correction {wrong} -> {right} not found in the seed"
         text = text.replace(wrong, right, 1)
-    return [line for line in text.splitlines() if line.strip()]
+    rules = correction_rules()
+    return [apply_rules(line, rules) for line in text.splitlines() if line.strip()]
 
 
 def test_seed_has_208_pinyin_annotations():
@@ -48,10 +49,20 @@ def test_cards_are_the_seed_verbatim_apart_from_listed_corrections():
     expected = [plain_text(deck.introduction)]
     for i, pillar in enumerate(deck.pillars):
         expected.append(f"{NUMERALS[i]}、{pillar.title}")
-        sep = "," if i == 2 else "。"
+        sep = "\uff0c" if i == 2 else "\u3002"  # a full-width comma after the rule
         expected.extend(p.title + sep + plain_text(p.text) for p in pillar.principles)
     assert expected == lines
     assert ("改委婉的要委婉", "該委婉的要委婉") in corrections()
+    assert correction_rules() == ["cjk-punctuation"]
+
+
+def test_the_shipped_cards_have_no_ascii_punctuation_next_to_chinese_text():
+    """The seed's web page gave its commas and question marks in ASCII; the cards must
+    not carry them (the rule `cjk-punctuation` listed in deck.yaml)."""
+    for path in sorted(SHIPPED_CARDS.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        values = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+        assert [line for line in values if fix_cjk_punctuation(line) != line] == [], path
 
 
 def test_no_pinyin_annotation_anywhere_in_cards():
@@ -92,3 +103,68 @@ def test_shipped_lock_is_up_to_date(tmp_path: Path):
 
     result = run_cli("build", "--cards", SHIPPED_CARDS, "--frozen", "-o", tmp_path / "d.apkg")
     assert result.exit_code == 0, result.output
+
+
+RELEASE = Path(__file__).parent / "fixtures" / "release-0.1.0"
+
+
+def test_the_punctuation_fix_updates_every_affected_note_in_place_once(
+    cards_copy: Path, collection, tmp_path: Path
+):
+    """A learner of release 0.1.0 imports the deck with full-width punctuation: every note
+    that held ASCII punctuation next to Chinese text is updated in place, history kept."""
+    from tests.conftest import answer_all_cards, card_states, import_apkg, run_cli
+
+    assert len(import_apkg(collection, RELEASE / "office-service.apkg").new) == 51
+    answer_all_cards(collection, "辦公室服務工作")
+    before = card_states(collection)
+    affected = set()
+    for nid in collection.find_notes(""):
+        note = collection.get_note(nid)
+        if any(fix_cjk_punctuation(value) != value for value in note.fields):
+            affected.add(note["Key"].removeprefix("office-service/"))
+    assert len(affected) == 51  # every note shows a pillar or principle title with a comma
+
+    (cards_copy / "deckgen.lock").write_bytes((RELEASE / "deckgen.lock").read_bytes())
+    out = tmp_path / "office-service.apkg"
+    result = run_cli("build", "--cards", cards_copy, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "Changes since the last build: 0 added, 51 changed, 0 removed" in result.output
+    changed = {
+        line.removeprefix("  ~ ") for line in result.output.splitlines() if line.startswith("  ~ ")
+    }
+    assert changed == affected
+
+    log = import_apkg(collection, out)
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 51, 0)
+    assert card_states(collection) == before  # due, interval, reps and reviews all kept
+    for nid in collection.find_notes(""):
+        for value in collection.get_note(nid).fields:
+            assert fix_cjk_punctuation(value) == value, value
+    again = run_cli("build", "--cards", cards_copy, "-o", tmp_path / "again.apkg")
+    assert "importing updates nothing" in again.output or "up to date" in again.output
+    assert len(import_apkg(collection, out).updated) == 0  # once
+
+
+def test_check_strict_passes_on_the_shipped_cards_and_fails_on_one_ascii_comma(
+    cards_copy: Path,
+):
+    from tests.conftest import run_cli
+
+    clean = run_cli("check", "--cards", SHIPPED_CARDS, "--strict")
+    assert clean.exit_code == 0, clean.output
+    assert clean.output.endswith(": 0 errors, 0 warnings.\n")
+
+    pillar = cards_copy / "1-service-awareness.yaml"
+    text = pillar.read_text(encoding="utf-8")
+    title = "title: 明確定位\uff0c樹立服務意識\n"
+    assert text.splitlines(keepends=True)[3] == title  # line 4
+    pillar.write_text(text.replace(title, "title: 明確定位,樹立服務意識\n"), encoding="utf-8")
+    broken = run_cli("check", "--cards", cards_copy, "--strict")
+    assert broken.exit_code == 1
+    assert broken.output.splitlines() == [
+        f"{pillar}:4:12: warning: ASCII ',' next to Chinese text in title of pillar "
+        "'service-awareness'; write the full-width '\uff0c' (U+FF0C), as Chinese typesetting "
+        "does (or set 'cjk_punctuation: false' under 'checks:' in deck.yaml)",
+        f"Checked {cards_copy}: 0 errors, 1 warning (--strict: warnings fail the check).",
+    ]

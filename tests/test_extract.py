@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,21 +18,23 @@ from deckgen.extract import split_title, yaml_scalar
 from deckgen.generate import chinese_numeral, generate_notes
 from deckgen.validate import load_deck
 from tests.conftest import SEED, SHIPPED_CARDS, Builder, import_apkg, run_cli
-from tests.helpers import PINYIN_ANNOTATION
+from tests.helpers import PINYIN_ANNOTATION, apply_rules, listed_corrections
+
+# Full-width punctuation, written as escapes: an editor that turns U+FF0C into ',' cannot
+# touch "\uff0c", and the tests would not notice if it turned the documents into the seed.
+C, Q, X, CO, SC = "\uff0c", "\uff1f", "\uff01", "\uff1a", "\uff1b"  # , ? ! : ; full-width
+LQ, RQ = "\u300c", "\u300d"  # Traditional quotation marks (corner brackets)
+LS, RS = "\u201c", "\u201d"  # Simplified quotation marks (curly)
 
 needs_seed = pytest.mark.skipif(not SEED.exists(), reason=f"no seed essay at {SEED}")
 
 
-def shipped_corrections() -> list[tuple[str, str]]:
-    """The corrections of the seed listed in the shipped deck.yaml: (seed text, fixed text)."""
-    text = (SHIPPED_CARDS / "deck.yaml").read_text(encoding="utf-8")
-    return re.findall(r"^#\s+(\S+) -> (\S+) \(", text, flags=re.M)
-
-
 def corrected(text: str) -> str:
-    for wrong, right in shipped_corrections():
+    """`text` with the corrections of the seed listed in the shipped deck.yaml applied."""
+    pairs, rules = listed_corrections(SHIPPED_CARDS / "deck.yaml")
+    for wrong, right in pairs:
         text = text.replace(wrong, right)
-    return text
+    return apply_rules(text, rules)
 
 
 def write_doc(tmp_path: Path, text: str, name: str = "doc.txt") -> Path:
@@ -63,10 +64,10 @@ def test_extract_the_seed_reports_what_it_found(tmp_path: Path, monkeypatch):
         "removed 208 pinyin annotations."
     )
     assert [line.split()[0] for line in lines[1:5]] == [
-        "一、明確定位,樹立服務意識",
-        "二、內外兼修,樹立服務形象",
-        "三、統籌兼顧,明確服務重心",
-        "四、加強鍛煉,提升服務能力",
+        f"一、明確定位{C}樹立服務意識",
+        f"二、內外兼修{C}樹立服務形象",
+        f"三、統籌兼顧{C}明確服務重心",
+        f"四、加強鍛煉{C}提升服務能力",
     ]
     assert [line.split()[-3:] for line in lines[1:5]] == [
         ["2", "3", "principles"],
@@ -127,7 +128,7 @@ def test_the_seed_gets_suggestions_to_review(seed_cards: Path):
                 assert phrase not in principle.title and phrase not in pillar.title
             [question] = principle.questions
             assert question.id == "key-point"
-            assert question.question == f"「{principle.title}」的要點是什麼?"
+            assert question.question == f"{LQ}{principle.title}{RQ}的要點是什麼{Q}"
             assert 0 < len(question.answer) <= 20
             assert question.answer in plain_text(principle.text)
     assert len(ids) == 15
@@ -188,10 +189,10 @@ def test_a_simplified_document_gets_simplified_suggestions(
     assert "4 pillars, 15 principles; removed 208 pinyin annotations" in result.output
     deck = load_deck(out)
     assert deck.key == "simplified" and deck.name == "simplified"
-    assert deck.question == "本文的四个方面是什么?"
+    assert deck.question == f"本文的四个方面是什么{Q}"
     first = deck.pillars[0].principles[0]
-    assert first.title == "加强个人修养,提高思想境界"
-    assert first.questions[0].question == "「加强个人修养,提高思想境界」的要点是什么?"
+    assert first.title == f"加强个人修养{C}提高思想境界"
+    assert first.questions[0].question == f"{LS}加强个人修养{C}提高思想境界{RS}的要点是什么{Q}"
     assert len(phrases(first.text)) >= 2
     build(out, tmp_path / "simplified.apkg")
     assert len(import_apkg(collection, tmp_path / "simplified.apkg").new) > 0
@@ -226,7 +227,7 @@ def test_a_malformed_heading_is_reported_with_its_line(tmp_path: Path, build: Bu
     deck = load_deck(out)
     assert deck.name == "工作手冊"  # the title line names the deck
     assert plain_text(deck.introduction) == "做好工作要講方法。本文談準備、執行和總結三個方面。"
-    assert deck.question == "「工作手冊」的三個方面是什麼?"
+    assert deck.question == f"{LQ}工作手冊{RQ}的三個方面是什麼{Q}"
     assert [p.title for p in deck.pillars] == ["充分準備", "認真執行", "總結提高"]
     assert [p.principles[0].title for p in deck.pillars] == ["明確目標", "按計劃執行", "總結經驗"]
     build(out, tmp_path / "handbook.apkg")
@@ -293,10 +294,10 @@ def test_title_only_lines_and_missing_introduction(tmp_path: Path, build: Builde
         "skipped it"
     ) in result.output
     deck = load_deck(out)
-    assert plain_text(deck.introduction) == "本文分為二個方面:一、準備;二、執行。"
+    assert plain_text(deck.introduction) == f"本文分為二個方面{CO}一、準備{SC}二、執行。"
     first = deck.pillars[0].principles
     assert [(p.title, plain_text(p.text)) for p in first] == [
-        ("明確目標", "要提前準備好材料,明確目標和時限,做到心中有數。")
+        ("明確目標", f"要提前準備好材料{C}明確目標和時限{C}做到心中有數。")
     ]
     build(out, tmp_path / "plan.apkg")
 
@@ -324,7 +325,9 @@ def test_a_multi_line_introduction_is_a_literal_block(tmp_path: Path, build: Bui
     assert "introduction (line 1-2)" in result.output
     assert "introduction: |-\n  第一段" in (out / "deck.yaml").read_text(encoding="utf-8")
     deck = load_deck(out)
-    assert plain_text(deck.introduction) == "第一段介紹,講背景和目的。\n第二段介紹,講方法和要求。"
+    assert (
+        plain_text(deck.introduction) == f"第一段介紹{C}講背景和目的。\n第二段介紹{C}講方法和要求。"
+    )
     build(out, tmp_path / "x.apkg")
 
 
@@ -410,9 +413,6 @@ def test_yaml_scalar_round_trips_on_one_line(value: str):
 
 
 # --- documents with full-width punctuation, as most Chinese documents are -------------------
-# The punctuation is written as escapes: an editor that turns U+FF0C into ',' cannot
-# touch "\uff0c", and the tests would not notice if it turned the documents into the seed.
-C, Q, X, CO, SC = "\uff0c", "\uff1f", "\uff01", "\uff1a", "\uff1b"  # , ? ! : ; full-width
 
 LIBRARY = f"""\
 圖書館讀者服務

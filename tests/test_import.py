@@ -112,7 +112,7 @@ def test_round_trip_keeps_progress(cards_copy: Path, build: Builder, collection,
 
     pillar = cards_copy / "1-service-awareness.yaml"
     text = pillar.read_text(encoding="utf-8")
-    edited = text.replace("嚴於律己,寬以待人", "嚴於律己,寬以待人,虛心學習", 1)
+    edited = text.replace("嚴於律己\uff0c寬以待人", "嚴於律己\uff0c寬以待人\uff0c虛心學習", 1)
     assert edited != text
     pillar.write_text(edited, encoding="utf-8")
     second = tmp_path / "second.apkg"

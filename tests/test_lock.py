@@ -131,7 +131,7 @@ def test_cloze_added_after_existing_ones_adds_one_card(studied, cards_copy: Path
 def _remove_question(cards: Path) -> None:
     edit(
         cards / "1-service-awareness.yaml",
-        "      - id: three-resolves\n        question: 要樹立完成工作的哪三種心?\n"
+        "      - id: three-resolves\n        question: 要樹立完成工作的哪三種心\uff1f\n"
         "        answer: 信心、決心和恒心\n",
         "",
     )

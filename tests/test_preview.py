@@ -192,10 +192,10 @@ def test_page_opens_from_disk_with_every_card(browser: Any, page_file: Path):
     assert page.locator(".pv-night .card:visible").count() == 0
     headings = page.locator(".pv-group h3").all_inner_texts()
     assert [h.split(" ")[0] for h in headings] == [
-        "一、明確定位,樹立服務意識",
-        "二、內外兼修,樹立服務形象",
-        "三、統籌兼顧,明確服務重心",
-        "四、加強鍛煉,提升服務能力",
+        "一、明確定位\uff0c樹立服務意識",
+        "二、內外兼修\uff0c樹立服務形象",
+        "三、統籌兼顧\uff0c明確服務重心",
+        "四、加強鍛煉\uff0c提升服務能力",
         "整體",
     ]
     assert audit(page).problems() == []
