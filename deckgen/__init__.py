@@ -14,11 +14,14 @@ The package is laid out by stage, each module importing only the ones below it:
     build     the pipeline above as one call, for one deck or a project
     report    human-readable summaries
     preview   every card on one static page
-    extract   a plain-text document -> a cards folder to review
+    readers   a document (plain text, Markdown, Word) -> an outline (outline: the
+              shape every format shares)
+    extract   an outline -> a cards folder to review
     schema    JSON Schema of the cards format
 
-Beside them: errors, model, chinese (numerals, character classes, punctuation, display
-width), pinyin, atomic (files replaced in one step), gcpause.
+Beside them: errors, model, language (the deck's language tag), chinese (numerals,
+character classes, punctuation, display width), pinyin, atomic (files replaced in one
+step), gcpause.
 
 `cli.py` sits on top; it imports neither yaml nor genanki.
 """

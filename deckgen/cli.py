@@ -327,28 +327,34 @@ def _check_key(ctx: click.Context, param: click.Parameter, value: str | None) ->
     "--key",
     callback=_check_key,
     default=None,
-    help="The deck key: permanent, ASCII kebab-case.  [default: from the file name]",
+    help="The deck key: permanent, ASCII kebab-case.  [default: from the file name, when it "
+    "has ASCII letters or digits]",
 )
 @click.option(
     "--name",
     default=None,
-    help="The deck's name in Anki.  [default: the document's title line, or its file name]",
+    help="The deck's name in Anki.  [default: the document's title (a title line, a # "
+    "heading, Word's Title style), or its file name]",
 )
 @click.option("--force", is_flag=True, help="Overwrite YAML files already in the folder.")
 def extract(source: Path, out: Path | None, key: str | None, name: str | None, force: bool) -> None:
-    """Make a cards folder from a plain-text document, for you to review.
+    """Make a cards folder from a document, for you to review.
 
-    The document: an introduction, pillar headings numbered 一、 二、 ..., and one
-    paragraph per principle, whose title is its first sentence (or the clause
-    before its first comma when that sentence is long). Pinyin annotations such
-    as 務(wù) are removed. The cloze phrases [[...]] and one question per
-    principle are suggestions (jieba keyword ranking): review them, then check
-    and build. Every line that could not be read is reported as path:line.
-    Existing files are never overwritten without --force.
+    SOURCE is plain text (.txt), Markdown (.md) or Word (.docx). Plain text: an
+    introduction, pillar headings numbered 一、 二、 ..., one paragraph per principle,
+    whose title is its first sentence (or the clause before its first comma when that
+    sentence is long). Markdown: # names the deck, ## headings are pillars, ### headings
+    (or paragraphs and list items) principles, **bold** phrases their cloze marks. Word:
+    the Title, Heading 1 and Heading 2 styles are #, ## and ###, bold runs **bold**.
+    Pinyin annotations such as 務(wù) are removed, ASCII punctuation next to Chinese text
+    is made full-width. Other cloze phrases [[...]] and one question per principle are
+    suggestions (jieba keyword ranking): review them, then check and build. Every line
+    that could not be read is reported as path:line. Existing files are never
+    overwritten without --force.
 
     \b
     Example:
-      deckgen extract essay.txt --key my-essay   # writes cards/my-essay/
+      deckgen extract essay.md --key my-essay    # writes cards/my-essay/
       deckgen check --cards cards/my-essay
       deckgen build --cards cards/my-essay
     """

@@ -1,35 +1,28 @@
-"""Read a plain-text document into a cards folder for its author to review.
+"""Draft a cards folder from a document, for its author to review.
 
-`deckgen extract` turns a document of the seed's shape into our cards format. Rules,
-applied line by line (blank lines are skipped; every finding names its line):
+`deckgen extract` reads plain text, Markdown and Word documents: a reader of each format
+(`deckgen/readers/`) gives one `Outline` (`deckgen.outline`: the deck's title, the
+introduction, pillars with principles, each with its title, text and bold phrases), and
+this module, the same for every format, turns it into the cards folder:
 
-- A **heading** is a line starting with a Chinese numeral and `、`: `一、明確定位,…`,
-  up to `九十九、`. It starts a pillar. A line starting with a numeral and another
-  separator (`五,` `五.` `五:` `五 `) is read as a heading too, with a warning,
-  unless it reads as a sentence; a numeral that is not a number (`十十、`) or out of
-  sequence (`三、` after `一、`) is reported.
-- Before the first heading: an optional **title line** (short, no sentence-final
-  punctuation), which names the deck, then the **introduction**, one or more lines.
-- After a heading, each line is a **principle**. Its title is its first sentence (up to
-  `。`, `!` or `?`) when that is at most 20 characters long, else the clause before its
-  first comma when that is, as under the seed's pillar 三 (`服務領導,要多看多聽多想,…`).
-  The rest of the line is its text. A line that is only a title (no text after it)
-  is the title of the line that follows it.
-- Pinyin annotations that websites insert (`務(wù)`: a Han character followed by a
-  parenthesised, tone-marked syllable) are removed.
+- Ids are positional (`pillar-1`, `principle-1-2`, question `key-point`): ASCII, unique
+  by construction, and free of the text, as identities must be (deckgen never derives
+  identity from text). A romanisation of the Chinese titles would need a pronunciation
+  dictionary (pypinyin ships one of several megabytes) for ids that still need renaming
+  by hand to be meaningful; the author may rename any id before the first build.
+- A principle's cloze marks are its bold phrases when the document has any; else they
+  are suggestions from jieba's TF-IDF keyword ranking (2 to 4 per principle, only words
+  of jieba's dictionary, never a word of the principle's or its pillar's title, which the
+  card shows as context). One question per principle, with a short answer (its first
+  clause that says what to do). In the introduction, the phrases it shares with the
+  pillar titles. The YAML marks them as suggestions to review.
+- Text is written as the document has it, but for its typography: an ASCII `, ? ! : ;`
+  next to Chinese text becomes full-width, as `deckgen check` asks. The wording deckgen
+  adds (questions, description) follows the document's script, with its punctuation and
+  its quotation marks; `language:` says which script it is.
 
-Ids are positional (`pillar-1`, `principle-1-2`, question `key-point`): ASCII, unique
-by construction, and free of the text, as identities must be (deckgen never derives
-identity from text). A romanisation of the Chinese titles would need a pronunciation
-dictionary (pypinyin ships one of several megabytes) for ids that still need renaming
-by hand to be meaningful; the author may rename any id before the first build.
-
-Suggestions, marked in the YAML as such for the author to review: cloze phrases from
-jieba's TF-IDF keyword ranking (2 to 4 per principle, never a word of the principle's or
-its pillar's title, which the card shows as context), one question per principle with a
-short answer (its first clause), and in the introduction the phrases it shares with the
-pillar titles. jieba is imported only here; its dictionary ships with it, so extraction
-works offline, and its cache goes to a private temporary folder, never a shared one.
+jieba is imported only here; its dictionary ships with it, so extraction works offline,
+and its cache goes to a private temporary folder, never a shared one.
 """
 
 from __future__ import annotations
@@ -47,59 +40,48 @@ import yaml
 
 from deckgen.atomic import write_text_atomically
 from deckgen.chinese import (
-    COLONS,
     COMMAS,
     ENUMERATION_COMMA,
     FULL_WIDTH_SEMICOLON,
-    NUMERAL_CHARS,
+    QUOTES,
     SEMICOLONS,
     SENTENCE_ENDS,
     SPACES,
     chinese_numeral,
     display_width,
     fix_cjk_punctuation,
+    is_han,
     is_han_word,
-    parse_numeral,
 )
-from deckgen.errors import ContentError, DeckgenError, Finding, Location, Severity
+from deckgen.errors import ContentError, Finding, Location
+from deckgen.language import SCRIPT_LANGUAGES
 from deckgen.load import DECK_FILE, display_path
-from deckgen.pinyin import strip_pinyin
+from deckgen.outline import ExtractError, Outline, Paragraph, Span, join_paragraphs
+from deckgen.readers import read_outline
 from deckgen.script import Script, converter, detect_script
 from deckgen.validate import is_slug, slugify
 
-MAX_TITLE = 20  # characters of a principle title
+__all__ = ["ExtractError", "extract_document", "extract_summary", "render_cards"]
+
 MAX_ANSWER = 20  # characters of a suggested answer
-MAX_DOC_TITLE = 30  # characters of a title line before the introduction
 MIN_CLOZES, MAX_CLOZES = 2, 4
 SUGGESTED = "suggested by deckgen extract: review the [[marks]] and the question"
+FROM_BOLD = "[[marks]] from the document's bold text; question suggested by deckgen extract"
 QUESTION_ID = "key-point"
+SCHEMA_LINE = "# yaml-language-server: $schema={path}/{kind}.schema.json"
 
-# What may follow a heading's numeral: 、 as it should, or (with a warning) a comma, a
-# full stop or a colon, full-width or ASCII, or a space.
-_HEADING_SEPARATORS = ENUMERATION_COMMA + COMMAS + ".\uff0e" + COLONS
-_HEADING = re.compile(
-    rf"^(?P<numeral>[{NUMERAL_CHARS}]+)(?P<sep>[{_HEADING_SEPARATORS}]|\s)\s*(?P<rest>.*)$"
-)
-_SENTENCE_END = SENTENCE_ENDS
-_COMMAS = COMMAS
-_SPACE = SPACES
-
-# Boilerplate the extraction writes, in the document's own script.
 # Boilerplate the extraction writes, in the document's own script, with its punctuation
-# (full-width, written as escapes) and its quotation marks (corner brackets in
-# Traditional, curly quotes in Simplified).
+# (full-width, written as escapes) and its quotation marks (QUOTES).
 _WORDING: dict[Script, dict[str, str]] = {
     "traditional": {
-        "quoted": "\u300c{title}\u300d",
-        "question": "\u300c{title}\u300d的要點是什麼\uff1f",
+        "question": "{quoted}的要點是什麼\uff1f",
         "deck_question": "{subject}的{count}個方面是什麼\uff1f",
         "this_text": "本文",
         "description": "依據 {source} 製作\uff1a{pillars} 個方面\u3001{principles} 條原則\u3002",
         "overview": "本文分為{count}個方面\uff1a{headings}\u3002",
     },
     "simplified": {
-        "quoted": "\u201c{title}\u201d",
-        "question": "\u201c{title}\u201d的要点是什么\uff1f",
+        "question": "{quoted}的要点是什么\uff1f",
         "deck_question": "{subject}的{count}个方面是什么\uff1f",
         "this_text": "本文",
         "description": "依据 {source} 制作\uff1a{pillars} 个方面\u3001{principles} 条原则\u3002",
@@ -108,17 +90,14 @@ _WORDING: dict[Script, dict[str, str]] = {
 }
 
 
-class ExtractError(DeckgenError):
-    """The document cannot be read, or the output would overwrite files."""
-
-
 @dataclass(frozen=True)
 class ExtractedPrinciple:
     line: int
     title: str
-    text: str  # with the suggested [[cloze]] marks
+    text: str  # with its [[cloze]] marks
     question: str
     answer: str
+    from_bold: bool  # the marks are the document's bold phrases, not suggestions
 
 
 @dataclass(frozen=True)
@@ -131,19 +110,21 @@ class ExtractedPillar:
 
 @dataclass(frozen=True)
 class Document:
-    """What was read from the document, and every problem found on the way."""
+    """The cards drafted from a document, and every problem found on the way."""
 
     source: str
     key: str
     name: str
     description: str
-    introduction: str  # with the suggested [[cloze]] marks
+    introduction: str  # with its [[cloze]] marks
     introduction_lines: tuple[int, ...]
     question: str
     pillars: tuple[ExtractedPillar, ...]
     script: Script | None
+    language: str | None  # zh-Hant or zh-Hans; None for a document without Han text
     pinyin_removed: int
     findings: tuple[Finding, ...]
+    unit: str = "line"  # what the numbers of `line` count: "line" or "paragraph"
 
     @property
     def principle_count(self) -> int:
@@ -156,239 +137,132 @@ class ExtractResult:
     folder: Path
     written: tuple[Path, ...]
     foreign: tuple[Path, ...]  # YAML files already in the folder that were not written
+    schemas: str | None  # the schemas/ folder the files point editors at, relative to them
 
 
-@dataclass(frozen=True)
-class _Line:
-    number: int
-    text: str
+# --- from an outline to cards ------------------------------------------------------------
 
 
-# --- reading ---------------------------------------------------------------------------
-
-
-def read_document(
-    text: str,
-    source: str,
+def draft_cards(
+    outline: Outline,
     *,
     key: str,
     name: str | None = None,
     keywords: Callable[[str, int], list[str]] | None = None,
 ) -> Document:
-    """Parse a document's text. Never raises for content: problems become findings.
+    """The cards of a document's outline. Never raises for content: problems are findings.
 
-    `keywords(text, n)` ranks a text's keywords (default: jieba's TF-IDF); `source` is
-    the path shown in findings.
+    `keywords(text, n)` ranks a text's keywords (default: jieba's TF-IDF).
     """
-    findings: list[Finding] = []
-
-    def report(line: int, severity: Severity, message: str) -> None:
-        findings.append(Finding(Location(source, line, 1), severity, message))
-
-    lines: list[_Line] = []
-    pinyin_removed = 0
-    for number, raw in enumerate(unicodedata.normalize("NFC", text).split("\n"), start=1):
-        cleaned, removed = strip_pinyin(raw)
-        pinyin_removed += removed
-        cleaned = cleaned.strip(_SPACE)
-        if "[[" in cleaned or "]]" in cleaned:
-            cleaned = cleaned.replace("[[", "[ [").replace("]]", "] ]")
-            report(number, "warning", "'[[' or ']]' is cloze markup in deckgen; spaced it out")
-        if cleaned:
-            lines.append(_Line(number, cleaned))
-
-    script = detect_script(line.text for line in lines) or "traditional"
+    findings = list(outline.findings)
+    texts = [outline.title, *(p.text for p in outline.introduction)]
+    for pillar in outline.pillars:
+        texts += [pillar.title, *(f"{p.title}{p.text.text}" for p in pillar.principles)]
+    has_han = any(is_han(ch) for text in texts for ch in text)
+    script = detect_script(texts) or "traditional"
     wording = _WORDING[script]
+    left, right = QUOTES[script]
     rank = keywords if keywords is not None else jieba_keywords()
 
-    preamble: list[_Line] = []
-    pillars: list[tuple[_Line, int, str, list[_Line]]] = []
-    for line in lines:
-        heading = _heading(line, report, expected=len(pillars) + 1)
-        if heading is not None:
-            number, title = heading
-            pillars.append((line, number, title, []))
-        elif pillars:
-            pillars[-1][3].append(line)
-        else:
-            preamble.append(line)
-
-    doc_title, title_line = "", 0
-    if preamble and _is_title_line(preamble[0].text):
-        first_line = preamble.pop(0)
-        doc_title, title_line = fix_cjk_punctuation(first_line.text), first_line.number
-    deck_name = name or doc_title or source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-
-    if not lines:
-        report(1, "error", "the document is empty")
-    elif not pillars:
-        report(
-            1,
-            "error",
-            "no pillar heading found: a pillar starts with a line like '一、title' "
-            "(a Chinese numeral and '、')",
-        )
-
-    extracted: list[ExtractedPillar] = []
-    for index, (line, number, title, body) in enumerate(pillars, start=1):
-        principles = _principles(body, index, title, rank, wording, report)
-        if not principles:
-            report(
-                line.number,
-                "error",
-                f"pillar {chinese_numeral(number)}、{title} has no principles: add its paragraphs "
-                "below the heading, or remove the heading",
+    pillars: list[ExtractedPillar] = []
+    for pillar in outline.pillars:
+        title = fix_cjk_punctuation(pillar.title)
+        principles = []
+        for p in pillar.principles:
+            principle_title = fix_cjk_punctuation(p.title)
+            text = _fixed(p.text)
+            spans = _bold_spans(text)
+            marked = (
+                _apply_marks(text.text, spans)
+                if spans
+                else _mark_keywords(text.text, [principle_title, title], rank)
             )
-        extracted.append(
-            ExtractedPillar(line.number, number, fix_cjk_punctuation(title), tuple(principles))
-        )
+            principles.append(
+                ExtractedPrinciple(
+                    line=p.line,
+                    title=principle_title,
+                    text=marked,
+                    question=wording["question"].format(quoted=left + principle_title + right),
+                    answer=_answer(marked),
+                    from_bold=bool(spans),
+                )
+            )
+        pillars.append(ExtractedPillar(pillar.line, pillar.number, title, tuple(principles)))
 
-    headings = [f"{chinese_numeral(i)}、{p.title}" for i, p in enumerate(extracted, start=1)]
-    if preamble:
-        introduction = fix_cjk_punctuation("\n".join(line.text for line in preamble))
-        introduction = _mark_introduction(introduction, [p.title for p in extracted], rank)
+    headings = [
+        f"{chinese_numeral(i)}{ENUMERATION_COMMA}{p.title}" for i, p in enumerate(pillars, 1)
+    ]
+    doc_title = fix_cjk_punctuation(outline.title)
+    if outline.introduction:
+        intro = _fixed(join_paragraphs(list(outline.introduction)))
+        spans = _bold_spans(intro)
+        introduction = (
+            _apply_marks(intro.text, spans)
+            if spans
+            else _mark_introduction(intro.text, [p.title for p in pillars], rank)
+        )
     else:
         introduction = wording["overview"].format(
-            count=chinese_numeral(len(extracted)), headings=FULL_WIDTH_SEMICOLON.join(headings)
+            count=chinese_numeral(len(pillars)), headings=FULL_WIDTH_SEMICOLON.join(headings)
         )
         if pillars:
-            read_as = f" (line {title_line} is read as the title)" if title_line else ""
-            report(
-                pillars[0][0].number,
-                "warning",
-                f"no introduction before the first heading{read_as}; wrote one that lists "
-                "the pillars: replace it with the document's own",
+            read_as = (
+                f" ({outline.unit} {outline.title_line} is read as the title)"
+                if outline.title_line
+                else ""
             )
-    subject = wording["quoted"].format(title=doc_title) if doc_title else wording["this_text"]
-    principle_count = sum(len(p.principles) for p in extracted)
+            findings.append(
+                Finding(
+                    Location(outline.source, pillars[0].line, 1),
+                    "warning",
+                    f"no introduction before the first heading{read_as}; wrote one that "
+                    "lists the pillars: replace it with the document's own",
+                )
+            )
+    subject = left + doc_title + right if doc_title else wording["this_text"]
+    source_name = outline.source.rsplit("/", 1)[-1]
     return Document(
-        source=source,
+        source=outline.source,
         key=key,
-        name=deck_name,
+        name=name or doc_title or source_name.rsplit(".", 1)[0],
         description=wording["description"].format(
-            source=source.rsplit("/", 1)[-1], pillars=len(extracted), principles=principle_count
+            source=source_name, pillars=len(pillars), principles=outline.principle_count
         ),
         introduction=introduction,
-        introduction_lines=tuple(line.number for line in preamble),
+        introduction_lines=tuple(p.line for p in outline.introduction),
         question=wording["deck_question"].format(
-            subject=subject, count=chinese_numeral(len(extracted))
+            subject=subject, count=chinese_numeral(len(pillars))
         ),
-        pillars=tuple(extracted),
+        pillars=tuple(pillars),
         script=script,
-        pinyin_removed=pinyin_removed,
+        language=SCRIPT_LANGUAGES[script] if has_han else None,
+        pinyin_removed=outline.pinyin_removed,
         findings=tuple(sorted(findings)),
+        unit=outline.unit,
     )
 
 
-def _heading(
-    line: _Line, report: Callable[[int, Severity, str], None], expected: int
-) -> tuple[int, str] | None:
-    """(number, title) when the line is a pillar heading."""
-    match = _HEADING.match(line.text)
-    if match is None:
-        return None
-    numeral, sep, rest = match["numeral"], match["sep"], match["rest"].strip(_SPACE)
-    if sep != ENUMERATION_COMMA:
-        if not rest or len(rest) > MAX_DOC_TITLE or any(c in rest for c in _SENTENCE_END):
-            return None  # a sentence that happens to start with a numeral
-        shown = "a space" if sep.isspace() else f"'{sep}'"
-        report(
-            line.number,
-            "warning",
-            f"heading '{line.text}' has {shown} after its numeral: read it as pillar "
-            f"{numeral}; write '{numeral}、{rest}' in the document",
-        )
-    if not rest:
-        report(line.number, "warning", f"heading '{line.text}' has no title: skipped it")
-        return None
-    number = parse_numeral(numeral)
-    if number is None:
-        report(
-            line.number,
-            "warning",
-            f"cannot read '{numeral}' as a number: read the line as pillar {expected}",
-        )
-        number = expected
-    elif number != expected:
-        report(
-            line.number,
-            "warning",
-            f"heading {numeral}、 where {chinese_numeral(expected)}、 was expected: the "
-            "pillars are numbered in the order they come",
-        )
-    return number, rest
+def _fixed(paragraph: Paragraph) -> Paragraph:
+    """The paragraph with its punctuation full-width next to Chinese text (one for one,
+    so its bold phrases stay where they are)."""
+    return Paragraph(paragraph.line, fix_cjk_punctuation(paragraph.text), paragraph.bold)
 
 
-def _is_title_line(text: str) -> bool:
-    return len(text) <= MAX_DOC_TITLE and not any(c in text for c in _SENTENCE_END)
-
-
-def split_title(paragraph: str) -> tuple[str, str] | None:
-    """(title, text) of a principle paragraph; None when no title of MAX_TITLE fits."""
-    ends = [paragraph.find(c) for c in _SENTENCE_END if c in paragraph]
-    end = min(ends) if ends else len(paragraph)
-    if end <= MAX_TITLE:
-        return paragraph[:end].strip(_SPACE), paragraph[end + 1 :].strip(_SPACE)
-    commas = [paragraph.find(c, 0, end) for c in _COMMAS if c in paragraph[:end]]
-    comma = min(commas) if commas else -1
-    if 0 < comma <= MAX_TITLE:
-        return paragraph[:comma].strip(_SPACE), paragraph[comma + 1 :].strip(_SPACE)
-    return None
-
-
-def _principles(
-    body: list[_Line],
-    pillar_index: int,
-    pillar_title: str,
-    rank: Callable[[str, int], list[str]],
-    wording: dict[str, str],
-    report: Callable[[int, Severity, str], None],
-) -> list[ExtractedPrinciple]:
-    principles: list[ExtractedPrinciple] = []
-    pending: _Line | None = None  # a line that is only a title
-    for line in body:
-        if pending is not None:
-            title, text, first = pending.text.rstrip(_SENTENCE_END), line.text, pending
-            pending = None
+def _bold_spans(paragraph: Paragraph) -> list[Span]:
+    """The paragraph's bold phrases as cloze spans: stripped of spaces, in order, those
+    that touch merged into one, and none that would hide only punctuation."""
+    spans: list[Span] = []
+    for start, end in sorted(paragraph.bold):
+        phrase = paragraph.text[start:end]
+        start += len(phrase) - len(phrase.lstrip(SPACES + "\n"))
+        end -= len(phrase) - len(phrase.rstrip(SPACES + "\n"))
+        if not any(unicodedata.category(ch)[0] in "LNMS" for ch in paragraph.text[start:end]):
+            continue  # bold punctuation: a cloze of it would test nothing
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         else:
-            split = split_title(line.text)
-            first = line
-            if split is None:
-                ends = [line.text.find(c) for c in _SENTENCE_END + _COMMAS if c in line.text]
-                cut = min(ends) if ends else len(line.text)
-                title, text = line.text[:cut], line.text[cut + 1 :].strip(_SPACE)
-                report(
-                    line.number,
-                    "warning",
-                    f"no title of at most {MAX_TITLE} characters at the start of the paragraph "
-                    f"(the first clause has {cut}): took the first clause; shorten it",
-                )
-            else:
-                title, text = split
-            if not text:
-                pending = line
-                continue
-        if not title:
-            report(first.number, "warning", "the paragraph starts with punctuation: skipped it")
-            continue
-        title, text = fix_cjk_punctuation(title), fix_cjk_punctuation(text)
-        text = _mark_keywords(text, [title, pillar_title], rank)
-        principles.append(
-            ExtractedPrinciple(
-                line=first.number,
-                title=title,
-                text=text,
-                question=wording["question"].format(title=title),
-                answer=_answer(text),
-            )
-        )
-    if pending is not None:
-        report(
-            pending.number,
-            "warning",
-            f"'{pending.text}' looks like a title, but no paragraph follows it: skipped it",
-        )
-    return principles
+            spans.append((start, end))
+    return spans
 
 
 # --- suggestions ----------------------------------------------------------------------------
@@ -452,7 +326,7 @@ def _mark_keywords(text: str, titles: list[str], rank: Callable[[str, int], list
     fresh = [w for w in candidates if not any(w in t for t in titles)]
     if len(fresh) < MIN_CLOZES:
         fresh += [w for w in candidates if w not in fresh]
-    spans: list[tuple[int, int]] = []
+    spans: list[Span] = []
     for word in fresh:
         if len(spans) == MAX_CLOZES:
             break
@@ -460,7 +334,7 @@ def _mark_keywords(text: str, titles: list[str], rank: Callable[[str, int], list
     return _apply_marks(text, spans)
 
 
-def _add_span(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
+def _add_span(text: str, phrase: str, spans: list[Span]) -> bool:
     """Add the first occurrence of `phrase` that neither overlaps nor touches a span."""
     at = text.find(phrase)
     while at >= 0 and any(at <= e and s <= at + len(phrase) for s, e in spans):
@@ -471,7 +345,7 @@ def _add_span(text: str, phrase: str, spans: list[tuple[int, int]]) -> bool:
     return True
 
 
-def _apply_marks(text: str, spans: list[tuple[int, int]]) -> str:
+def _apply_marks(text: str, spans: list[Span]) -> str:
     out, pos = [], 0
     for start, end in sorted(spans):
         out.append(text[pos:start] + "[[" + text[start:end] + "]]")
@@ -483,7 +357,7 @@ def _mark_introduction(
     intro: str, pillar_titles: list[str], rank: Callable[[str, int], list[str]]
 ) -> str:
     """Mark the phrase the introduction shares with each pillar title (it names them)."""
-    spans: list[tuple[int, int]] = []
+    spans: list[Span] = []
     for title in pillar_titles:
         for phrase in _common_phrases(intro, title):
             if _add_span(intro, phrase, spans):
@@ -508,11 +382,14 @@ def _common_phrases(a: str, b: str) -> list[str]:
     return sorted(found, key=lambda p: (not b.endswith(p), -len(p), b.find(p)))
 
 
+_CLAUSE_END = re.compile(f"[{SENTENCE_ENDS}{COMMAS}{SEMICOLONS}\n]")
+
+
 def _answer(marked: str) -> str:
     """A short answer from the text: its first demand (a clause opening with 要, 必須…),
     else its first clause, else its marked phrases."""
     text = marked.replace("[[", "").replace("]]", "")
-    clauses = [c.strip(_SPACE) for c in re.split(f"[{_SENTENCE_END}{_COMMAS}{SEMICOLONS}]", text)]
+    clauses = [c.strip(SPACES) for c in _CLAUSE_END.split(text)]
     short = [c for c in clauses if 4 <= len(c) <= MAX_ANSWER]
     demands = [c for c in short if c.startswith(_DEMANDS)]
     if demands:
@@ -521,10 +398,10 @@ def _answer(marked: str) -> str:
         return short[0]
     words: list[str] = []
     for word in re.findall(r"\[\[(.*?)\]\]", marked):
-        if len("、".join([*words, word])) > MAX_ANSWER:
+        if len(ENUMERATION_COMMA.join([*words, word])) > MAX_ANSWER:
             break
         words.append(word)
-    return "、".join(words) or (short or clauses)[0][:MAX_ANSWER]
+    return ENUMERATION_COMMA.join(words) or (short or clauses)[0][:MAX_ANSWER]
 
 
 # How a clause that says what to do opens (Traditional and Simplified).
@@ -558,10 +435,19 @@ def _yaml_text(value: str, indent: str) -> str:
     return yaml_scalar(value)
 
 
-def render_cards(doc: Document) -> dict[str, str]:
-    """The cards folder's files: {file name: YAML text}."""
+def render_cards(doc: Document, schemas: str | None = None) -> dict[str, str]:
+    """The cards folder's files: {file name: YAML text}.
+
+    `schemas`: the path of a folder with deckgen's JSON Schemas, relative to the cards
+    folder; each file's first line then points the YAML language server at its schema.
+    """
     source = doc.source.rsplit("/", 1)[-1]
+
+    def head(kind: str) -> list[str]:
+        return [SCHEMA_LINE.format(path=schemas, kind=kind)] if schemas is not None else []
+
     lines = [
+        *head("deck"),
         f"# Written by `deckgen extract` from {source}.",
         "# Review it, then run `deckgen check` and `deckgen build`.",
         "# Every id (the key here, the id of each pillar, principle and question) is",
@@ -574,23 +460,27 @@ def render_cards(doc: Document) -> dict[str, str]:
     ]
     if doc.introduction_lines:
         lines.append(
-            f"# introduction: line {_line_range(doc.introduction_lines)}; the [[marks]] are "
-            "suggestions"
+            f"# introduction: {doc.unit} {_line_range(doc.introduction_lines)}; the [[marks]] "
+            "are suggestions"
         )
     lines.append(f"introduction: {_yaml_text(doc.introduction, '')}")
     lines.append(f"question: {yaml_scalar(doc.question)}")
+    if doc.language is not None:
+        lines.append(f"language: {doc.language}  # the document's script")
+    lines.append("subdecks: true  # each pillar in a subdeck of its own")
     files = {DECK_FILE: "\n".join(lines) + "\n"}
     for index, pillar in enumerate(doc.pillars, start=1):
         pillar_id = f"pillar-{index}"
         out = [
-            f"# Pillar {chinese_numeral(index)} of {source}, from line {pillar.line}.",
+            *head("pillar"),
+            f"# Pillar {chinese_numeral(index)} of {source}, from {doc.unit} {pillar.line}.",
             f"id: {pillar_id}",
             f"title: {yaml_scalar(pillar.title)}",
             "principles:",
         ]
         for number, p in enumerate(pillar.principles, start=1):
             out += [
-                f"  # line {p.line}: {SUGGESTED}",
+                f"  # {doc.unit} {p.line}: {FROM_BOLD if p.from_bold else SUGGESTED}",
                 f"  - id: principle-{index}-{number}",
                 f"    title: {yaml_scalar(p.title)}",
                 f"    text: {_yaml_text(p.text, '    ')}",
@@ -620,25 +510,25 @@ def extract_document(
     """Read `source` and write its cards folder to `out` (default cards/<key>).
 
     Raises ContentError (every finding, warnings too) when the document has errors, and
-    ExtractError when it cannot be read or `out` already holds YAML files and not `force`.
-    Nothing is written in either case.
+    ExtractError when it cannot be read or `out` already holds YAML files and not
+    `force`. Nothing is written in either case.
     """
     shown = display_path(source)
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise ExtractError(f"cannot read {shown}: {exc.strerror or exc}") from None
-    text = _decode(data, shown)
     deck_key = key if key is not None else (slugify(source.stem) or "deck")
     if not is_slug(deck_key):
         raise ExtractError(
             f"--key '{deck_key}' is not an ASCII kebab-case slug like 'office-service'"
         )
-    doc = read_document(text, shown, key=deck_key, name=name)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise ExtractError(f"cannot read {shown}: {exc.strerror or exc}") from None
+    doc = draft_cards(read_outline(source, data, shown), key=deck_key, name=name)
     if any(f.severity == "error" for f in doc.findings):
         raise ContentError(list(doc.findings))
     folder = out if out is not None else Path("cards") / deck_key
-    files = render_cards(doc)
+    schemas = None
+    files = render_cards(doc, schemas)
     existing = sorted(_yaml_files(folder))
     if existing and not force:
         names = ", ".join(p.name for p in existing)
@@ -653,7 +543,7 @@ def extract_document(
         write_text_atomically(path, content)
         written.append(path)
     foreign = tuple(p for p in existing if p.name not in files)
-    return ExtractResult(doc, folder, tuple(written), foreign)
+    return ExtractResult(doc, folder, tuple(written), foreign, schemas)
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -662,23 +552,11 @@ def _yaml_files(folder: Path) -> list[Path]:
     return [p for p in folder.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml")]
 
 
-def _decode(data: bytes, shown: str) -> str:
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ExtractError(
-            f"{shown}:{line}: the document is not UTF-8; convert it first, e.g. "
-            f"`iconv -f GB18030 -t UTF-8 {shown} > utf8.txt`"
-        ) from None
-
-
 def extract_summary(result: ExtractResult) -> list[str]:
     """What was found and written, for the CLI to print."""
     doc = result.document
     intro = (
-        f"introduction (line {_line_range(doc.introduction_lines)})"
+        f"introduction ({doc.unit} {_line_range(doc.introduction_lines)})"
         if doc.introduction_lines
         else "no introduction"
     )
@@ -688,11 +566,12 @@ def extract_summary(result: ExtractResult) -> list[str]:
     ]
     width = max([display_width(p.title) for p in doc.pillars] + [10])
     for index, pillar in enumerate(doc.pillars, start=1):
-        heading = f"{chinese_numeral(index)}、{pillar.title}"
+        heading = f"{chinese_numeral(index)}{ENUMERATION_COMMA}{pillar.title}"
         pad = " " * (width + 2 - display_width(heading))
         count = len(pillar.principles)
         lines.append(
-            f"  {heading}{pad}  line {pillar.line:>4}  {count} principle{'s' if count != 1 else ''}"
+            f"  {heading}{pad}  {doc.unit} {pillar.line:>4}  {count} "
+            f"principle{'s' if count != 1 else ''}"
         )
     folder = display_path(result.folder)
     lines.append(f"Wrote {folder}/: {DECK_FILE} and {len(doc.pillars)} pillar files.")
@@ -702,8 +581,8 @@ def extract_summary(result: ExtractResult) -> list[str]:
             "file: remove it if it is not part of this deck"
         )
     lines.append(
-        "Next: review the suggested [[phrases]] and questions (marked '# suggested by "
-        f"deckgen extract'), then `deckgen check --cards {folder}` and "
+        "Next: review the [[phrases]] and questions (marked '# suggested by deckgen "
+        f"extract'), then `deckgen check --cards {folder}` and "
         f"`deckgen build --cards {folder}`."
     )
     return lines

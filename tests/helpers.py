@@ -44,3 +44,24 @@ def apply_rules(text: str, rules: list[str]) -> str:
     for name in rules:
         text = CORRECTION_RULES[name](text)
     return text
+
+
+def extract_and_import(source: Path, out: Path, collection: object, *extra: str) -> str:
+    """`deckgen extract SOURCE -o OUT`, then `deckgen check`, `deckgen build` and an import
+    of the package into `collection`, each of which must succeed; extract's output."""
+    from deckgen.generate import generate_notes
+    from deckgen.validate import load_deck
+    from tests.conftest import import_apkg, run_cli
+
+    extracted = run_cli("extract", source, "-o", out, *extra)
+    assert extracted.exit_code == 0, extracted.output
+    checked = run_cli("check", "--cards", out)
+    assert checked.exit_code == 0, checked.output
+    assert ": 0 errors," in checked.output
+    apkg = out.parent / f"{out.name}.apkg"
+    built = run_cli("build", "--cards", out, "-o", apkg)
+    assert built.exit_code == 0, built.output
+    log = import_apkg(collection, apkg)
+    notes = generate_notes(load_deck(out))
+    assert (len(log.new), len(log.conflicting)) == (len(notes), 0)  # type: ignore[attr-defined]
+    return extracted.output

@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deckgen.cloze import phrases, plain_text
-from deckgen.extract import split_title, yaml_scalar
+from deckgen.extract import yaml_scalar
 from deckgen.generate import chinese_numeral, generate_notes
+from deckgen.outline import split_title
 from deckgen.validate import load_deck
 from tests.conftest import SEED, SHIPPED_CARDS, Builder, import_apkg, run_cli
 from tests.helpers import PINYIN_ANNOTATION, apply_rules, listed_corrections
@@ -400,8 +401,13 @@ LONG = "這是一個很長很長很長很長很長很長很長的句子沒有逗
     ],
 )  # fmt: skip
 def test_split_title(paragraph: str, title: str | None, text: str | None):
-    expected = None if title is None else (title, text)
-    assert split_title(paragraph) == expected
+    found = split_title(paragraph)
+    if title is None:
+        assert found is None
+    else:
+        assert found is not None
+        end, rest = found
+        assert (paragraph[:end], paragraph[rest:]) == (title, text)
 
 
 @settings(max_examples=500)
@@ -467,6 +473,7 @@ def test_full_width_punctuation_is_read_in_a_traditional_document(
     assert f"Read {source}: introduction (line 2), 3 pillars, 6 principles;" in result.output
     deck = load_deck(out)
     assert deck.name == "圖書館讀者服務"
+    assert (deck.language, deck.subdecks) == ("zh-Hant", True)
     assert [p.title for p in deck.pillars] == [
         f"熱情接待{C}營造溫馨環境",
         f"精準推薦{C}滿足閱讀需求",
@@ -511,6 +518,8 @@ def test_full_width_punctuation_is_read_in_a_simplified_document(
     assert f"Read {source}: introduction (line 2-3), 3 pillars, 6 principles;" in result.output
     deck = load_deck(out)
     assert deck.name == "家庭理财的三个习惯"
+    assert (deck.language, deck.subdecks) == ("zh-Hans", True)
+    assert deck.question == f"{LS}家庭理财的三个习惯{RS}的三个方面是什么{Q}"
     assert plain_text(deck.introduction) == (
         f"理财不是有钱人的专利{C}而是每个家庭都需要的生活技能。\n养成好习惯{C}比追求高收益更重要。"
     )
