@@ -28,6 +28,7 @@ and its cache goes to a private temporary folder, never a shared one.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import tempfile
 import unicodedata
@@ -269,7 +270,11 @@ def _bold_spans(paragraph: Paragraph) -> list[Span]:
 
 
 def jieba_keywords() -> Callable[[str, int], list[str]]:
-    """jieba's TF-IDF keyword ranking, quiet and offline, as `rank(text, n)`."""
+    """jieba's TF-IDF keyword ranking, quiet and offline, as `rank(text, n)`.
+
+    Only words of jieba's dictionary are ranked: its HMM also proposes character runs it
+    has never seen as words (第一泡宜短 -> 泡宜), which make nonsense clozes.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # jieba imports pkg_resources, deprecated
         import jieba
@@ -284,6 +289,11 @@ def jieba_keywords() -> Callable[[str, int], list[str]]:
             jieba.dt.initialize()
     to_simplified = converter("simplified")
     idf: dict[str, float] = jieba.analyse.default_tfidf.idf_freq
+    # jieba's dictionary: word -> frequency (its prefixes are there too, with 0).
+    frequency: dict[str, int] = jieba.dt.FREQ
+
+    def known(word: str) -> bool:
+        return frequency.get(word, 0) > 0 or frequency.get(to_simplified(word), 0) > 0
 
     def rank(text: str, n: int) -> list[str]:
         # jieba's dictionary is Simplified: rank the Simplified text and map the words
@@ -296,7 +306,7 @@ def jieba_keywords() -> Callable[[str, int], list[str]]:
         )
         # Common words (工作, 時間, 要求) are easy to guess and say little: skip them.
         # Longer words (苦樂觀, 以苦為樂) make better clozes than two-character ones.
-        kept = [(w, weight * _LENGTH_BONUS.get(len(w), 1.5)) for w, weight in scored]
+        kept = [(w, weight * _LENGTH_BONUS.get(len(w), 1.5)) for w, weight in scored if known(w)]
         kept = [(w, score) for w, score in kept if idf.get(w, _MIN_IDF) >= _MIN_IDF]
         words = [w for w, _ in sorted(kept, key=lambda item: -item[1])][:n]
         if not aligned:
@@ -499,6 +509,18 @@ def _line_range(numbers: tuple[int, ...]) -> str:
     return f"{numbers[0]}-{numbers[-1]}"
 
 
+def schemas_for(folder: Path) -> str | None:
+    """deckgen's JSON Schemas for a cards folder: the nearest `schemas/` folder holding
+    them in the folder or above it (a checkout of deckgen, or a project that keeps them),
+    as a path relative to the folder; None when there is none."""
+    folder = folder.resolve()
+    for place in (folder, *folder.parents):
+        schemas = place / "schemas"
+        if (schemas / "deck.schema.json").is_file() and (schemas / "pillar.schema.json").is_file():
+            return Path(os.path.relpath(schemas, folder)).as_posix()
+    return None
+
+
 def extract_document(
     source: Path,
     out: Path | None = None,
@@ -510,11 +532,17 @@ def extract_document(
     """Read `source` and write its cards folder to `out` (default cards/<key>).
 
     Raises ContentError (every finding, warnings too) when the document has errors, and
-    ExtractError when it cannot be read or `out` already holds YAML files and not
-    `force`. Nothing is written in either case.
+    ExtractError when it cannot be read, no deck key can be made from its file name, or
+    `out` already holds YAML files and not `force`. Nothing is written in either case.
     """
     shown = display_path(source)
-    deck_key = key if key is not None else (slugify(source.stem) or "deck")
+    deck_key = key if key is not None else slugify(source.stem)
+    if not deck_key:
+        raise ExtractError(
+            f"cannot make a deck key from the file name '{source.name}': it has no ASCII "
+            "letters or digits; pass one with --key, e.g. --key my-essay (the key is "
+            "permanent: part of every note's identity)"
+        )
     if not is_slug(deck_key):
         raise ExtractError(
             f"--key '{deck_key}' is not an ASCII kebab-case slug like 'office-service'"
@@ -527,7 +555,7 @@ def extract_document(
     if any(f.severity == "error" for f in doc.findings):
         raise ContentError(list(doc.findings))
     folder = out if out is not None else Path("cards") / deck_key
-    schemas = None
+    schemas = schemas_for(folder)
     files = render_cards(doc, schemas)
     existing = sorted(_yaml_files(folder))
     if existing and not force:
@@ -579,6 +607,12 @@ def extract_summary(result: ExtractResult) -> list[str]:
         lines.append(
             f"  note: {display_path(path)} was there before and is still read as a pillar "
             "file: remove it if it is not part of this deck"
+        )
+    if result.schemas is None:
+        lines.append(
+            "  note: no schemas/ folder with deckgen's JSON Schemas in or above "
+            f"{folder}, so the files do not point your editor at one; see the README, "
+            "'Completion and errors in your editor'"
         )
     lines.append(
         "Next: review the [[phrases]] and questions (marked '# suggested by deckgen "

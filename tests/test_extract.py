@@ -18,7 +18,7 @@ from deckgen.extract import yaml_scalar
 from deckgen.generate import chinese_numeral, generate_notes
 from deckgen.outline import split_title
 from deckgen.validate import load_deck
-from tests.conftest import SEED, SHIPPED_CARDS, Builder, import_apkg, run_cli
+from tests.conftest import ROOT, SEED, SHIPPED_CARDS, Builder, import_apkg, run_cli
 from tests.helpers import PINYIN_ANNOTATION, apply_rules, listed_corrections
 
 # Full-width punctuation, written as escapes: an editor that turns U+FF0C into ',' cannot
@@ -547,3 +547,90 @@ def test_full_width_punctuation_is_read_in_a_simplified_document(
     build(out, tmp_path / "finance.apkg")
     log = import_apkg(collection, tmp_path / "finance.apkg")
     assert len(log.new) == len(generate_notes(deck)) and not log.conflicting
+
+
+TEA = f"""\
+泡茶的學問
+泡好一壺茶{C}要講究水溫、時間和器具。
+一、掌握水溫
+綠茶宜用低溫。沖泡綠茶要用八十度左右的水{C}水溫太高會燙熟茶葉{C}使茶湯苦澀。
+二、控制時間
+注意出湯時間。第一泡宜短{C}讓茶葉慢慢舒展{C}第二泡起逐漸延長浸泡時間{C}才能泡出茶湯的層次和回甘。
+"""
+
+
+def test_suggested_clozes_are_words_of_jiebas_dictionary(tmp_path: Path):
+    """jieba's HMM proposes character runs it has never seen as words, and ranks them
+    first: the suggestion was 第一[[泡宜]]短."""
+    import jieba
+    import jieba.analyse
+
+    from deckgen.extract import jieba_keywords
+
+    text = TEA.splitlines()[-1].split("\u3002", 1)[1]
+    simplified = opencc.OpenCC("t2s").convert(text)
+    proposed = jieba.analyse.extract_tags(simplified, topK=5, allowPOS=("n", "l", "i", "vn"))
+    assert proposed[0] == "泡宜" and "泡宜" not in jieba.dt.FREQ  # what jieba offers
+    assert "泡宜" not in jieba_keywords()(text, 12)
+
+    out = tmp_path / "cards"
+    result = run_cli("extract", write_doc(tmp_path, TEA, "tea.txt"), "-o", out)
+    assert result.exit_code == 0, result.output
+    marked = [m for p in load_deck(out).pillars for pr in p.principles for m in phrases(pr.text)]
+    assert marked, "no suggestion at all"
+    to_simplified = opencc.OpenCC("t2s").convert
+    assert [m for m in marked if jieba.dt.FREQ.get(to_simplified(m), 0) == 0] == []
+
+
+def test_a_file_name_without_ascii_asks_for_a_key(tmp_path: Path):
+    """A file name like 文章.txt gave the key 'deck' without a word: every such deck
+    collided with the next."""
+    source = write_doc(tmp_path, SMALL_DOC, "文章.txt")
+    out = tmp_path / "cards"
+    result = run_cli("extract", source, "-o", out)
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: cannot make a deck key from the file name '文章.txt': it has no ASCII letters "
+        "or digits; pass one with --key, e.g. --key my-essay (the key is permanent: part of "
+        "every note's identity)\n"
+    )
+    assert not out.exists()
+    assert run_cli("extract", source, "-o", out, "--key", "handbook").exit_code == 0
+    assert load_deck(out).key == "handbook"
+
+
+def test_files_point_editors_at_the_schemas_of_their_project(tmp_path: Path, monkeypatch):
+    """Inside a project with schemas/ (deckgen's own checkout, or one that keeps them),
+    each file's first line is the YAML language server's schema line, as in cards/."""
+    from tests.test_schema import valid
+
+    project = tmp_path / "project"
+    (project / "schemas").mkdir(parents=True)
+    for kind in ("deck", "pillar"):
+        schema = ROOT / "schemas" / f"{kind}.schema.json"
+        (project / "schemas" / schema.name).write_bytes(schema.read_bytes())
+    monkeypatch.chdir(project)
+    source = write_doc(tmp_path, LIBRARY, "library.txt")
+    result = run_cli("extract", source)  # into cards/library, as the README has it
+    assert result.exit_code == 0, result.output
+    assert "no schemas/ folder" not in result.output
+    folder = project / "cards" / "library"
+    for path in sorted(folder.glob("*.yaml")):
+        kind = "deck" if path.name == "deck.yaml" else "pillar"
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first == f"# yaml-language-server: $schema=../../schemas/{kind}.schema.json"
+        assert (path.parent / first.split("=", 1)[1]).resolve().is_file()
+        assert valid(yaml.safe_load(path.read_text(encoding="utf-8")), kind), path
+
+
+def test_outside_a_project_with_schemas_the_summary_says_where_to_look(tmp_path: Path):
+    out = tmp_path / "elsewhere" / "library"
+    result = run_cli("extract", write_doc(tmp_path, LIBRARY, "library.txt"), "-o", out)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"  note: no schemas/ folder with deckgen's JSON Schemas in or above {out}, so the "
+        "files do not point your editor at one; see the README, 'Completion and errors in "
+        "your editor'"
+    ) in result.output.splitlines()
+    first = (out / "deck.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# Written by `deckgen extract`")
