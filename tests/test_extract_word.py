@@ -92,10 +92,13 @@ def test_word_gives_the_documents_pillars_principles_and_bold_clozes(tmp_path: P
 
 def test_a_word_document_without_its_suffix_is_read_by_its_bytes(tmp_path: Path):
     """A .docx is a zip archive: read as one whatever it is called."""
-    source = lab_safety(tmp_path / "lab-safety.docx").rename(tmp_path / "lab-safety.bin")
-    result = run_cli("extract", source, "-o", tmp_path / "cards")
-    assert result.exit_code == 0, result.output
-    assert "4 pillars, 6 principles" in result.output
+    docx_file = lab_safety(tmp_path / "lab-safety.docx")
+    for name in ("lab-safety.bin", "lab-safety.txt", "lab-safety"):
+        source = tmp_path / name
+        source.write_bytes(docx_file.read_bytes())
+        result = run_cli("extract", source, "-o", tmp_path / "out" / name)
+        assert result.exit_code == 0, result.output
+        assert "4 pillars, 6 principles" in result.output
 
 
 @pytest.mark.parametrize(

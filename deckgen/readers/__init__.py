@@ -15,7 +15,7 @@ from pathlib import PurePath
 from deckgen.outline import ExtractError, Outline
 
 # A file's suffix (lower case) -> the module that reads it. Any other suffix is read as
-# plain text, unless its first bytes say it is a Word document (a zip archive).
+# plain text. A zip archive is read as a Word document whatever its suffix.
 READERS = {
     ".txt": "deckgen.readers.plain",
     ".md": "deckgen.readers.markdown",
@@ -53,7 +53,7 @@ def reader_for(path: PurePath, data: bytes) -> str:
             f"{path} is not a Word document (a .docx file is a zip archive, and this one is "
             "not): save it again from Word as a Word Document (.docx)"
         )
-    if suffix not in READERS and data.startswith(_ZIP):
+    if data.startswith(_ZIP):  # never text: a Word document, whatever its name
         return READERS[".docx"]
     return READERS.get(suffix, DEFAULT_READER)
 
