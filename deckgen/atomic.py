@@ -129,7 +129,7 @@ def remove_stale(folder: Path, target_name: str) -> list[Path]:
         return removed
     for entry in entries:
         match = pattern.match(entry.name)
-        if match is None or _alive(int(match.group(1))):
+        if match is None or writer_alive(int(match.group(1))):
             continue
         with contextlib.suppress(OSError):
             os.unlink(entry.path)
@@ -137,7 +137,8 @@ def remove_stale(folder: Path, target_name: str) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def writer_alive(pid: int) -> bool:
+    """Whether the process that wrote a temporary file (by its pid) may still be at it."""
     if pid == os.getpid():
         return True
     try:

@@ -82,6 +82,7 @@ from deckgen.package import PackageReadError, file_digest, read_package
 from deckgen.project import deck_outputs, default_output, load_decks
 from deckgen.published import GitLock, Published, from_lock, lock_from_package, lock_in_git
 from deckgen.script import Script
+from deckgen.writing import recover_interrupted
 
 __all__ = [
     "BuildOptions",
@@ -235,6 +236,10 @@ def _build(
 ) -> Iterator[BuildResult | UpToDate]:
     folders = find_deck_folders(root)
     with holding(folders, options.notice):
+        for folder in folders:
+            for line in recover_interrupted(folder, LOCK_FILE):
+                if options.notice is not None:
+                    options.notice(line)
         # Digested before loading: an edit made while the build runs makes the next build
         # see a change, never the other way round.
         sources = [_sources(f, folders, options) for f in folders]

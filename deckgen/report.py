@@ -70,6 +70,9 @@ def change_report(result: BuildResult) -> list[str]:
             "since."
         )
     elif c.first_build:
+        accepted = [f"  accepted loss: {loss.message}" for loss in c.losses]
+        if accepted:
+            return [f"No lock file: all {len(c.added)} notes get new stamps.", *accepted]
         return [f"First build: no lock yet; all {len(c.added)} notes are new."]
     restamped = plan.stamps.restamped
     if not c.any and not restamped:

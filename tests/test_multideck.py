@@ -102,6 +102,30 @@ def test_two_decks_with_one_key_are_refused_with_both_paths(project: Path):
     assert not (project / "cards" / "one" / "deckgen.lock").exists()
 
 
+@pytest.mark.parametrize(
+    ("deck", "message"),
+    [
+        (
+            {"key": "mini"},
+            "cards/two/deck.yaml:1:1: error: deck key 'mini' is also the key of the deck in "
+            "cards/one/deck.yaml; give each deck its own key",
+        ),
+        (
+            {"name": "Mini deck"},
+            "cards/two/deck.yaml:1:1: error: deck name 'Mini deck' is also the name of the deck "
+            "in cards/one/deck.yaml",
+        ),
+    ],
+)
+def test_check_reports_decks_sharing_a_key_or_a_name(project: Path, deck, message: str):
+    """`deckgen check` reports what `deckgen build` refuses."""
+    write_cards(project / "cards" / "two", second_deck(**deck))
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert message in result.output
+    assert result.output.endswith("Checked cards: 1 error, 0 warnings.\n")
+
+
 def test_two_decks_with_one_name_are_refused(project: Path):
     write_cards(project / "cards" / "two", second_deck(name="Mini deck"))
     result = run_cli("build")
