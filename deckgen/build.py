@@ -243,12 +243,14 @@ def _build(
         # Digested before loading: an edit made while the build runs makes the next build
         # see a change, never the other way round.
         sources = [_sources(f, folders, options) for f in folders]
-        fresh = _up_to_date(folders, sources, options.output) if shortcut else None
+        fresh = _up_to_date(folders, sources, options) if shortcut else None
         if fresh is not None:
             yield from fresh
             return
         decks = load_decks(folders, options.progress)
-        outputs = deck_outputs([deck.key for deck in decks], options.output)
+        outputs = deck_outputs(
+            [deck.key for deck in decks], options.output, folder=options.output_is_folder
+        )
         plans = []
         for folder, deck, out in zip(folders, decks, outputs, strict=True):
             try:
@@ -310,7 +312,7 @@ def _deck_key(folder: Path) -> str | None:
 
 
 def _up_to_date(
-    folders: list[Path], sources: list[str], output: Path | None
+    folders: list[Path], sources: list[str], options: BuildOptions
 ) -> list[UpToDate] | None:
     """One UpToDate per deck when every deck's package is as its last build left it.
 
@@ -322,7 +324,11 @@ def _up_to_date(
     if any(key is None for key in keys):
         return None
     try:
-        outputs = deck_outputs([key for key in keys if key is not None], output)
+        outputs = deck_outputs(
+            [key for key in keys if key is not None],
+            options.output,
+            folder=options.output_is_folder,
+        )
     except OutputError:
         return None
     fresh = []

@@ -7,6 +7,7 @@ commands that need them, so `deckgen --help` stays instant.
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import sys
 import time
@@ -145,10 +146,10 @@ def cli() -> None:
     "-o",
     "--out",
     "out",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     default=None,
-    help="Where to write the deck: a file, or a directory to write <deck key>.apkg into "
-    "(a directory when there are several decks).  [default: dist/<deck key>.apkg]",
+    help="Where to write the deck: a file NAME.apkg, or a folder NAME/ to write <deck "
+    "key>.apkg into (a folder when there are several decks).  [default: dist/<deck key>.apkg]",
 )
 @click.option(
     "--frozen",
@@ -178,7 +179,7 @@ def cli() -> None:
 @reports_errors
 def build(
     cards: Path,
-    out: Path | None,
+    out: str | None,
     frozen: bool,
     accept_loss: bool,
     tts: bool | None,
@@ -208,7 +209,8 @@ def build(
 
     bar = _ProgressBar() if sys.stderr.isatty() else None
     options = BuildOptions(
-        output=out,
+        output=Path(out) if out is not None else None,
+        output_is_folder=out is not None and out.endswith(("/", os.sep)),
         frozen=frozen,
         accept_loss=accept_loss,
         tts=tts,

@@ -141,7 +141,10 @@ def parse_lock(raw: bytes, display: str) -> Lock:
             display, exc.lineno, exc.colno, _damaged(f"it is not valid JSON: {exc.msg}")
         ) from None
     except _NotALock as exc:
-        raise LockError(display, 1, 1, _damaged(str(exc))) from None
+        at = text.find(exc.token)  # the first such number: json does not say where
+        line = text.count("\n", 0, at) + 1 if at >= 0 else 1
+        col = at - text.rfind("\n", 0, at) if at >= 0 else 1
+        raise LockError(display, line, col, _damaged(str(exc))) from None
     except RecursionError:
         raise LockError(display, 1, 1, _damaged("it nests too deeply")) from None
     return _LockReader(text, display).lock(data, raw)
@@ -164,15 +167,17 @@ def _damaged(why: str) -> str:
 
 
 class _NotALock(ValueError):
-    pass
+    def __init__(self, token: str, message: str) -> None:
+        super().__init__(message)
+        self.token = token
 
 
 def _no_constant(name: str) -> Any:
-    raise _NotALock(f"{name} is not a number deckgen writes")
+    raise _NotALock(name, f"{name} is not a number deckgen writes")
 
 
 def _no_float(text: str) -> Any:
-    raise _NotALock(f"{text} is not a whole number")
+    raise _NotALock(text, f"{text} is not a whole number")
 
 
 class _LockReader:

@@ -20,6 +20,7 @@ Notice = Callable[[str], None]
 @dataclass(frozen=True)
 class BuildOptions:
     output: Path | None = None  # a deck file, or a folder for <deck key>.apkg files
+    output_is_folder: bool = False  # `-o` was written NAME/
     frozen: bool = False  # fail instead of changing a lock
     accept_loss: bool = False  # build even if a change costs review history
     tts: bool | None = None  # None: each deck's own `tts:` setting

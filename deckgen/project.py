@@ -79,9 +79,10 @@ def project_findings(decks: list[Deck]) -> list[Finding]:
     return findings
 
 
-def deck_outputs(keys: list[str], output: Path | None) -> list[Path]:
+def deck_outputs(keys: list[str], output: Path | None, *, folder: bool = False) -> list[Path]:
     """Where each deck (by key) goes: `output` names a file (NAME.apkg) for one deck, or a
-    folder (NAME/, or a folder that exists) for one or several; default dist/.
+    folder (`folder`: it was written NAME/; or a folder that exists) for one or several;
+    default dist/.
 
     Raises OutputError for anything else: no extension, standard output, a target that
     is not a regular file (a device, a FIFO: left as it is), a file for several decks.
@@ -94,9 +95,10 @@ def deck_outputs(keys: list[str], output: Path | None) -> list[Path]:
             "-o -: a deck cannot be written to standard output; give a file NAME.apkg or a "
             "folder NAME/"
         )
-    as_folder = text.endswith(("/", "\\")) or output.is_dir()
+    mode = _mode(output)
+    as_folder = folder or text.endswith(("/", "\\")) or (mode is not None and stat.S_ISDIR(mode))
     if not as_folder and len(keys) > 1:
-        if output.suffix.lower() == SUFFIX or output.exists():
+        if output.suffix.lower() == SUFFIX or mode is not None:
             raise OutputError(
                 f"-o {display_path(output)} is a file, but there are {len(keys)} decks to "
                 f"build ({', '.join(keys)}); give a folder for their .apkg files, e.g. -o dist/"
@@ -118,15 +120,21 @@ def deck_outputs(keys: list[str], output: Path | None) -> list[Path]:
     return targets
 
 
+def _mode(path: Path) -> int | None:
+    """The path's mode (following links), None if nothing is there; OutputError if the
+    system cannot even look (a name too long, a file where a folder should be, ...)."""
+    try:
+        return path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f"cannot write {display_path(path)}: {exc.strerror or exc}") from None
+
+
 def check_target(target: Path) -> None:
     """Refuse a target that is there but is not a regular file (or a link to one)."""
-    try:
-        mode = target.stat().st_mode
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise OutputError(f"cannot write {display_path(target)}: {exc.strerror or exc}") from None
-    if stat.S_ISREG(mode):
+    mode = _mode(target)
+    if mode is None or stat.S_ISREG(mode):
         return
     what = (
         "a folder"

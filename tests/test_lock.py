@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 import zipfile
@@ -333,3 +334,90 @@ def test_fresh_stamp_goes_past_a_lock_far_in_the_future_without_waiting():
     slept: list[float] = []
     assert fresh_stamp(1000, clock=lambda: 100.0, sleep=slept.append) == 1001
     assert slept == []
+
+
+# --- a lock that is not one ----------------------------------------------------------------
+
+
+def _nth_mod_line(lock: str, n: int) -> int:
+    return [i for i, line in enumerate(lock.splitlines(), start=1) if '"mod": ' in line][n]
+
+
+DAMAGED_LOCKS = {
+    # name: (the damage, (line, col) of the error, what the message says)
+    "a float stamp": (
+        lambda t: re.sub(r'"mod": (\d+)', r'"mod": 1e400', t, count=3),
+        lambda t: (_nth_mod_line(t, 0), t.splitlines()[_nth_mod_line(t, 0) - 1].index("1e400") + 1),
+        "the lock file is damaged (1e400 is not a whole number)",
+    ),
+    "a stamp no clock reaches": (
+        lambda t: re.sub(r'"mod": (\d+)', r'"mod": 100000000000000000000', t, count=3).replace(
+            '"mod": 100000000000000000000', '"mod": 1', 2
+        ),
+        lambda t: (_nth_mod_line(t, 2), 1),
+        "the lock file is damaged (the stamp is not a whole number from 0 to 1099511627775)",
+    ),
+    "NaN": (
+        lambda t: re.sub(r'"mod": (\d+)', r'"mod": NaN', t, count=1),
+        lambda t: (_nth_mod_line(t, 0), t.splitlines()[_nth_mod_line(t, 0) - 1].index("NaN") + 1),
+        "the lock file is damaged (NaN is not a number deckgen writes)",
+    ),
+    "deep nesting": (
+        lambda t: "[" * 100_000 + "]" * 100_000,
+        lambda t: (1, 1),
+        "the lock file is damaged (it nests too deeply)",
+    ),
+    "not an object": (
+        lambda t: "[]\n",
+        lambda t: (1, 1),
+        "the lock file is damaged (the file is not an object)",
+    ),
+    "a later version": (
+        lambda t: t.replace('"deckgen_lock": 2', '"deckgen_lock": 99'),
+        lambda t: (1, 1),
+        "lock file version 99 is not one this deckgen reads (1, 2); upgrade deckgen",
+    ),
+    "no notes": (
+        lambda t: t[: t.index(' "notes"')].rstrip().rstrip(",") + "\n}\n",
+        lambda t: (1, 1),
+        "the lock file is damaged ('notes' is not an object)",
+    ),
+    "not UTF-8": (
+        lambda t: t.replace("guid", "gu\udcffid", 1),
+        lambda t: (10, 1),
+        "the lock file is damaged (it is not UTF-8)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGED_LOCKS))
+def test_a_damaged_lock_is_a_located_error_and_nothing_is_written(
+    name: str, mini_cards: Path, tmp_path: Path
+):
+    damage, where, message = DAMAGED_LOCKS[name]
+    out = tmp_path / "deck.apkg"
+    assert run_cli("build", "--cards", mini_cards, "-o", out).exit_code == 0
+    lock = mini_cards / "deckgen.lock"
+    text = lock.read_text(encoding="utf-8")
+    damaged = damage(text)
+    lock.write_bytes(damaged.encode("utf-8", "surrogateescape"))
+    before, deck = lock.read_bytes(), out.read_bytes()
+    (mini_cards / "1-first.yaml").write_text(
+        (mini_cards / "1-first.yaml").read_text().replace("Keep", "Always keep")
+    )
+    line, col = where(damaged)
+    for args in (("build", "--cards", mini_cards, "-o", out), ("check", "--cards", mini_cards)):
+        result = run_cli(*args)
+        assert result.exit_code == 1, result.output
+        assert f"{lock}:{line}:{col}: error: {message}" in result.output
+        assert "Traceback" not in result.output
+    assert lock.read_bytes() == before and out.read_bytes() == deck
+
+
+def test_a_lock_that_is_a_folder(mini_cards: Path, tmp_path: Path):
+    (mini_cards / "deckgen.lock").mkdir()
+    result = run_cli("build", "--cards", mini_cards, "-o", tmp_path / "d.apkg")
+    assert result.exit_code == 1
+    assert f"{mini_cards / 'deckgen.lock'}: error: the lock is a folder, not a file; remove it" in (
+        result.output
+    )
