@@ -1,47 +1,99 @@
-"""The whole pipeline as one call: load, validate, generate, compare, package, lock."""
+"""`deckgen build`: the stages of a build, each a call into the module that owns it.
+
+For the project (`build_decks`):
+
+1. hold the deck folders, so two builds of one folder never interleave (buildlock);
+2. nothing to do when every package is what the last build wrote from the same
+   sources (cache);
+3. load and check every deck (project, rules).
+
+For each deck (`plan_deck`), before anything is written:
+
+4. the lock (lock), and what a learner may have imported besides it: the package at the
+   output path, the last build of the folder (published, cache); a lost lock is rebuilt
+   from them, or the build says what it would cost;
+5. the deck's note types, with ids of its own (notetypes);
+6. the notes, each cloze numbered against the lock (generate, numbering), in the script
+   asked for (script), and the notes the cards no longer make, retired (generate);
+7. what changed and what it would cost: a loss is refused without --accept-loss
+   (changes);
+8. the change stamps (changes) and the lock text (lock); --frozen stops here.
+
+Then for each deck (`write_plan`): the package and the lock are written to temporary
+files and renamed together (writing), and the build is remembered (cache).
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import sqlite3
-import sys
-import zlib
+import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from functools import cache
-from importlib.util import find_spec
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
-from deckgen.atomic import write_text_atomically
+from deckgen import cache
+from deckgen.buildlock import holding
+from deckgen.changes import (
+    LOCK_LABEL,
+    MAX_WAIT,
+    Changes,
+    Loss,
+    Stamps,
+    assign_stamps,
+    compare,
+    fresh_stamp,
+    lock_state,
+)
 from deckgen.errors import (
     ContentError,
     DeckgenError,
     Finding,
     FrozenLockError,
     GuardError,
+    Location,
+    OutputError,
 )
 from deckgen.gcpause import without_cyclic_gc, without_cyclic_gc_throughout
-from deckgen.generate import DECK_GROUP, Note, generate_notes, pillar_heading
+from deckgen.generate import (
+    DECK_GROUP,
+    RETIRED_GROUP,
+    Note,
+    generate_notes,
+    pillar_heading,
+    retired_note,
+)
 from deckgen.load import DECK_FILE, LOCK_FILE, display_path, find_deck_folders
 from deckgen.lock import (
-    Changes,
-    assign_stamps,
-    compare,
+    LOCK_VERSION,
+    Lock,
+    LockEntry,
+    LockError,
+    TypeEntry,
+    parse_lock,
     read_lock,
-    read_lock_bytes,
     render_lock,
 )
 from deckgen.model import Deck
-from deckgen.notetypes import note_types
-from deckgen.package import file_digest, package_deck
-from deckgen.rules import load_checked_deck
+from deckgen.notetypes import NoteType, derived_ids, note_types, type_names
+from deckgen.numbering import ClozeNumbers, first_numbers, number_clozes
+from deckgen.options import BuildOptions
+from deckgen.package import PackageReadError, file_digest, read_package
+from deckgen.project import deck_outputs, default_output, load_decks
+from deckgen.published import GitLock, Published, from_lock, lock_from_package, lock_in_git
 from deckgen.script import Script
+from deckgen.writing import recover_interrupted
 
-# What a build reports as it goes: (what it is doing, done, total). cli.py draws a bar.
-BuildProgress = Callable[[str, int, int], None]
+__all__ = [
+    "BuildOptions",
+    "BuildResult",
+    "UpToDate",
+    "build_deck",
+    "build_decks",
+    "default_output",
+    "load_decks",
+    "plan_deck",
+]
 
 
 @dataclass(frozen=True)
@@ -60,30 +112,82 @@ class GroupCount:
     title: str
     notes: int
     cards: int
+    retired: bool = False
+
+
+@dataclass
+class DeckPlan:
+    """Everything a build of one deck will write, worked out before anything is."""
+
+    deck: Deck
+    folder: Path
+    output: Path
+    notes: list[Note]
+    types: dict[str, NoteType]
+    changes: Changes
+    stamps: Stamps
+    description: str
+    lock_path: Path
+    lock_bytes: bytes
+    old_lock: bytes | None
+    script: Script | None = None
+    script_switched_from: str | None = None
+    recovered_from: str | None = None  # where a lost lock was rebuilt from
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def lock_changes(self) -> bool:
+        return self.lock_bytes != self.old_lock
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    deck: Deck
-    notes: list[Note]
-    changes: Changes
-    output: Path
+    plan: DeckPlan
     size: int
-    lock_path: Path
-    lock_written: bool
-    groups: list[GroupCount]
-    script: Script | None = None  # the script the notes were converted to, if any
-    # When every note changed because the lock was written in another script: that
-    # script (deckgen.script.OWN for a build without --script).
-    script_switched_from: str | None = None
+
+    @property
+    def deck(self) -> Deck:
+        return self.plan.deck
+
+    @property
+    def notes(self) -> list[Note]:
+        return self.plan.notes
+
+    @property
+    def changes(self) -> Changes:
+        return self.plan.changes
+
+    @property
+    def output(self) -> Path:
+        return self.plan.output
+
+    @property
+    def lock_path(self) -> Path:
+        return self.plan.lock_path
+
+    @property
+    def lock_written(self) -> bool:
+        return self.plan.lock_changes
+
+    @property
+    def script(self) -> Script | None:
+        return self.plan.script
+
+    @property
+    def script_switched_from(self) -> str | None:
+        return self.plan.script_switched_from
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [*self.plan.deck.warnings, *self.plan.warnings]
+
+    @cached_property
+    def groups(self) -> list[GroupCount]:
+        return count_groups(self.plan.deck, self.plan.notes)
 
     @property
     def card_count(self) -> int:
         return sum(len(n.card_ords) for n in self.notes)
-
-
-def default_output(deck: Deck) -> Path:
-    return Path("dist") / f"{deck.key}.apkg"
 
 
 def count_groups(deck: Deck, notes: list[Note]) -> list[GroupCount]:
@@ -97,345 +201,102 @@ def count_groups(deck: Deck, notes: list[Note]) -> list[GroupCount]:
     ]
     if notes_by[DECK_GROUP]:
         groups.append(GroupCount("", notes_by[DECK_GROUP], cards_by[DECK_GROUP]))
+    if notes_by[RETIRED_GROUP]:
+        groups.append(
+            GroupCount("", notes_by[RETIRED_GROUP], cards_by[RETIRED_GROUP], retired=True)
+        )
     return groups
 
 
-@without_cyclic_gc
-def build_deck(
-    cards: Path,
-    output: Path | None = None,
-    *,
-    frozen: bool = False,
-    accept_loss: bool = False,
-    tts: bool = False,
-    before_rename: Callable[[Path], None] | None = None,
-    script: Script | None = None,
-    loaded: Deck | None = None,
-    project: list[Path] | None = None,
-    sources: str | None = None,
-    progress: BuildProgress | None = None,
-) -> BuildResult:
-    """Build the deck in `cards` into `output` (default dist/<deck key>.apkg).
-
-    `script` converts every text to Simplified or Traditional characters (deckgen.script);
-    `loaded` is the deck of `cards` when the caller has loaded it already; `project` the
-    deck folders of its project (default: just `cards`); `sources` the digest of the
-    cards as they were before loading (source_digest; computed here when not given).
-    The build is remembered with them, so that the next build_decks can tell when the
-    package is up to date. `progress` is told what the build is doing as it goes.
-
-    Raises ContentError for bad content, GuardError for a change that would cost the
-    learner progress (unless `accept_loss`), FrozenLockError when `frozen` and the lock
-    would change. Nothing is written unless the whole build succeeds.
-    """
-    if sources is None:
-        sources = source_digest(cards, project or [cards], tts=tts, script=script)
-    if loaded is None and progress is not None:
-        progress("Reading cards", 0, 1)
-    deck = loaded if loaded is not None else load_checked_deck(cards)
-    if progress is not None:
-        progress("Generating notes", 0, 1)
-    notes = own_notes = generate_notes(deck)
-    types = note_types(tts=tts)
-    description = deck.description
-    if script is not None:
-        from deckgen.script import convert_notes, converter
-
-        notes = convert_notes(notes, types, script)
-        description = converter(script)(description)
-    lock_path = cards / LOCK_FILE
-    lock = read_lock(lock_path, display_path(lock_path))
-    changes = compare(lock, notes, types, deck.name)
-    switched_from = None
-    if lock is not None and changes.changed and not changes.unchanged:
-        from deckgen.script import locked_script, script_option
-
-        locked = {key: n.hash for key, n in lock.notes.items()}
-        switched_from = locked_script(locked, own_notes, types, script)
-        if frozen and switched_from is not None:
-            raise FrozenLockError(
-                f"--frozen: {display_path(lock_path)} was written by a build "
-                f"{script_option(switched_from)}, and this build is {script_option(script)}; "
-                "give --frozen the --script of the builds you publish"
-            )
-    if changes.losses and not accept_loss:
-        raise GuardError(_guard_message(changes))
-    if frozen:
-        if lock is None:
-            raise FrozenLockError(
-                f"--frozen: there is no lock file at {display_path(lock_path)}; "
-                "run `deckgen build` without --frozen once and commit the lock"
-            )
-        if changes.any or changes.losses:
-            raise FrozenLockError(_frozen_message(changes, display_path(lock_path)))
-    stamps = assign_stamps(lock, changes, types)
-    lock_text = render_lock(deck.name, notes, types, stamps)
-    old_text = lock.raw if lock is not None else None
-    if frozen and lock_text != old_text:
-        raise FrozenLockError(_frozen_message(changes, display_path(lock_path)))
-    if progress is not None:
-        progress("Generating notes", 1, 1)
-    out = output if output is not None else default_output(deck)
-    size = package_deck(
-        out,
-        deck.name,
-        deck.key,
-        description,
-        notes,
-        types,
-        stamps,
-        before_rename=before_rename,
-        progress=progress,
-    )
-    lock_written = lock_text != old_text
-    if lock_written:
-        write_text_atomically(lock_path, lock_text)
-    _remember(out, _stamp(sources, lock_text))
-    return BuildResult(
-        deck,
-        notes,
-        changes,
-        out,
-        size,
-        lock_path,
-        lock_written,
-        count_groups(deck, notes),
-        script,
-        switched_from,
-    )
+# --- the project -------------------------------------------------------------------------
 
 
-class OutputError(DeckgenError):
-    """`-o` names a file where several decks need a directory."""
-
-
-@without_cyclic_gc_throughout
 def build_decks(
-    root: Path,
-    output: Path | None = None,
-    *,
-    frozen: bool = False,
-    accept_loss: bool = False,
-    tts: bool = False,
-    script: Script | None = None,
-    progress: BuildProgress | None = None,
+    root: Path, options: BuildOptions | None = None
 ) -> Iterator[BuildResult | UpToDate]:
     """Build every deck of a project, yielding each result as its deck is written.
 
     The decks are `root` itself and/or its subfolders `root/<deck>/` with a deck.yaml
-    (deckgen.load.find_deck_folders); each keeps its lock in its own folder. `output` is
-    the deck file of a single deck, or a directory: the only choice with several decks
-    (default dist/), each written as <deck key>.apkg. All decks are loaded and checked
-    before anything is written, so a content error anywhere, or two decks sharing a key
-    or a name, writes nothing. A guard or --frozen failure stops at its deck; the decks
-    yielded before it were written.
+    (deckgen.load.find_deck_folders); each keeps its lock in its own folder.
+    `options.output` is the deck file of a single deck, or a folder (the only choice
+    with several decks; default dist/), each written as <deck key>.apkg. Every deck is
+    loaded, checked and planned before anything is written: a content error, a loss
+    or a --frozen failure anywhere, or two decks sharing a key or a name, writes nothing.
 
     When every deck's package is still exactly what the last build wrote from the very
     same cards, lock, options and deckgen, nothing is loaded or written: one UpToDate per
     deck is yielded instead.
     """
+    return _build(root, options or BuildOptions(), shortcut=True)
+
+
+@without_cyclic_gc_throughout
+def _build(
+    root: Path, options: BuildOptions, *, shortcut: bool
+) -> Iterator[BuildResult | UpToDate]:
     folders = find_deck_folders(root)
-    # Digested before loading: an edit made while the build runs makes the next build
-    # see a change, never the other way round.
-    sources = [source_digest(f, folders, tts=tts, script=script) for f in folders]
-    fresh = _up_to_date(folders, sources, output)
-    if fresh is not None:
-        yield from fresh
-        return
-    decks = load_decks(folders, progress)
-    outputs = _deck_outputs([deck.key for deck in decks], output)
-    for index, (folder, deck, out) in enumerate(zip(folders, decks, outputs, strict=True)):
-        try:
-            result = build_deck(
-                folder,
-                out,
-                frozen=frozen,
-                accept_loss=accept_loss,
-                tts=tts,
-                script=script,
-                loaded=deck,
-                project=folders,
-                sources=sources[index],
-                progress=progress,
-            )
-        except DeckgenError as exc:
-            if len(decks) == 1 or (index == 0 and isinstance(exc, ContentError)):
-                raise
-            built = ""
-            if index:
-                built = " (the deck before it was built)"
-                if index > 1:
-                    built = f" (the {index} decks before it were built)"
-            error = DeckgenError if isinstance(exc, ContentError) else type(exc)
-            where = f"deck '{deck.key}' in {display_path(folder)}"
-            raise error(f"{where} was not built{built}: {exc}") from None
-        yield result
+    with holding(folders, options.notice):
+        for folder in folders:
+            for line in recover_interrupted(folder, LOCK_FILE):
+                if options.notice is not None:
+                    options.notice(line)
+        # Digested before loading: an edit made while the build runs makes the next build
+        # see a change, never the other way round.
+        sources = [_sources(f, folders, options) for f in folders]
+        fresh = _up_to_date(folders, sources, options) if shortcut else None
+        if fresh is not None:
+            yield from fresh
+            return
+        decks = load_decks(folders, options.progress)
+        outputs = deck_outputs(
+            [deck.key for deck in decks], options.output, folder=options.output_is_folder
+        )
+        plans = []
+        for folder, deck, out in zip(folders, decks, outputs, strict=True):
+            try:
+                plans.append(plan_deck(deck, folder, out, options))
+            except DeckgenError as exc:
+                if len(decks) == 1 or isinstance(exc, ContentError):
+                    raise  # a content error names its file already
+                where = f"deck '{deck.key}' in {display_path(folder)}"
+                raise type(exc)(f"{where}: nothing was built: {exc}") from None
+        for plan, source in zip(plans, sources, strict=True):
+            size = write_plan(plan, source, options)
+            yield BuildResult(plan, size)
 
 
 @without_cyclic_gc
-def load_decks(folders: list[Path], progress: BuildProgress | None = None) -> list[Deck]:
-    """Load and validate several deck folders; one ContentError lists the errors of all.
-
-    Two decks may not share a key (it is part of every note's GUID: their notes would
-    overwrite each other in Anki) nor a name (Anki matches decks by name: their cards
-    would end up in one deck).
-    """
-    findings: list[Finding] = []
-    decks: list[Deck] = []
-    for done, folder in enumerate(folders):
-        if progress is not None:
-            progress("Reading cards", done, len(folders))
-        try:
-            decks.append(load_checked_deck(folder))
-        except ContentError as exc:
-            findings.extend(exc.findings)
-    first_by_key: dict[str, Deck] = {}
-    first_by_name: dict[str, Deck] = {}
-    for deck in decks:
-        first = first_by_key.setdefault(deck.key, deck)
-        if first is not deck:
-            findings.append(
-                Finding(
-                    deck.location,
-                    "error",
-                    f"deck key '{deck.key}' is also the key of the deck in "
-                    f"{first.location.path}; give each deck its own key (the key is part of "
-                    "every note's identity: two decks with one key overwrite each other's notes)",
-                )
-            )
-        first = first_by_name.setdefault(deck.name, deck)
-        if first is not deck:
-            findings.append(
-                Finding(
-                    deck.location,
-                    "error",
-                    f"deck name '{deck.name}' is also the name of the deck in "
-                    f"{first.location.path}; give each deck its own name (Anki matches decks "
-                    "by name: their cards would end up in one deck)",
-                )
-            )
-    if any(f.severity == "error" for f in findings):
-        raise ContentError(findings)
-    return decks
+def build_deck(
+    cards: Path, output: Path | None = None, options: BuildOptions | None = None
+) -> BuildResult:
+    """Build the one deck in `cards` (a project of one deck) into `output`, always (no
+    up-to-date shortcut)."""
+    options = replace(options or BuildOptions(), output=output)
+    results = list(_build(cards, options, shortcut=False))
+    if len(results) != 1 or not isinstance(results[0], BuildResult):
+        raise DeckgenError(f"{display_path(cards)} holds {len(results)} decks, not one")
+    return results[0]
 
 
-def _deck_outputs(keys: list[str], output: Path | None) -> list[Path | None]:
-    """Where each deck (by key) goes; None: its default, dist/<deck key>.apkg."""
-    if len(keys) == 1:
-        if output is not None and output.is_dir():
-            return [output / f"{keys[0]}.apkg"]
-        return [output]
-    if output is None:
-        return [Path("dist") / f"{key}.apkg" for key in keys]
-    if output.suffix == ".apkg" or (output.exists() and not output.is_dir()):
-        raise OutputError(
-            f"-o {display_path(output)} is a file, but there are {len(keys)} decks to build "
-            f"({', '.join(keys)}); give a directory for their .apkg files, e.g. -o dist"
-        )
-    return [output / f"{key}.apkg" for key in keys]
+def _options_text(options: BuildOptions) -> str:
+    return repr({"tts": options.tts, "script": options.script, "opencc": options.script})
 
 
-# --- the no-op rebuild ------------------------------------------------------------------
-#
-# A build is deterministic in: the files of its deck folder, its lock, the deck.yaml of
-# every deck of the project (keys and names are unique across them), the options that
-# change the package, deckgen's own code and the libraries it builds with. And a build
-# with an up-to-date lock leaves the lock as it is. So after each build, deckgen notes
-# in the user's cache a digest of all that (with the lock as the build left it) and the
-# SHA-256 of the package it wrote. When both still match, the package is byte for byte
-# what a build would write again, and nothing needs doing. The record is kept outside
-# the package, which stays the same bytes on every machine, and outside the project.
-
-MAX_RECORDS = 256
+def _sources(folder: Path, folders: list[Path], options: BuildOptions) -> str:
+    return cache.source_digest(folder, folders, _card_files(folder), options=_options_text(options))
 
 
-def source_digest(folder: Path, project: list[Path], *, tts: bool, script: Script | None) -> str:
-    """A digest of what the package of the deck in `folder` is made from, but its lock."""
-    h = hashlib.sha256()
-
-    def add(data: bytes) -> None:
-        h.update(len(data).to_bytes(8, "big"))
-        h.update(data)
-
-    add(_code_identity(script is not None).encode())
-    add(json.dumps({"tts": tts, "script": script}, sort_keys=True).encode())
-    for deck_folder in project:
-        add(_read(deck_folder / DECK_FILE))
+def _card_files(folder: Path) -> list[Path]:
     # The loader reads the files in the folder itself, never below: a subfolder is
     # another deck. Hidden files are editors' and our own temporary files.
     try:
-        names = sorted(
-            p.name
+        return sorted(
+            p
             for p in folder.iterdir()
             if not p.name.startswith(".") and p.name != LOCK_FILE and p.is_file()
         )
     except OSError:
-        names = []
-    for name in names:
-        add(name.encode())
-        add(_read(folder / name))
-    return h.hexdigest()
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b"\0unreadable"
-
-
-def _stamp(sources: str, lock: bytes) -> str:
-    return hashlib.sha256(sources.encode() + b"\0" + lock).hexdigest()
-
-
-@cache
-def _code_identity(with_opencc: bool) -> str:
-    """deckgen's own files, and which Python, SQLite, zlib, PyYAML and genanki build."""
-    h = hashlib.sha256()
-    versions = [sys.version, sqlite3.sqlite_version, zlib.ZLIB_RUNTIME_VERSION]
-    h.update("\n".join(versions).encode())
-    own = Path(__file__).parent
-    for path in sorted([*own.glob("*.py"), *own.glob("templates/*")]):
-        h.update(path.relative_to(own).as_posix().encode() + b"\0" + path.read_bytes())
-    # The libraries: each file's name, size and time (installing another version
-    # changes them), without importing them.
-    for module in ("yaml", "genanki", *(("opencc",) if with_opencc else ())):
-        spec = find_spec(module)
-        origin = spec.origin if spec is not None else None
-        if not origin:
-            h.update(f"{module}: none".encode())
-            continue
-        for path in sorted(Path(origin).parent.rglob("*")):
-            if "__pycache__" not in path.parts and path.is_file():
-                st = path.stat()
-                h.update(f"{path.name} {st.st_size} {st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
-
-
-def _record_path(output: Path) -> Path | None:
-    """Where the user's cache keeps the record of the last build of `output`."""
-    try:
-        cache_root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        where = str(output.resolve())
-    except (OSError, RuntimeError):  # no home folder
-        return None
-    return cache_root / "deckgen" / "builds" / f"{hashlib.sha256(where.encode()).hexdigest()[:32]}"
-
-
-def _remember(output: Path, stamp: str) -> None:
-    """Record that `output`, as it is now, was built from `stamp` (best effort)."""
-    record = _record_path(output)
-    digest = file_digest(output)
-    if record is None or digest is None:
-        return
-    try:
-        record.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomically(record, f"{stamp} {digest}\n")
-        records = sorted(record.parent.iterdir(), key=lambda p: p.stat().st_mtime_ns)
-        for old in records[:-MAX_RECORDS]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a cache that cannot be written only makes the next build do the work
+        return []
 
 
 def _deck_key(folder: Path) -> str | None:
@@ -443,15 +304,15 @@ def _deck_key(folder: Path) -> str | None:
     import yaml
 
     try:
-        data = yaml.safe_load((folder / DECK_FILE).read_bytes())
-    except (OSError, yaml.YAMLError):
+        data = yaml.load((folder / DECK_FILE).read_bytes(), Loader=yaml.CSafeLoader)
+    except (OSError, yaml.YAMLError, ValueError, RecursionError):
         return None
     key = data.get("key") if isinstance(data, dict) else None
     return key.strip() if isinstance(key, str) and key.strip() else None
 
 
 def _up_to_date(
-    folders: list[Path], sources: list[str], output: Path | None
+    folders: list[Path], sources: list[str], options: BuildOptions
 ) -> list[UpToDate] | None:
     """One UpToDate per deck when every deck's package is as its last build left it.
 
@@ -463,24 +324,349 @@ def _up_to_date(
     if any(key is None for key in keys):
         return None
     try:
-        outputs = _deck_outputs([key for key in keys if key is not None], output)
+        outputs = deck_outputs(
+            [key for key in keys if key is not None],
+            options.output,
+            folder=options.output_is_folder,
+        )
     except OutputError:
         return None
     fresh = []
-    for folder, key, digest, out in zip(folders, keys, sources, outputs, strict=True):
-        path = out if out is not None else Path("dist") / f"{key}.apkg"
-        record = _record_path(path)
+    for folder, digest, out in zip(folders, sources, outputs, strict=True):
+        record = cache.read_record(out)
         try:
-            lock = read_lock_bytes(folder / LOCK_FILE)
-            if record is None:
-                return None
-            stamp, package = record.read_text(encoding="utf-8").split()
-        except (OSError, ValueError):
+            lock = (folder / LOCK_FILE).read_bytes().replace(b"\r\n", b"\n")
+        except OSError:
             return None
-        if stamp != _stamp(digest, lock) or file_digest(path) != package:
+        if record is None or record.stamp != cache.build_stamp(digest, lock):
             return None
-        fresh.append(UpToDate(folder, path, path.stat().st_size))
+        if file_digest(out) != record.package:
+            return None
+        fresh.append(UpToDate(folder, out, out.stat().st_size))
     return fresh
+
+
+# --- one deck: the plan ------------------------------------------------------------------
+
+
+@dataclass
+class _History:
+    """What the build knows a learner may have, besides the lock."""
+
+    states: list[Published] = field(default_factory=list)
+    recovered: Lock | None = None
+    recovered_from: str | None = None
+    git: GitLock | None = None
+    unreadable_output: str | None = None
+
+
+def _history(lock: Lock | None, folder: Path, output: Path, deck: Deck) -> _History:
+    """The package at the output path and the last build of the folder (stages 4)."""
+    history = _History()
+    lock_sha = cache.sha256(lock.raw) if lock is not None else None
+    last = cache.last_lock(folder)
+    seen = {lock_sha}
+    if output.is_file():
+        package_lock = None
+        record = cache.read_record(output)
+        digest = file_digest(output)
+        if record is not None and record.package == digest:
+            if record.lock == lock_sha:
+                seen.add(record.lock)  # the package is the lock's: nothing more to know
+            elif last is not None and last[0] == record.lock:
+                package_lock = _parsed(last[1])
+        else:
+            record = None
+        if package_lock is None and lock_sha not in ({record.lock} if record else set()):
+            try:
+                package_lock = lock_from_package(read_package(output), deck.key)
+            except PackageReadError as exc:
+                history.unreadable_output = str(exc)
+            if package_lock is None and history.unreadable_output is None:
+                history.unreadable_output = "it holds no note of this deck"
+        if package_lock is not None:
+            history.states.append(from_lock(package_lock, display_path(output)))
+            if record is not None:
+                seen.add(record.lock)
+            if lock is None:
+                history.recovered, history.recovered_from = package_lock, display_path(output)
+    if last is not None and last[0] not in seen:
+        last_lock = _parsed(last[1])
+        if last_lock is not None:
+            history.states.append(from_lock(last_lock, "the last build of this deck"))
+            if history.recovered is None and lock is None:
+                history.recovered = last_lock
+                history.recovered_from = "the last build of this deck on this machine"
+    if lock is None and history.recovered is None:
+        history.git = lock_in_git(folder / LOCK_FILE)
+    return history
+
+
+def _parsed(raw: bytes) -> Lock | None:
+    try:
+        return parse_lock(raw, "cache")
+    except LockError:
+        return None
+
+
+class _Numberer:
+    """Cloze numbers of each note against the lock (deckgen.numbering), remembered."""
+
+    def __init__(self, lock: Lock | None) -> None:
+        self.lock = lock
+        self.results: dict[str, ClozeNumbers] = {}
+        self._fold: dict[str, str] = {}
+
+    def fold(self, phrase: str) -> str:
+        """A phrase in Simplified characters: the same phrase in either script."""
+        if phrase not in self._fold:
+            from deckgen.script import converter
+
+            self._fold[phrase] = converter("simplified")(phrase)
+        return self._fold[phrase]
+
+    def __call__(self, key: str, phrases: list[str]) -> tuple[int, ...]:
+        locked = self.lock.notes.get(key) if self.lock is not None else None
+        if locked is None:
+            result = first_numbers(len(phrases))
+        else:
+            result = number_clozes(phrases, locked.clozes, locked.removed_clozes, self.fold)
+            self.results[key] = result
+        return result.numbers
+
+
+def deck_note_types(deck: Deck, source: Lock | None, tts: bool) -> dict[str, NoteType]:
+    """The deck's note types: the ids its lock records, else ids derived from its key."""
+    ids = derived_ids(deck.key)
+    if source is not None and all(kind in source.note_types for kind in ids):
+        ids = {kind: source.note_types[kind].id for kind in ids}
+    return note_types(tts=tts, ids=ids, names=type_names(deck.key, ids))
+
+
+@without_cyclic_gc
+def plan_deck(deck: Deck, folder: Path, output: Path, options: BuildOptions) -> DeckPlan:
+    """Stages 4 to 8 for one deck: everything it will write, nothing written yet.
+
+    Raises LockError for a lock that cannot be read, GuardError for a change that would
+    cost the learner progress (unless `accept_loss`), FrozenLockError when `frozen` and
+    the lock would change.
+    """
+    lock_path = folder / LOCK_FILE
+    lock_display = display_path(lock_path)
+    progress = options.progress
+    if progress is not None:
+        progress("Generating notes", 0, 1)
+    lock = read_lock(lock_path, lock_display)
+    history = _history(lock, folder, output, deck)
+    base = lock if lock is not None else history.recovered
+    git_lock = _parsed(history.git.raw) if history.git is not None else None
+    source = base if base is not None else git_lock
+    tts = options.tts if options.tts is not None else bool(getattr(deck, "tts", False))
+    types = deck_note_types(deck, source, tts)
+    numberer = _Numberer(source)
+    notes = own_notes = generate_notes(deck, numberer)
+    description = deck.description
+    if options.script is not None:
+        from deckgen.script import convert_notes, converter
+
+        notes = convert_notes(notes, types, options.script)
+        description = converter(options.script)(description)
+    if source is not None:
+        made = {n.key for n in notes}
+        retired = [
+            retired_note(deck, locked, len(notes) + i)
+            for i, locked in enumerate(
+                (locked for key, locked in source.notes.items() if key not in made), start=1
+            )
+        ]
+        notes = [*notes, *retired]
+
+    def rename_command(old: str, new: str) -> str:
+        shown = display_path(folder)
+        cards = "" if shown == "cards" else f"--cards {shown} "
+        return f"deckgen rename {cards}{old} {new}"
+
+    changes = compare(base, notes, types, deck.key, deck.name, numberer.results, rename_command)
+    if lock is None and base is None and (history.git is not None or cache.remembers(folder)):
+        changes.losses.append(_lost_lock(lock_display, history.git, len(notes)))
+    switched_from = _script_switch(lock, lock_display, changes, own_notes, types, options)
+    if changes.losses and not options.accept_loss:
+        raise GuardError(_guard_message(changes), _loss_findings(changes.losses, deck))
+    if options.frozen and lock is None:
+        raise FrozenLockError(
+            f"--frozen: there is no lock file at {lock_display}; run `deckgen build` "
+            "without --frozen once and commit the lock"
+        )
+    states = [lock_state(base), *history.states] if base is not None else list(history.states)
+    floor = git_lock.newest_stamp if git_lock is not None else 0
+    clock = _no_wait if options.dry_run else fresh_stamp
+    stamps = assign_stamps(notes, types, states, clock, floor=floor)
+    lock_bytes = render_lock(
+        deck.key,
+        deck.name,
+        _type_entries(types, stamps),
+        _lock_entries(notes, stamps, numberer, source),
+    )
+    old_lock = lock.raw if lock is not None else None
+    if options.frozen and lock_bytes != old_lock:
+        raise FrozenLockError(_frozen_message(changes, stamps, lock, lock_display))
+    if progress is not None:
+        progress("Generating notes", 1, 1)
+    warnings = []
+    ahead = max([s.newest_stamp for s in states], default=0) - int(time.time())
+    if ahead >= MAX_WAIT:
+        warnings.append(_future_warning(lock, lock_display, states, ahead))
+    if history.unreadable_output is not None and output.exists():
+        warnings.append(
+            Finding(
+                Location(display_path(output)),
+                "warning",
+                f"this is not a package of deck '{deck.key}' that deckgen can read "
+                f"({history.unreadable_output}); the build replaces it",
+            )
+        )
+    return DeckPlan(
+        deck,
+        folder,
+        output,
+        notes,
+        types,
+        changes,
+        stamps,
+        description,
+        lock_path,
+        lock_bytes,
+        old_lock,
+        options.script,
+        switched_from,
+        history.recovered_from if lock is None else None,
+        warnings,
+    )
+
+
+def _no_wait(newest: int) -> int:
+    return max(int(time.time()), newest + 1)
+
+
+def _lock_entries(
+    notes: list[Note], stamps: Stamps, numberer: _Numberer, source: Lock | None
+) -> list[LockEntry]:
+    entries = []
+    for note in notes:
+        result = numberer.results.get(note.key)
+        if result is not None:
+            removed = result.removed
+        else:
+            locked = source.notes.get(note.key) if source is not None else None
+            removed = locked.removed_clozes if locked is not None else ()
+        entries.append(
+            LockEntry(
+                note.key,
+                note.guid,
+                note.kind,
+                note.content_hash,
+                stamps.notes[note.key],
+                note.clozes,
+                removed,
+                note.retired,
+            )
+        )
+    return entries
+
+
+def _type_entries(types: dict[str, NoteType], stamps: Stamps) -> list[TypeEntry]:
+    return [
+        TypeEntry(
+            kind, nt.model_id, nt.name, nt.fields_hash, nt.style_hash, stamps.note_types[kind]
+        )
+        for kind, nt in types.items()
+    ]
+
+
+def _script_switch(
+    lock: Lock | None,
+    lock_display: str,
+    changes: Changes,
+    own_notes: list[Note],
+    types: dict[str, NoteType],
+    options: BuildOptions,
+) -> str | None:
+    """The script the lock was written in, when every note changed because of it."""
+    if lock is None or not changes.changed or changes.unchanged:
+        return None
+    from deckgen.script import locked_script, script_option
+
+    locked = {key: n.hash for key, n in lock.notes.items()}
+    switched_from = locked_script(locked, own_notes, types, options.script)
+    if options.frozen and switched_from is not None:
+        raise FrozenLockError(
+            f"--frozen: {lock_display} was "
+            f"written by a build {script_option(switched_from)}, and this build is "
+            f"{script_option(options.script)}; give --frozen the --script of the builds you "
+            "publish"
+        )
+    return switched_from
+
+
+def _lost_lock(lock_display: str, git: GitLock | None, count: int) -> Loss:
+    if git is not None:
+        restore = f"restore it from git history: `git checkout {git.commit} -- {lock_display}`"
+        known = "git history holds it"
+    else:
+        restore = "restore it from your backup or version control"
+        known = "this machine built this deck before"
+    return Loss(
+        "lock-lost",
+        "lock",
+        f"there is no lock file at {lock_display}, but this deck was built before ({known}) "
+        "and there is no package at the output path to rebuild the lock from. Without it, "
+        f"every one of the {count} notes gets a new change stamp: importing the build "
+        "overwrites every note in the learner's collection, with the tags the learner added "
+        f"and their own edits. Best: {restore}, then build again; or pass --accept-loss to "
+        "publish anyway (cloze numbers and note type ids are taken from git history where "
+        "it has them).",
+        Location(lock_display),
+    )
+
+
+def _loss_findings(losses: list[Loss], deck: Deck) -> list[Finding]:
+    return [
+        Finding(
+            loss.location if loss.location is not None else deck.location,
+            "error",
+            f"{loss.message} (`deckgen build` refuses this without --accept-loss)",
+        )
+        for loss in losses
+    ]
+
+
+def _future_warning(
+    lock: Lock | None, lock_display: str, states: list[Published], ahead: int
+) -> Finding:
+    newest = max(s.newest_stamp for s in states)
+    where = Location(lock_display)
+    if lock is not None:
+        text = lock.raw.decode("utf-8", "replace")
+        at = text.find(f'"mod": {newest}')
+        if at >= 0:
+            where = Location(lock_display, text.count("\n", 0, at) + 1, 1)
+    source = next(s.label for s in states if s.newest_stamp == newest)
+    whose = "the lock's" if source == LOCK_LABEL else f"{source}'s"
+    return Finding(
+        where,
+        "warning",
+        f"{whose} newest change stamp is {_duration(ahead)} ahead of this machine's clock "
+        "(written on a machine whose clock ran fast?); changed notes get stamps after it, "
+        "so importing still updates them. Check the clocks; the stamps catch up with time.",
+    )
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} seconds"
 
 
 def _guard_message(changes: Changes) -> str:
@@ -492,18 +678,58 @@ def _guard_message(changes: Changes) -> str:
     return "\n".join(lines)
 
 
-def _frozen_message(changes: Changes, lock: str) -> str:
+def _frozen_message(changes: Changes, stamps: Stamps, lock: Lock | None, lock_display: str) -> str:
     parts = []
     if changes.added:
         parts.append(f"{len(changes.added)} added")
     if changes.changed:
         parts.append(f"{len(changes.changed)} changed")
-    if changes.removed:
-        parts.append(f"{len(changes.removed)} removed")
+    if changes.retired:
+        parts.append(f"{len(changes.retired)} retired")
+    if stamps.restamped:
+        parts.append(f"{len(stamps.restamped)} restamped")
     if changes.note_types_changed:
         parts.append(f"note types changed: {', '.join(changes.note_types_changed)}")
+    if lock is not None and lock.version != LOCK_VERSION and not parts:
+        parts.append(f"the lock is in the format of an older deckgen (version {lock.version})")
     what = ", ".join(parts) or "the lock would be rewritten"
     return (
-        f"--frozen: the build would change {lock} ({what}); run `deckgen build` and commit "
-        "the updated lock with the cards"
+        f"--frozen: the build would change {lock_display} ({what}); run `deckgen build` and "
+        "commit the updated lock with the cards"
     )
+
+
+# --- one deck: writing ---------------------------------------------------------------------
+
+
+def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
+    """Write the deck and its lock together (deckgen.writing); remember the build."""
+    from deckgen.package import write_deck_file
+    from deckgen.writing import write_together
+
+    def write(fh: object) -> None:
+        write_deck_file(
+            fh,  # type: ignore[arg-type]
+            plan.output,
+            plan.deck.name,
+            plan.deck.key,
+            plan.description,
+            plan.notes,
+            plan.types,
+            plan.stamps,
+            progress=options.progress,
+        )
+
+    size, package_sha = write_together(
+        plan.output,
+        write,
+        plan.lock_path,
+        plan.lock_bytes if plan.lock_changes else None,
+        plan.old_lock,
+        before_rename=options.before_rename,
+    )
+    record = cache.Record(
+        cache.build_stamp(sources, plan.lock_bytes), package_sha, cache.sha256(plan.lock_bytes)
+    )
+    cache.remember(plan.output, plan.folder, record, plan.lock_bytes)
+    return size

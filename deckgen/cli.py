@@ -6,10 +6,14 @@ commands that need them, so `deckgen --help` stays instant.
 
 from __future__ import annotations
 
+import functools
+import os
+import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NoReturn
+from typing import TYPE_CHECKING, Literal, NoReturn, ParamSpec, TypeVar
 
 import click
 
@@ -21,6 +25,9 @@ if TYPE_CHECKING:
     from deckgen.errors import ContentError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 def _fail(message: str) -> NoReturn:
@@ -34,6 +41,41 @@ def _abort(exc: ContentError) -> NoReturn:
         click.echo(str(finding), err=True)
     n = exc.error_count
     _fail(f"Aborted with {n} error{'s' if n != 1 else ''}: nothing was written.")
+
+
+def reports_errors(command: Callable[_P, _R]) -> Callable[_P, _R]:
+    """The one place where the library's errors become messages and exit status 1.
+
+    A content error lists every finding as path:line:col; any other error deckgen
+    raises is one `error:` line; what the system refuses (a full disk, a name too long,
+    permissions) and running out of memory likewise: never a traceback for anything a
+    user can cause. Anything else is a bug in deckgen, and shows as one.
+    """
+
+    @functools.wraps(command)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        from deckgen.errors import ContentError, DeckgenError
+
+        try:
+            return command(*args, **kwargs)
+        except ContentError as exc:
+            _abort(exc)
+        except DeckgenError as exc:
+            _fail(f"error: {exc}")
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"error: {where}{exc.strerror or exc}; nothing was written")
+        except MemoryError:
+            _fail("error: out of memory; nothing was written")
+        except RecursionError:
+            _fail("error: the input nests too deeply; nothing was written")
+
+    return run
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM as Ctrl-C: every temporary file is removed on the way out, 'Aborted!'."""
+    raise KeyboardInterrupt
 
 
 _cards_option = click.option(
@@ -104,10 +146,10 @@ def cli() -> None:
     "-o",
     "--out",
     "out",
-    type=click.Path(path_type=Path),
+    type=click.Path(),
     default=None,
-    help="Where to write the deck: a file, or a directory to write <deck key>.apkg into "
-    "(a directory when there are several decks).  [default: dist/<deck key>.apkg]",
+    help="Where to write the deck: a file NAME.apkg, or a folder NAME/ to write <deck "
+    "key>.apkg into (a folder when there are several decks).  [default: dist/<deck key>.apkg]",
 )
 @click.option(
     "--frozen",
@@ -117,13 +159,14 @@ def cli() -> None:
 @click.option(
     "--accept-loss",
     is_flag=True,
-    help="Build even if a change costs review history (removed ids, renumbered "
-    "clozes, a renamed deck).",
+    help="Build even if a change costs review history (a removed cloze phrase, an id "
+    "changed by hand, a renamed deck, a lost lock).",
 )
 @click.option(
-    "--tts",
-    is_flag=True,
-    help="Add Anki text-to-speech tags (Chinese voice) to the back of each card.",
+    "--tts/--no-tts",
+    default=None,
+    help="Add Anki text-to-speech tags to the back of each card, or not, for this build "
+    "only.  [default: the deck's 'tts:' setting]",
 )
 @click.option(
     "--script",
@@ -133,12 +176,13 @@ def cli() -> None:
     "s2tw). The deck name and every note's identity stay: switching script updates the "
     "notes in place.  [default: the cards' own script]",
 )
+@reports_errors
 def build(
     cards: Path,
-    out: Path | None,
+    out: str | None,
     frozen: bool,
     accept_loss: bool,
-    tts: bool,
+    tts: bool | None,
     script: Literal["simplified", "traditional"] | None,
 ) -> None:
     """Check the cards and build the .apkg deck (or every deck of the project).
@@ -156,18 +200,26 @@ def build(
       deckgen build
       deckgen build --cards my-cards -o dist/mine.apkg
       deckgen build --frozen        # in CI: fail if the lock is out of date
-      deckgen build --accept-loss   # after deliberately removing a principle
-      deckgen build --script simplified -o dist/simplified
+      deckgen build --accept-loss   # after a change that costs history, on purpose
+      deckgen build --script simplified -o dist/simplified.apkg
+      deckgen build -o dist/simplified/    # a folder: dist/simplified/<deck key>.apkg
     """
-    from deckgen.build import OutputError, UpToDate, build_decks
-    from deckgen.errors import ContentError, DeckgenError
+    from deckgen.build import BuildOptions, UpToDate, build_decks
     from deckgen.report import build_summary, up_to_date_summary
 
-    options = {"frozen": frozen, "accept_loss": accept_loss, "tts": tts}
     bar = _ProgressBar() if sys.stderr.isatty() else None
+    options = BuildOptions(
+        output=Path(out) if out is not None else None,
+        output_is_folder=out is not None and out.endswith(("/", os.sep)),
+        frozen=frozen,
+        accept_loss=accept_loss,
+        tts=tts,
+        script=script,
+        progress=bar,
+        notice=lambda line: click.echo(line, err=True),
+    )
     try:
-        results = build_decks(cards, out, script=script, progress=bar, **options)
-        for count, result in enumerate(results):
+        for count, result in enumerate(build_decks(cards, options)):
             if bar is not None:
                 bar.close()
             if count:
@@ -175,7 +227,7 @@ def build(
             if isinstance(result, UpToDate):
                 click.echo(up_to_date_summary(result))
                 continue
-            for warning in result.deck.warnings:
+            for warning in result.warnings:
                 click.echo(str(warning), err=True)
             for line in build_summary(result):
                 click.echo(line)
@@ -187,12 +239,6 @@ def build(
                 from deckgen.script import switch_summary
 
                 click.echo(switch_summary(result.script_switched_from, result.script))
-    except OutputError as exc:
-        raise click.UsageError(str(exc)) from None
-    except ContentError as exc:
-        _abort(exc)
-    except DeckgenError as exc:
-        _fail(f"error: {exc}")
     finally:
         if bar is not None:
             bar.close()
@@ -208,6 +254,7 @@ def build(
     default=None,
     help="The folder to write index.html into.  [default: dist/preview]",
 )
+@reports_errors
 def preview(cards: Path, out: Path | None) -> None:
     """Write a web page showing every card, front and back, before you import.
 
@@ -222,18 +269,10 @@ def preview(cards: Path, out: Path | None) -> None:
       deckgen preview                  # cards/ -> dist/preview/index.html
       deckgen preview -o /tmp/look     # somewhere else
     """
-    from deckgen.errors import ContentError, DeckgenError
     from deckgen.load import display_path
     from deckgen.preview import write_preview
 
-    try:
-        result = write_preview(cards, out)
-    except ContentError as exc:
-        _abort(exc)
-    except DeckgenError as exc:
-        _fail(f"error: {exc}")
-    except OSError as exc:
-        _fail(f"error: cannot write the preview: {exc}")
+    result = write_preview(cards, out)
     decks = f"{len(result.decks)} decks, " if len(result.decks) > 1 else ""
     click.echo(
         f"Wrote {display_path(result.output)}: {decks}{result.card_count} cards of "
@@ -245,14 +284,18 @@ def preview(cards: Path, out: Path | None) -> None:
 @cli.command(context_settings=CONTEXT)
 @_cards_option
 @click.option("--strict", is_flag=True, help="Fail on warnings too, not only on errors.")
+@reports_errors
 def check(cards: Path, strict: bool) -> None:
     """Check the cards for mistakes and card-quality problems, without building.
 
     Prints every finding as path:line:col: error|warning: message, by file and
     line, then a total. Errors (bad YAML, unknown keys, duplicate ids, broken
-    [[cloze]] marks, ...) stop a build; warnings (an answer too long to recall,
-    a cloze hiding most of its sentence, leftover pinyin, ...) do not. The
-    README lists every rule and how to tune the warnings in deck.yaml.
+    [[cloze]] marks, ...) stop a build, and so does everything a build would
+    refuse (a change that costs review history, a lock with merge-conflict
+    markers, two decks sharing a key or a name); warnings (an answer too long to
+    recall, a cloze hiding most of its sentence, leftover pinyin, a lock stamped
+    ahead of the clock, ...) do not. The README lists every rule and how to tune
+    the warnings in deck.yaml.
 
     Exit status: 0 without errors, 1 with errors (or with warnings under --strict).
 
@@ -261,8 +304,8 @@ def check(cards: Path, strict: bool) -> None:
       deckgen check
       deckgen check --strict        # in CI: warnings fail too
     """
+    from deckgen.check import check_project
     from deckgen.load import display_path
-    from deckgen.rules import check_project
 
     findings = check_project(cards)
     for finding in findings:
@@ -337,6 +380,7 @@ def _check_key(ctx: click.Context, param: click.Parameter, value: str | None) ->
     "heading, Word's Title style), or its file name]",
 )
 @click.option("--force", is_flag=True, help="Overwrite YAML files already in the folder.")
+@reports_errors
 def extract(source: Path, out: Path | None, key: str | None, name: str | None, force: bool) -> None:
     """Make a cards folder from a document, for you to review.
 
@@ -358,22 +402,57 @@ def extract(source: Path, out: Path | None, key: str | None, name: str | None, f
       deckgen check --cards cards/my-essay
       deckgen build --cards cards/my-essay
     """
-    from deckgen.errors import ContentError, DeckgenError
     from deckgen.extract import extract_document, extract_summary
 
-    try:
-        result = extract_document(source, out, key=key, name=name, force=force)
-    except ContentError as exc:
-        _abort(exc)
-    except DeckgenError as exc:
-        _fail(f"error: {exc}")
+    result = extract_document(source, out, key=key, name=name, force=force)
     for finding in result.document.findings:
         click.echo(str(finding), err=True)
     for line in extract_summary(result):
         click.echo(line)
 
 
+@cli.command(context_settings=CONTEXT)
+@_cards_option
+@click.argument("old_id")
+@click.argument("new_id")
+@reports_errors
+def rename(cards: Path, old_id: str, new_id: str) -> None:
+    """Give a pillar, principle or question a new id; its notes keep their history.
+
+    A note's identity in Anki comes from the ids it was first built under: an id
+    changed by hand makes new notes, and the old ones (retired) keep the reviews.
+    `rename` changes the id in the YAML, keeping the file's comments and layout,
+    and writes the old id beside it as 'renamed_from:', which every build uses as
+    the notes' identity (in a fresh clone and without the lock too). Name a
+    question as PRINCIPLE/QUESTION when its id is used in several principles.
+    After an id was already changed by hand, `rename OLD NEW` records it.
+
+    \b
+    Example:
+      deckgen rename serve-leaders support-leaders
+      deckgen rename support-leaders/same-wavelength in-tune
+      deckgen rename --cards cards/my-essay pillar-1 awareness
+    """
+    from deckgen.load import display_path
+    from deckgen.rename import rename_id
+
+    result = rename_id(cards, old_id, new_id)
+    where = f"{display_path(result.path)}:{result.line}"
+    if result.recorded_only:
+        click.echo(
+            f"Recorded the rename of {result.kind} '{result.old}' to '{result.new}' "
+            f"({where}: renamed_from: {result.identity})."
+        )
+    else:
+        click.echo(f"Renamed {result.kind} '{result.old}' to '{result.new}' ({where}).")
+    click.echo(
+        f"Its notes keep their identity ('{result.identity}') and every card's history: "
+        "build and import as usual."
+    )
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     cli(prog_name="deckgen")
 
 

@@ -78,7 +78,13 @@ class ContentError(DeckgenError):
 
 
 class GuardError(DeckgenError):
-    """A build would cost the learner progress; it needs an explicit flag."""
+    """A build would cost the learner progress; it needs an explicit flag.
+
+    `findings` locate each loss in the cards (for `deckgen check`)."""
+
+    def __init__(self, message: str, findings: Iterable[Finding] = ()) -> None:
+        super().__init__(message)
+        self.findings = list(findings)
 
 
 class FrozenLockError(DeckgenError):
@@ -87,3 +93,11 @@ class FrozenLockError(DeckgenError):
 
 class PackageError(DeckgenError):
     """The package could not be written (disk full, permissions, ...)."""
+
+
+class WriteError(DeckgenError):
+    """A file deckgen writes could not be written; nothing was replaced."""
+
+
+class OutputError(DeckgenError):
+    """`-o` names something a deck cannot be written to."""

@@ -6,11 +6,19 @@ What is generated from what:
 - each principle becomes one cloze note of its text (`principle/<id>/cloze`) and one
   question-answer note per authored question (`principle/<id>/qa/<question id>`);
 - each pillar becomes an overview note listing its principles (`pillar/<id>`);
-- the deck gets one overview note listing its pillars (`pillars`).
+- the deck gets one overview note listing its pillars (`pillars`);
+- a note the lock knows but the cards no longer make is *retired* (`retired_note`):
+  delivered again with the same GUID, tagged `<deck key>::retired`, showing on both sides
+  a notice that it was removed and may be deleted.
 
 A note's GUID is a hash of the deck key and its key: ids, never text, so editing any
-text updates the note in place. Notes come in the essay's order, which is also the
-order in which their new cards are introduced.
+text updates the note in place. The ids in keys are identities: an id renamed with
+`deckgen rename` keeps its old one (`renamed_from`), so its notes keep their GUIDs.
+Notes come in the essay's order, which is also the order in which their new cards are
+introduced.
+
+Cloze numbers come from `numbering` (deckgen.numbering, against the lock): a phrase
+keeps its number wherever it moves; without one, c1, c2, ... in text order.
 """
 
 from __future__ import annotations
@@ -19,16 +27,24 @@ import hashlib
 import html
 import re
 import string
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from json.encoder import encode_basestring
 
 from deckgen.chinese import chinese_numeral
 from deckgen.cloze import Segment, phrases
+from deckgen.errors import Location
+from deckgen.lock import LockedNote, Numbered
 from deckgen.model import Deck, Pillar, Principle
 from deckgen.notetypes import CLOZE, QA
 
 DECK_GROUP = ""  # the group of deck-level notes in summaries
+RETIRED_GROUP = "\x00retired"  # the group of retired notes (no pillar id can be this)
+RETIRED_TAG = "retired"
+
+# Numbers for a cloze note's phrases (text order), given its key: deckgen.numbering.
+Numbering = Callable[[str, list[str]], Sequence[int]]
 
 _TO_ESCAPE = re.compile(r"[&<>{}\[\n]")  # every character escape_field changes
 # Anki's base-91 alphabet for GUIDs (genanki.util.BASE91_TABLE; tests/test_package.py
@@ -45,26 +61,36 @@ class Note:
     guid: str
     fields: tuple[str, ...]
     tags: tuple[str, ...]
-    clozes: tuple[str, ...]
+    # A cloze note's phrases as the cards write them, each with its number, in text order.
+    clozes: Numbered
     group: str
     position: int
+    retired: bool = False
+    # Where the cards write what the note is made from (None for a retired note).
+    source: Location | None = None
 
     @property
     def card_ords(self) -> tuple[int, ...]:
         if self.kind == CLOZE:
-            return tuple(range(len(self.clozes)))
+            return tuple(sorted(number - 1 for number, _ in self.clozes))
         return (0,)
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        return tuple(phrase for _, phrase in self.clozes)
 
     @cached_property
     def content_hash(self) -> str:
         """Changes exactly when what Anki stores for the note (fields, tags) changes."""
-        # json.dumps([kind, fields, tags], ensure_ascii=False), spelled out for speed.
-        enc = encode_basestring
-        payload = (
-            f"[{enc(self.kind)}, [{', '.join(map(enc, self.fields))}], "
-            f"[{', '.join(map(enc, self.tags))}]]"
-        )
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+        return content_hash(self.kind, self.fields, self.tags)
+
+
+def content_hash(kind: str, fields: Sequence[str], tags: Sequence[str]) -> str:
+    """The hash of what Anki stores for a note: also of a note read back from a package."""
+    # json.dumps([kind, fields, tags], ensure_ascii=False), spelled out for speed.
+    enc = encode_basestring
+    payload = f"[{enc(kind)}, [{', '.join(map(enc, fields))}], [{', '.join(map(enc, tags))}]]"
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
 def guid_for(*values: object) -> str:
@@ -93,15 +119,17 @@ def escape_field(text: str) -> str:
     return escaped.replace("\r\n", "\n").replace("\n", "<br>")
 
 
-def cloze_field(segments: tuple[Segment, ...]) -> str:
-    """Segments as Anki cloze text: the n-th marked phrase becomes {{cn::phrase}}."""
+def cloze_field(segments: tuple[Segment, ...], numbers: Sequence[int] | None = None) -> str:
+    """Segments as Anki cloze text: the i-th marked phrase becomes {{cN::phrase}}, N its
+    number (`numbers[i]`; default i + 1)."""
     out: list[str] = []
-    number = 0
+    index = 0
     for seg in segments:
         if not seg.cloze:
             out.append(escape_field(seg.text))
             continue
-        number += 1
+        number = numbers[index] if numbers is not None else index + 1
+        index += 1
         hint = f"::{escape_field(seg.hint)}" if seg.hint else ""
         out.append(f"{{{{c{number}::{escape_field(seg.text)}{hint}}}}}")
     return "".join(out)
@@ -128,9 +156,15 @@ def _lines_html(items: list[str]) -> str:
     return "<br>".join(escape_field(i) for i in items)
 
 
+def key_field(deck_key: str, key: str) -> str:
+    """The Key field of a note: its identity, which Anki's search `"Key:…"` finds."""
+    return escape_field(f"{deck_key}/{key}")
+
+
 class _Builder:
-    def __init__(self, deck: Deck) -> None:
+    def __init__(self, deck: Deck, numbering: Numbering | None) -> None:
         self.deck = deck
+        self.numbering = numbering
         self.notes: list[Note] = []
 
     def add(
@@ -140,36 +174,61 @@ class _Builder:
         fields: tuple[str, ...],
         tags: tuple[str, ...],
         group: str,
-        clozes: tuple[str, ...] = (),
+        source: Location,
+        clozes: Numbered = (),
     ) -> None:
         self.notes.append(
             Note(
                 key=key,
                 kind=kind,
                 guid=guid_for(self.deck.key, key),
-                fields=(*fields, escape_field(f"{self.deck.key}/{key}")),
+                fields=(*fields, key_field(self.deck.key, key)),
                 tags=tags,
                 clozes=clozes,
                 group=group,
                 position=len(self.notes) + 1,
+                source=source,
             )
         )
 
-
-def generate_notes(deck: Deck) -> list[Note]:
-    """Every note of the deck, in study order."""
-    b = _Builder(deck)
-    deck_tag = f"{deck.key}::deck"
-    intro_phrases = tuple(phrases(deck.introduction))
-    if intro_phrases:
-        b.add(
-            "intro",
-            CLOZE,
-            (cloze_field(deck.introduction), "", escape_field(deck.name), ""),
-            (deck_tag,),
-            DECK_GROUP,
-            intro_phrases,
+    def add_cloze(
+        self,
+        key: str,
+        segments: tuple[Segment, ...],
+        other_fields: tuple[str, str, str],
+        tags: tuple[str, ...],
+        group: str,
+        source: Location,
+    ) -> None:
+        """A cloze note of `segments`, when they mark any phrase."""
+        marked = phrases(segments)
+        if not marked:
+            return
+        numbers = (
+            list(self.numbering(key, marked))
+            if self.numbering is not None
+            else list(range(1, len(marked) + 1))
         )
+        text = cloze_field(segments, numbers)
+        clozes = tuple(zip(numbers, marked, strict=True))
+        self.add(key, CLOZE, (text, *other_fields), tags, group, source, clozes)
+
+
+def generate_notes(deck: Deck, numbering: Numbering | None = None) -> list[Note]:
+    """Every note of the deck, in study order; cloze numbers from `numbering`."""
+    from deckgen.wording import wording
+
+    words = wording(deck)
+    b = _Builder(deck, numbering)
+    deck_tag = f"{deck.key}::deck"
+    b.add_cloze(
+        "intro",
+        deck.introduction,
+        ("", escape_field(deck.name), ""),
+        (deck_tag,),
+        DECK_GROUP,
+        deck.location,
+    )
     for index, pillar in enumerate(deck.pillars, start=1):
         heading = escape_field(pillar_heading(index, pillar))
         ptag = pillar_tag(deck, pillar)
@@ -177,27 +236,28 @@ def generate_notes(deck: Deck) -> list[Note]:
             tags = (ptag, principle_tag(deck, pillar, principle))
             title = escape_field(principle.title)
             extra = escape_field(principle.note)
-            clozes = tuple(phrases(principle.text))
-            if clozes:
-                b.add(
-                    f"principle/{principle.id}/cloze",
-                    CLOZE,
-                    (cloze_field(principle.text), extra, heading, title),
-                    tags,
-                    pillar.id,
-                    clozes,
-                )
+            b.add_cloze(
+                f"principle/{principle.identity}/cloze",
+                principle.text,
+                (extra, heading, title),
+                tags,
+                pillar.id,
+                principle.location,
+            )
             for q in principle.questions:
                 b.add(
-                    f"principle/{principle.id}/qa/{q.id}",
+                    f"principle/{principle.identity}/qa/{q.identity}",
                     QA,
                     (escape_field(q.question), escape_field(q.answer), extra, heading, title),
                     tags,
                     pillar.id,
+                    q.location,
                 )
-        question = pillar.question or f"「{pillar_heading(index, pillar)}」包含哪些原則\uff1f"
+        question = pillar.question or words.pillar_question.format(
+            heading=pillar_heading(index, pillar)
+        )
         b.add(
-            f"pillar/{pillar.id}",
+            f"pillar/{pillar.identity}",
             QA,
             (
                 escape_field(question),
@@ -208,6 +268,7 @@ def generate_notes(deck: Deck) -> list[Note]:
             ),
             (ptag,),
             pillar.id,
+            pillar.location,
         )
     b.add(
         "pillars",
@@ -221,5 +282,48 @@ def generate_notes(deck: Deck) -> list[Note]:
         ),
         (deck_tag,),
         DECK_GROUP,
+        deck.location,
     )
     return b.notes
+
+
+def retired_tag(deck_key: str) -> str:
+    return f"{deck_key}::{RETIRED_TAG}"
+
+
+def retired_note(deck: Deck, locked: LockedNote, position: int) -> Note:
+    """The note `locked` as a build delivers it once the cards no longer make it.
+
+    Same GUID, so it replaces the learner's note in place (import never deletes); on
+    both sides of each of its cards, a notice that it was removed and may be deleted,
+    with the search that finds every retired note. A cloze note keeps its numbered
+    phrases, hidden (`.retired-clozes` in style.css), so every card it had still has
+    its cloze and Anki shows the notice rather than an empty card.
+    """
+    from deckgen.wording import wording
+
+    notice = escape_field(wording(deck).retired_notice.format(tag=retired_tag(deck.key)))
+    shown = f'<div class="retired">{notice}</div>'
+    if locked.kind == CLOZE:
+        hidden = "".join(
+            f"{{{{c{number}::{escape_field(phrase)}}}}}" for number, phrase in locked.clozes
+        )
+        fields: tuple[str, ...] = (
+            shown + f'<div class="retired-clozes">{hidden}</div>',
+            "",
+            "",
+            "",
+        )
+    else:
+        fields = (shown, "", "", "", "")
+    return Note(
+        key=locked.key,
+        kind=locked.kind,
+        guid=locked.guid,
+        fields=(*fields, key_field(deck.key, locked.key)),
+        tags=(retired_tag(deck.key),),
+        clozes=locked.clozes,
+        group=RETIRED_GROUP,
+        position=position,
+        retired=True,
+    )

@@ -1,54 +1,73 @@
 """The lock file: what the last build wrote, so the next one changes only what changed.
 
-`cards/deckgen.lock` is JSON with one note per line, readable in a diff. For each note
-it keeps the key, GUID, note type, a hash of the content, the change stamp (`mod`) and
-the cloze phrases by number; for each note type the hashes of its fields and of its
-templates and CSS, with its stamp; and the deck name.
+`cards/deckgen.lock` is JSON with one note per line, readable in a diff. For each note it
+keeps the key, GUID, note type, a hash of the content, the change stamp (`mod`), the
+number of each cloze phrase (and of each phrase removed since, so that no number is ever
+given to another phrase) and whether the note is retired; for each note type its id,
+name, the hashes of its fields and of its templates and CSS, with its stamp; and the
+deck's key and name.
 
-Anki updates a note on import only when the package's `mod` is newer than the
-collection's. So a note's stamp moves only when its content changes, and then to the
-present second, never into the future. Comparing against the lock also finds the
-changes that would cost the learner progress (`Loss`), which a build refuses unless
-told to accept them.
+This module reads and writes the file, nothing more: what a build changes against it is
+`deckgen.changes`. A lock is read strictly: anything but the shape deckgen writes is a
+located error (a conflicted merge, a hand edit, a number no clock can reach), never a
+traceback, and never a silent guess.
+
+Version 1 (deckgen 0.1) listed cloze phrases in text order, c1 first, and had no retired
+notes; it is read as version 2 with those numbers, and the next build writes version 2.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
-from deckgen.errors import ContentError, DeckgenError, Finding, Location
-from deckgen.generate import Note
-from deckgen.notetypes import NoteType
+from deckgen.errors import ContentError, Finding, Location
 
-LOCK_VERSION = 1
+LOCK_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 ABOUT = (
     "Written by `deckgen build`: what the last build put in the deck. Commit it with the "
     "cards; do not edit it by hand."
 )
-# How far the lock's newest stamp may be ahead of this clock before we refuse to wait.
-MAX_CLOCK_SKEW = 5
+# Stamps are seconds since 1970: anything outside this range was not written by a clock.
+MAX_STAMP = 1 << 40
+MAX_CLOZE_NUMBER = 1 << 20
+_CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?:\s|$)", re.M)
+
+Numbered = tuple[tuple[int, str], ...]  # (cloze number, phrase), in text order
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LockedNote:
     key: str
     guid: str
     kind: str
     hash: str
     mod: int
-    clozes: tuple[str, ...]
+    # The number of each of the note's cloze phrases, in text order (c-numbers need not
+    # be in order: a phrase keeps its number wherever it moves).
+    clozes: Numbered = ()
+    # Phrases removed from the note, with the numbers they had: never given to another
+    # phrase (the learner's card of that number keeps its history); the phrase itself
+    # gets its number back if it returns.
+    removed_clozes: Numbered = ()
+    retired: bool = False
+
+    @property
+    def cloze_numbers(self) -> tuple[int, ...]:
+        return tuple(n for n, _ in self.clozes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LockedNoteType:
     kind: str
     id: int
+    name: str
     fields: str
     style: str
     mod: int
@@ -56,12 +75,14 @@ class LockedNoteType:
 
 @dataclass(frozen=True)
 class Lock:
+    deck_key: str  # '' in a version 1 lock, which did not record it
     deck_name: str
     note_types: dict[str, LockedNoteType]
     notes: dict[str, LockedNote]
     # The file as read, line ends as deckgen writes them: a build compares what it would
     # write with this, so an up-to-date lock is left as it is.
     raw: bytes = field(default=b"", repr=False, compare=False)
+    version: int = LOCK_VERSION
 
     @property
     def newest_stamp(self) -> int:
@@ -69,240 +90,216 @@ class Lock:
         return max(stamps, default=0)
 
 
-@dataclass(frozen=True)
-class Loss:
-    """A change that would cost the learner progress; refused without --accept-loss."""
+class LockError(ContentError):
+    """The lock file cannot be read: its one finding says where and what to do."""
 
-    kind: str  # "removed", "renumbered", "fields", "deck-name"
-    key: str
-    message: str
+    def __init__(self, display: str, line: int, col: int, message: str) -> None:
+        super().__init__([Finding(Location(display, line, col), "error", message)])
 
 
-@dataclass
-class Changes:
-    """What this build changes against the lock (everything is 'added' without a lock)."""
+class LockConflictError(LockError):
+    """The lock holds a merge's conflict markers."""
 
-    added: list[Note] = field(default_factory=list)
-    changed: list[Note] = field(default_factory=list)
-    unchanged: list[Note] = field(default_factory=list)
-    removed: list[LockedNote] = field(default_factory=list)
-    cards_added: int = 0
-    note_types_changed: list[str] = field(default_factory=list)
-    losses: list[Loss] = field(default_factory=list)
-    first_build: bool = False
 
-    @property
-    def any(self) -> bool:
-        return bool(self.added or self.changed or self.removed or self.note_types_changed)
+def read_lock_bytes(path: Path) -> bytes:
+    """The lock file's bytes with its line ends as deckgen writes them (\\n): a lock
+    checked out with CRLF is the same lock."""
+    return path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 def read_lock(path: Path, display: str) -> Lock | None:
-    """The lock at `path`, or None when there is none yet."""
+    """The lock at `path`, or None when there is none. Raises LockError when it is there
+    but cannot be read as a lock."""
     try:
         raw = read_lock_bytes(path)
-        text = raw.decode("utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _lock_error(display, 1, 1, f"cannot read the lock file: {exc}") from None
+    except IsADirectoryError:
+        raise LockError(display, 0, 0, "the lock is a folder, not a file; remove it") from None
+    except OSError as exc:
+        raise LockError(
+            display, 0, 0, f"cannot read the lock file: {exc.strerror or exc}"
+        ) from None
+    return parse_lock(raw, display)
+
+
+def parse_lock(raw: bytes, display: str) -> Lock:
+    """A lock from its bytes (as read_lock_bytes gives them); LockError if it is not one."""
     try:
-        data = json.loads(text)
-        if data.get("deckgen_lock") != LOCK_VERSION:
-            raise _lock_error(
-                display,
-                1,
-                1,
-                f"lock file version {data.get('deckgen_lock')!r} is not {LOCK_VERSION}; "
-                "upgrade deckgen",
-            )
-        note_types = {
-            kind: LockedNoteType(kind, int(t["id"]), t["fields"], t["style"], int(t["mod"]))
-            for kind, t in data["note_types"].items()
-        }
-        notes = {
-            key: LockedNote(
-                key, n["guid"], n["type"], n["hash"], int(n["mod"]), tuple(n.get("clozes", ()))
-            )
-            for key, n in data["notes"].items()
-        }
-        return Lock(str(data["deck"]["name"]), note_types, notes, raw)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LockError(display, line, 1, _damaged("it is not UTF-8")) from None
+    conflict = _CONFLICT_MARKER.search(text)
+    if conflict is not None:
+        line = text.count("\n", 0, conflict.start()) + 1
+        raise LockConflictError(display, line, 1, conflict_message(display))
+    try:
+        data = json.loads(text, parse_constant=_no_constant, parse_float=_no_float)
     except json.JSONDecodeError as exc:
-        raise _lock_error(
-            display,
-            exc.lineno,
-            exc.colno,
-            f"the lock file is not valid JSON ({exc.msg}); restore it from version control "
-            "(git checkout -- the lock) rather than editing it",
+        raise LockError(
+            display, exc.lineno, exc.colno, _damaged(f"it is not valid JSON: {exc.msg}")
         ) from None
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise _lock_error(
-            display,
-            1,
-            1,
-            f"the lock file is damaged (missing or bad {exc}); restore it from version control",
-        ) from None
+    except _NotALock as exc:
+        at = text.find(exc.token)  # the first such number: json does not say where
+        line = text.count("\n", 0, at) + 1 if at >= 0 else 1
+        col = at - text.rfind("\n", 0, at) if at >= 0 else 1
+        raise LockError(display, line, col, _damaged(str(exc))) from None
+    except RecursionError:
+        raise LockError(display, 1, 1, _damaged("it nests too deeply")) from None
+    return _LockReader(text, display).lock(data, raw)
 
 
-def _lock_error(display: str, line: int, col: int, message: str) -> ContentError:
-    return ContentError([Finding(Location(display, line, col), "error", message)])
+def conflict_message(display: str) -> str:
+    return (
+        "the lock has merge-conflict markers: a git merge changed it on both sides. Take "
+        "either side, or neither: every note's identity (GUID) comes from its ids, not from "
+        f"the lock. During the merge: `git checkout --ours -- {display} && git add {display}` "
+        f"(or --theirs), then `deckgen build` (it records both sides' changes again)"
+    )
 
 
-def compare(
-    lock: Lock | None, notes: list[Note], types: dict[str, NoteType], deck_name: str
-) -> Changes:
-    """Everything this build changes against the lock, and what it would cost."""
-    changes = Changes(first_build=lock is None)
-    if lock is None:
-        changes.added = list(notes)
-        changes.cards_added = sum(len(n.card_ords) for n in notes)
-        return changes
-    keys = set()
-    for note in notes:
-        keys.add(note.key)
-        old = lock.notes.get(note.key)
-        if old is None:
-            changes.added.append(note)
-            changes.cards_added += len(note.card_ords)
-            continue
-        if old.hash == note.content_hash:
-            changes.unchanged.append(note)
-        else:
-            changes.changed.append(note)
-        changes.cards_added += max(0, len(note.clozes) - len(old.clozes))
-        changes.losses.extend(_cloze_losses(old, note))
-    for key, old in lock.notes.items():
-        if key not in keys:
-            changes.removed.append(old)
-            changes.losses.append(
-                Loss(
-                    "removed",
-                    key,
-                    f"note '{key}' is no longer in the cards (its id was removed or renamed). "
-                    "Its cards and their review history stay in the learner's collection but "
-                    "will never be updated again; a renamed id starts new cards from zero. "
-                    "Restore the old id to keep the history.",
-                )
+def _damaged(why: str) -> str:
+    return (
+        f"the lock file is damaged ({why}); restore it from version control "
+        "(`git restore` or `git checkout` it) rather than editing it"
+    )
+
+
+class _NotALock(ValueError):
+    def __init__(self, token: str, message: str) -> None:
+        super().__init__(message)
+        self.token = token
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotALock(name, f"{name} is not a number deckgen writes")
+
+
+def _no_float(text: str) -> Any:
+    raise _NotALock(text, f"{text} is not a whole number")
+
+
+class _LockReader:
+    """Checks every value of a parsed lock, pointing at the line of the note at fault."""
+
+    def __init__(self, text: str, display: str) -> None:
+        self.text = text
+        self.display = display
+
+    def fail(self, where: str, why: str) -> LockError:
+        # Notes and note types are one per line: find the line that names `where`.
+        at = self.text.find(encode_basestring(where) + ":") if where else -1
+        line = self.text.count("\n", 0, at) + 1 if at >= 0 else 1
+        return LockError(self.display, line, 1, _damaged(why))
+
+    def mapping(self, value: object, where: str, what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, f"{what} is not an object")
+        return value
+
+    def string(self, value: object, where: str, what: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(where, f"{what} is not text")
+        return value
+
+    def integer(self, value: object, where: str, what: str, top: int = MAX_STAMP) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < top:
+            raise self.fail(where, f"{what} is not a whole number from 0 to {top - 1}")
+        return value
+
+    def numbered(self, value: object, where: str, what: str) -> Numbered:
+        if not isinstance(value, list):
+            raise self.fail(where, f"{what} is not a list")
+        out = []
+        for item in value:
+            if not (isinstance(item, list) and len(item) == 2):
+                raise self.fail(where, f"{what} holds something that is not [number, phrase]")
+            number = self.integer(item[0], where, f"a cloze number in {what}", MAX_CLOZE_NUMBER)
+            out.append((number, self.string(item[1], where, f"a phrase in {what}")))
+        return tuple(out)
+
+    def lock(self, data: object, raw: bytes) -> Lock:
+        top = self.mapping(data, "", "the file")
+        version = top.get("deckgen_lock")
+        if version not in READABLE_VERSIONS or isinstance(version, bool):
+            raise LockError(
+                self.display,
+                1,
+                1,
+                f"lock file version {version!r} is not one this deckgen reads "
+                f"({', '.join(map(str, READABLE_VERSIONS))}); upgrade deckgen",
             )
-    for kind, nt in types.items():
-        old_type = lock.note_types.get(kind)
-        if old_type is None:
-            continue
-        if old_type.fields != nt.fields_hash:
-            changes.losses.append(
-                Loss(
-                    "fields",
-                    kind,
-                    f"the fields of note type '{nt.name}' changed. Anki cannot update a note "
-                    "type's fields in place: importing makes a second note type and leaves every "
-                    "existing note of this type un-updated (or, with 'Merge note types', forces "
-                    "a one-way full sync).",
-                )
+        deck = self.mapping(top.get("deck"), "deck", "'deck'")
+        name = self.string(deck.get("name"), "deck", "the deck name")
+        key = self.string(deck.get("key", ""), "deck", "the deck key")
+        types = {}
+        for kind, body in self.mapping(top.get("note_types"), "note_types", "'note_types'").items():
+            t = self.mapping(body, kind, f"note type '{kind}'")
+            types[kind] = LockedNoteType(
+                kind,
+                self.integer(t.get("id"), kind, f"the id of note type '{kind}'"),
+                self.string(t.get("name", ""), kind, f"the name of note type '{kind}'"),
+                self.string(t.get("fields"), kind, f"the fields hash of note type '{kind}'"),
+                self.string(t.get("style"), kind, f"the style hash of note type '{kind}'"),
+                self.integer(t.get("mod"), kind, f"the stamp of note type '{kind}'"),
             )
-        if old_type.fields != nt.fields_hash or old_type.style != nt.style_hash:
-            changes.note_types_changed.append(kind)
-    if lock.deck_name != deck_name:
-        changes.losses.append(
-            Loss(
-                "deck-name",
-                "deck",
-                f"the deck name changed from '{lock.deck_name}' to '{deck_name}'. Anki matches "
-                "decks by name: existing cards stay in the old deck and only new cards go into "
-                "a new one, splitting the deck. Rename the deck inside Anki first, or keep the "
-                "old name.",
+        notes = {}
+        for key_, body in self.mapping(top.get("notes"), "notes", "'notes'").items():
+            n = self.mapping(body, key_, f"note '{key_}'")
+            clozes = n.get("clozes", [])
+            if version == 1:  # phrases in text order, c1 first
+                if not isinstance(clozes, list):
+                    raise self.fail(key_, "'clozes' is not a list")
+                phrases = [self.string(p, key_, "a cloze phrase") for p in clozes]
+                numbered: Numbered = tuple(enumerate(phrases, start=1))
+            else:
+                numbered = self.numbered(clozes, key_, "'clozes'")
+            retired = n.get("retired", False)
+            if not isinstance(retired, bool):
+                raise self.fail(key_, "'retired' is not true or false")
+            notes[key_] = LockedNote(
+                key_,
+                self.string(n.get("guid"), key_, "the GUID"),
+                self.string(n.get("type"), key_, "the note type"),
+                self.string(n.get("hash"), key_, "the content hash"),
+                self.integer(n.get("mod"), key_, "the stamp"),
+                numbered,
+                self.numbered(n.get("removed_clozes", []), key_, "'removed_clozes'"),
+                retired,
             )
-        )
-    return changes
+        return Lock(key, name, types, notes, raw, version)
 
 
-def _cloze_losses(old: LockedNote, note: Note) -> list[Loss]:
-    losses = []
-    new = note.clozes
-    for i, phrase in enumerate(old.clozes):
-        if i < len(new) and new[i] == phrase:
-            continue
-        if phrase in new:
-            j = new.index(phrase)
-            losses.append(
-                Loss(
-                    "renumbered",
-                    note.key,
-                    f"note '{note.key}': the cloze '{phrase}' would move from c{i + 1} to "
-                    f"c{j + 1}. Anki keeps review history by cloze number, so the history of "
-                    f"c{i + 1} would be shown for other text. Add new phrases after the "
-                    "existing ones instead.",
-                )
-            )
-        elif i >= len(new):
-            losses.append(
-                Loss(
-                    "renumbered",
-                    note.key,
-                    f"note '{note.key}': cloze c{i + 1} ('{phrase}') was removed. Its card and "
-                    "history stay in the collection as an empty card (Tools › Empty Cards).",
-                )
-            )
-    return losses
+# --- writing ------------------------------------------------------------------------------
 
 
-def fresh_stamp(
-    newest_locked: int,
-    clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], None] = time.sleep,
-) -> int:
-    """The present second, strictly after every stamp in the lock.
+@dataclass(frozen=True, slots=True)
+class LockEntry:
+    """What the lock records of one note a build writes."""
 
-    Anki updates a note only when its stamp is newer, so a changed note needs a stamp
-    above its old one; waiting a moment is better than a stamp in the future.
-    """
-    while True:
-        now = int(clock())
-        if now > newest_locked:
-            return now
-        if newest_locked - now > MAX_CLOCK_SKEW:
-            raise DeckgenError(
-                f"the lock file holds change stamps {newest_locked - now} s in the future of "
-                "this machine's clock; set the clock right (a wrong stamp would stop Anki "
-                "from updating notes) and build again"
-            )
-        sleep(0.25)
+    key: str
+    guid: str
+    kind: str
+    hash: str
+    mod: int
+    clozes: Numbered = ()
+    removed_clozes: Numbered = ()
+    retired: bool = False
 
 
-@dataclass(frozen=True)
-class Stamps:
-    notes: dict[str, int]
-    note_types: dict[str, int]
-
-    @property
-    def newest(self) -> int:
-        return max([*self.notes.values(), *self.note_types.values()], default=0)
-
-
-def assign_stamps(
-    lock: Lock | None,
-    changes: Changes,
-    types: dict[str, NoteType],
-    now: Callable[[int], int] = fresh_stamp,
-) -> Stamps:
-    """Keep the lock's stamp for every unchanged note; give changed ones the present."""
-    newest = lock.newest_stamp if lock else 0
-    needs_new = bool(changes.added or changes.changed or changes.note_types_changed) or not lock
-    stamp = now(newest) if needs_new else newest
-    notes: dict[str, int] = {}
-    if lock is not None:
-        for note in changes.unchanged:
-            notes[note.key] = lock.notes[note.key].mod
-    for note in [*changes.added, *changes.changed]:
-        notes[note.key] = stamp
-    note_types = {}
-    for kind in types:
-        old = lock.note_types.get(kind) if lock else None
-        changed = old is None or kind in changes.note_types_changed
-        note_types[kind] = stamp if changed or old is None else old.mod
-    return Stamps(notes, note_types)
+@dataclass(frozen=True, slots=True)
+class TypeEntry:
+    kind: str
+    id: int
+    name: str
+    fields: str
+    style: str
+    mod: int
 
 
 def render_lock(
-    deck_name: str, notes: list[Note], types: dict[str, NoteType], stamps: Stamps
+    deck_key: str, deck_name: str, types: list[TypeEntry], notes: list[LockEntry]
 ) -> bytes:
     """The lock file as UTF-8: stable order, one note per line.
 
@@ -316,48 +313,43 @@ def render_lock(
         "{",
         f' "deckgen_lock": {LOCK_VERSION},',
         f' "about": {dump(ABOUT)},',
-        f' "deck": {dump({"name": deck_name})},',
+        f' "deck": {dump({"key": deck_key, "name": deck_name})},',
         ' "note_types": {',
     ]
     type_lines = []
-    for kind in sorted(types):
-        nt = types[kind]
-        type_body = {
-            "id": nt.model_id,
-            "name": nt.name,
-            "fields": nt.fields_hash,
-            "style": nt.style_hash,
-            "mod": stamps.note_types[kind],
-        }
-        type_lines.append(f"  {dump(kind)}: {dump(type_body)}")
+    for t in sorted(types, key=lambda t: t.kind):
+        entry = {"id": t.id, "name": t.name, "fields": t.fields, "style": t.style, "mod": t.mod}
+        type_lines.append(f"  {dump(t.kind)}: {dump(entry)}")
     lines.append(",\n".join(type_lines))
     lines.append(" },")
     lines.append(' "notes": {')
     head = ("\n".join(lines) + "\n").encode("utf-8")
-    body = b",\n".join([line.encode("utf-8") for line in _note_lines(notes, stamps)])
+    body = b",\n".join([line.encode("utf-8") for line in _note_lines(notes)])
     return head + body + b"\n }\n}\n"
 
 
-def _note_lines(notes: list[Note], stamps: Stamps) -> Iterator[str]:
+def _numbered_json(numbered: Numbered) -> str:
+    enc = encode_basestring
+    return "[" + ", ".join(f"[{n}, {enc(p)}]" for n, p in numbered) + "]"
+
+
+def _note_lines(notes: list[LockEntry]) -> Iterator[str]:
     """Each note's line, as json.dumps(..., ensure_ascii=False, sort_keys=True) writes it.
 
     Spelled out because a large deck has a line per note: this is several times faster
     than a json.dumps call per line, and gives the same text (tests/test_large.py).
     """
     enc = encode_basestring
-    mods = stamps.notes
     for note in notes:
-        clozes = ""
-        if note.clozes:
-            clozes = '"clozes": [' + ", ".join(map(enc, note.clozes)) + "], "
+        clozes = f'"clozes": {_numbered_json(note.clozes)}, ' if note.clozes else ""
+        removed = (
+            f'"removed_clozes": {_numbered_json(note.removed_clozes)}, '
+            if note.removed_clozes
+            else ""
+        )
+        retired = '"retired": true, ' if note.retired else ""
         yield (
             f'  {enc(note.key)}: {{{clozes}"guid": {enc(note.guid)}, '
-            f'"hash": {enc(note.content_hash)}, "mod": {int(mods[note.key])}, '
+            f'"hash": {enc(note.hash)}, "mod": {int(note.mod)}, {removed}{retired}'
             f'"type": {enc(note.kind)}}}'
         )
-
-
-def read_lock_bytes(path: Path) -> bytes:
-    """The lock file's bytes with its line ends as deckgen writes them (\\n): a lock
-    checked out with CRLF is the same lock."""
-    return path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")

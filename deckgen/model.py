@@ -15,6 +15,12 @@ class Question:
     question: str
     answer: str
     location: Location
+    renamed_from: str = ""
+
+    @property
+    def identity(self) -> str:
+        """The id its note was first built under: part of the note's key and GUID."""
+        return self.renamed_from or self.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +31,12 @@ class Principle:
     questions: tuple[Question, ...]
     note: str
     location: Location
+    renamed_from: str = ""
+
+    @property
+    def identity(self) -> str:
+        """The id its notes were first built under: part of their keys and GUIDs."""
+        return self.renamed_from or self.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +46,12 @@ class Pillar:
     principles: tuple[Principle, ...]
     location: Location
     question: str = ""
+    renamed_from: str = ""
+
+    @property
+    def identity(self) -> str:
+        """The id its note was first built under: part of the note's key and GUID."""
+        return self.renamed_from or self.id
 
 
 @dataclass(frozen=True, slots=True)

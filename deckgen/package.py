@@ -25,19 +25,23 @@ import os
 import sqlite3
 import struct
 import tempfile
+import zipfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, TYPE_CHECKING, BinaryIO
 
-from deckgen.atomic import replaced_atomically
+from deckgen.atomic import replaced_atomically, temp_prefix
 from deckgen.errors import PackageError
 from deckgen.generate import Note
-from deckgen.lock import Stamps
 from deckgen.notetypes import NoteType
+
+if TYPE_CHECKING:
+    from deckgen.changes import Stamps
 
 # Note and card ids look like Anki's own (milliseconds since 1970) and lie in the past,
 # between 2001-09 and 2023-11, so no client sees an id from the future. They come from
@@ -432,6 +436,45 @@ def write_package(
     return path.stat().st_size
 
 
+def write_deck_file(
+    fh: BinaryIO,
+    path: Path,
+    deck_name: str,
+    deck_key: str,
+    description: str,
+    notes: list[Note],
+    types: dict[str, NoteType],
+    stamps: Stamps,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> None:
+    """Write the .apkg of `notes` into `fh` (a temporary file beside `path`), building its
+    collection in a scratch file beside `path` that is always removed."""
+    try:
+        fd, db_name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".db")
+        os.close(fd)
+    except OSError as exc:
+        raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    db = Path(db_name)
+    try:
+        try:
+            build_collection(
+                db,
+                deck_name,
+                deck_key,
+                description,
+                notes,
+                types,
+                stamps,
+                progress=_stage(progress, "Writing notes"),
+            )
+        except sqlite3.Error as exc:
+            raise PackageError(f"cannot write {path}: {exc}") from None
+        _write_zip(fh, db, _stage(progress, "Compressing"))
+    finally:
+        db.unlink(missing_ok=True)
+
+
 def package_deck(
     path: Path,
     deck_name: str,
@@ -447,7 +490,7 @@ def package_deck(
     """Build the collection in a scratch file beside `path` and write the .apkg; its size."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, db_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".db")
+        fd, db_name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".db")
         os.close(fd)
     except OSError as exc:
         raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
@@ -481,3 +524,97 @@ def _stage(progress: Callable[[str, int, int], None] | None, label: str) -> Prog
         return None
     report = progress
     return lambda done, total: report(label, done, total)
+
+
+# --- reading a package back ---------------------------------------------------------------
+#
+# A build reads the package already at its output path when its own records cannot say
+# what that package holds: a learner may have imported it, so no note may get a stamp
+# older than the one it has there (deckgen.published), and a lost lock is rebuilt from
+# it. Only what deckgen writes is read: collection.anki2 with the note types in the col
+# table; anything else is an unreadable package.
+
+
+class PackageReadError(Exception):
+    """The file is not a package this deckgen can read."""
+
+
+@dataclass(frozen=True, slots=True)
+class PackagedNote:
+    guid: str
+    model_id: int
+    mod: int
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PackagedType:
+    id: int
+    name: str
+    is_cloze: bool
+    fields: tuple[str, ...]
+    templates: tuple[tuple[str, str, str], ...]  # (name, front, back)
+    css: str
+    mod: int
+
+
+@dataclass(frozen=True)
+class PackageContents:
+    decks: dict[int, str]
+    types: dict[int, PackagedType]
+    notes: list[PackagedNote]
+
+
+def read_package(path: Path) -> PackageContents:
+    """The notes, note types and decks of the .apkg at `path`; PackageReadError if it is
+    not one deckgen can read."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if COLLECTION_NAME not in names:
+                raise PackageReadError(f"it holds no {COLLECTION_NAME}")
+            with z.open(COLLECTION_NAME) as src:
+                return _read_collection(path, src)
+    except (OSError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise PackageReadError(str(exc) or type(exc).__name__) from None
+
+
+def _read_collection(path: Path, src: IO[bytes]) -> PackageContents:
+    fd, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".db"
+    )
+    db = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := src.read(BLOCK):
+                out.write(chunk)
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            models_json, decks_json = conn.execute("SELECT models, decks FROM col").fetchone()
+            rows = conn.execute("SELECT guid, mid, mod, flds, tags FROM notes").fetchall()
+        finally:
+            conn.close()
+        types = {}
+        for model in json.loads(models_json).values():
+            types[int(model["id"])] = PackagedType(
+                int(model["id"]),
+                str(model["name"]),
+                int(model.get("type", 0)) == 1,
+                tuple(str(f["name"]) for f in model["flds"]),
+                tuple((str(t["name"]), str(t["qfmt"]), str(t["afmt"])) for t in model["tmpls"]),
+                str(model.get("css", "")),
+                int(model.get("mod", 0)),
+            )
+        decks = {int(d["id"]): str(d["name"]) for d in json.loads(decks_json).values()}
+        notes = [
+            PackagedNote(
+                str(guid), int(mid), int(mod), tuple(flds.split("\x1f")), tuple(tags.split())
+            )
+            for guid, mid, mod, flds, tags in rows
+        ]
+        return PackageContents(decks, types, notes)
+    except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise PackageReadError(str(exc) or type(exc).__name__) from None
+    finally:
+        db.unlink(missing_ok=True)

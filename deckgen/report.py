@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from deckgen.build import BuildResult, UpToDate
 from deckgen.chinese import display_width
+from deckgen.generate import retired_tag
 from deckgen.load import display_path
 
 
@@ -30,13 +31,14 @@ def up_to_date_summary(result: UpToDate) -> str:
 def build_summary(result: BuildResult) -> list[str]:
     deck = result.deck
     lines = [f"Built deck '{deck.name}' ({deck.key})"]
-    width = max([display_width(g.title) for g in result.groups if g.title] + [16])
-    for g in result.groups:
-        title = g.title or "(deck overview)"
+    titles = [_group_title(g.title, g.retired) for g in result.groups]
+    width = max([display_width(t) for t in titles] + [16])
+    for g, title in zip(result.groups, titles, strict=True):
         pad = " " * (width - display_width(title))
         lines.append(f"  {title}{pad}  {g.notes:>5} notes  {g.cards:>5} cards")
+    live = [n for n in result.notes if not n.retired]
     lines.append(
-        f"  total: {len(result.notes)} notes, {result.card_count} cards, "
+        f"  total: {len(live)} notes, {sum(len(n.card_ords) for n in live)} cards, "
         f"{len(deck.pillars)} pillars, {sum(len(p.principles) for p in deck.pillars)} principles"
     )
     lines.extend(change_report(result))
@@ -46,26 +48,54 @@ def build_summary(result: BuildResult) -> list[str]:
     return lines
 
 
+def _group_title(title: str, retired: bool) -> str:
+    if retired:
+        return "(retired)"
+    return title or "(deck overview)"
+
+
 def change_report(result: BuildResult) -> list[str]:
-    c = result.changes
-    if c.first_build:
-        return [f"First build: no lock yet; all {len(result.notes)} notes are new."]
-    if not c.any:
-        return ["No changes since the last build: importing updates nothing."]
-    lines = [
+    plan = result.plan
+    c = plan.changes
+    lines = []
+    if plan.recovered_from is not None:
+        lines.append(
+            f"No lock file: rebuilt it from {plan.recovered_from} (every note's identity, "
+            "stamp and cloze numbers), so importing this build changes only what changed "
+            "since."
+        )
+    elif c.first_build:
+        accepted = [f"  accepted loss: {loss.message}" for loss in c.losses]
+        if accepted:
+            return [f"No lock file: all {len(c.added)} notes get new stamps.", *accepted]
+        return [f"First build: no lock yet; all {len(c.added)} notes are new."]
+    restamped = plan.stamps.restamped
+    if not c.any and not restamped:
+        return [*lines, "No changes since the last build: importing updates nothing."]
+    lines.append(
         f"Changes since the last build: {len(c.added)} added, {len(c.changed)} changed, "
-        f"{len(c.removed)} removed, {len(c.unchanged)} unchanged notes; "
+        f"{len(c.retired)} retired, {len(c.unchanged)} unchanged notes; "
         f"{c.cards_added} new cards."
-    ]
+    )
+    revived = {n.key for n in c.revived}
     for note in c.added:
         lines.append(f"  + {note.key}")
     for note in c.changed:
-        lines.append(f"  ~ {note.key}")
-    for old in c.removed:
+        lines.append(f"  ~ {note.key}{' (back from retirement)' if note.key in revived else ''}")
+    for key, where in restamped.items():
         lines.append(
-            f"  - {old.key}: stays in the learner's collection (import never deletes); "
-            f"find it in Anki's browser with {key_search(result.deck.key, old.key)}"
+            f"  ~ {key}: as the lock has it, but {where} has other content (a revert?): "
+            "stamped anew so that importing brings it back"
         )
+    if c.retired:
+        tag = retired_tag(result.deck.key)
+        lines.append(
+            f"  Retired {len(c.retired)} notes the cards no longer make: they stay in the "
+            f"learner's collection, tagged {tag} and showing a notice that they may be "
+            f"deleted (search tag:{tag} in Anki's browser):"
+        )
+        for note in c.retired:
+            lines.append(f"  - {note.key}  ({key_search(result.deck.key, note.key)})")
     for kind in c.note_types_changed:
         lines.append(f"  note type '{kind}': templates or style updated")
     for loss in c.losses:

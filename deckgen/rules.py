@@ -30,7 +30,6 @@ from deckgen.chinese import (
 from deckgen.cloze import Segment, mark_offsets
 from deckgen.errors import ContentError, Finding, Location, sort_findings
 from deckgen.gcpause import without_cyclic_gc
-from deckgen.load import find_deck_folders
 from deckgen.model import Checks, Deck
 from deckgen.pinyin import PINYIN_ANNOTATION
 from deckgen.validate import CLOZE_FIELDS, TextValue, Validation, validate_folder
@@ -69,17 +68,6 @@ def check_cards(folder: Path) -> CheckResult:
     validation = validate_folder(folder)
     findings = sort_findings([*validation.findings, *quality_findings(validation)])
     return CheckResult(validation.deck, findings)
-
-
-def check_project(root: Path) -> list[Finding]:
-    """Every finding in every deck of a project: `root` and/or its `root/<deck>/` folders."""
-    findings: list[Finding] = []
-    for folder in find_deck_folders(root):
-        try:
-            findings.extend(check_cards(folder).findings)
-        except ContentError as exc:
-            findings.extend(exc.findings)
-    return sort_findings(findings)
 
 
 def load_checked_deck(folder: Path) -> Deck:

@@ -56,6 +56,13 @@ def _slug(description: str) -> Schema:
     }
 
 
+def _renamed_from(what: str) -> Schema:
+    return _slug(
+        f"Written by `deckgen rename`: the id this {what}'s notes were first built under, "
+        "which stays their identity in Anki."
+    )
+
+
 def _object(properties: dict[str, Schema], required: tuple[str, ...], title: str) -> Schema:
     return {
         "type": "object",
@@ -80,6 +87,7 @@ def _definitions() -> dict[str, Schema]:
     question = _object(
         {
             "id": _slug("Permanent id of the question, unique within its principle."),
+            "renamed_from": _renamed_from("question"),
             "question": _text("The question, shown on the front of the card."),
             "answer": _text("The answer, shown on the back: keep it short."),
         },
@@ -89,6 +97,7 @@ def _definitions() -> dict[str, Schema]:
     principle = _object(
         {
             "id": _slug("Permanent id of the principle, unique in the deck."),
+            "renamed_from": _renamed_from("principle"),
             "title": _text("The principle's title, shown on every card as context."),
             "text": _text(
                 "The principle's text. Mark each phrase to recall as [[phrase]] or "
@@ -107,6 +116,7 @@ def _definitions() -> dict[str, Schema]:
     pillar = _object(
         {
             "id": _slug("Permanent id of the pillar, unique in the deck."),
+            "renamed_from": _renamed_from("pillar"),
             "title": _text("The pillar's title."),
             "question": _text(
                 "The question of the pillar's overview card (default: which principles "

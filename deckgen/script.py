@@ -57,9 +57,10 @@ def converter(script: Script) -> Callable[[str], str]:
 
 
 def convert_notes(notes: list[Note], types: dict[str, NoteType], script: Script) -> list[Note]:
-    """The notes with every field but Key, and every cloze phrase, in `script`.
+    """The notes with every field but Key in `script`.
 
-    Key, GUID and everything else that makes a note's identity stay as they are.
+    Key, GUID and everything else that makes a note's identity stay as they are, and so
+    do the cloze phrases the lock numbers (as the cards write them: deckgen.numbering).
     """
     convert = converter(script)
     key_index = {kind: nt.fields.index(KEY_FIELD) for kind, nt in types.items()}
@@ -69,8 +70,7 @@ def convert_notes(notes: list[Note], types: dict[str, NoteType], script: Script)
         fields = tuple(
             value if i == keep else convert(value) for i, value in enumerate(note.fields)
         )
-        clozes = tuple(convert(phrase) for phrase in note.clozes)
-        converted.append(dataclasses.replace(note, fields=fields, clozes=clozes))
+        converted.append(dataclasses.replace(note, fields=fields))
     return converted
 
 

@@ -48,11 +48,11 @@ DECK_KEYS = {
     "subdecks",
 }
 DECK_REQUIRED = ("key", "name", "introduction", "question")
-PILLAR_KEYS = {"id", "title", "question", "principles"}
+PILLAR_KEYS = {"id", "renamed_from", "title", "question", "principles"}
 PILLAR_REQUIRED = ("id", "title", "principles")
-PRINCIPLE_KEYS = {"id", "title", "text", "questions", "note"}
+PRINCIPLE_KEYS = {"id", "renamed_from", "title", "text", "questions", "note"}
 PRINCIPLE_REQUIRED = ("id", "title", "text")
-QUESTION_KEYS = {"id", "question", "answer"}
+QUESTION_KEYS = {"id", "renamed_from", "question", "answer"}
 QUESTION_REQUIRED = ("id", "question", "answer")
 CHECKS_KEYS = {f.name for f in fields(Checks)}
 # The fields whose `[[phrase]]` marks become cloze deletions.
@@ -411,12 +411,16 @@ def validate_folder(folder: Path) -> Validation:
     pillars: list[Pillar] = []
     seen_pillars: dict[str, Location] = {}
     seen_principles: dict[str, Location] = {}
+    pillar_identities: dict[str, tuple[str, Location, bool]] = {}
+    principle_identities: dict[str, tuple[str, Location, bool]] = {}
     # One file at a time: its node tree is freed before the next file is parsed.
     for path in pillar_files:
         source = parse(path)
         if source is None:
             continue
-        pillar = _validate_pillar(source, v, seen_pillars, seen_principles)
+        pillar = _validate_pillar(
+            source, v, seen_pillars, seen_principles, pillar_identities, principle_identities
+        )
         if pillar is not None:
             pillars.append(pillar)
         del source
@@ -499,6 +503,8 @@ def _validate_pillar(
     v: Validation,
     seen_pillars: dict[str, Location],
     seen_principles: dict[str, Location],
+    seen_identities: dict[str, tuple[str, Location, bool]],
+    principle_identities: dict[str, tuple[str, Location, bool]],
 ) -> Pillar | None:
     c = _Collector(source, v)
     if source.root is None:
@@ -514,18 +520,64 @@ def _validate_pillar(
     if pillar_id:
         _check_unique(c, fields["id"][1], "pillar", pillar_id, seen_pillars)
     what = f"pillar '{pillar_id}'" if pillar_id else "the pillar"
+    renamed_from = _identity(c, fields, what, pillar_id, seen_identities)
     title = c.text(fields, "title", what) or ""
     question = c.text(fields, "question", what) or ""
     items = c.sequence(fields, "principles", what)
     if "principles" in fields and not items and not _is_bad_type(fields["principles"][1]):
         c.error(fields["principles"][1], f"{what} has no principles; add at least one")
-    principles = [p for p in (_validate_principle(c, item, seen_principles) for item in items) if p]
-    return Pillar(pillar_id, title, tuple(principles), c.at(source.root), question)
+    principles = [
+        p
+        for p in (
+            _validate_principle(c, item, seen_principles, principle_identities) for item in items
+        )
+        if p
+    ]
+    return Pillar(pillar_id, title, tuple(principles), c.at(source.root), question, renamed_from)
 
 
 def _is_bad_type(node: yaml.Node) -> bool:
     """A node `_Collector.sequence` has already reported as not a list."""
     return not isinstance(node, yaml.SequenceNode) and node.tag != "tag:yaml.org,2002:null"
+
+
+def _identity(
+    c: _Collector,
+    fields: dict[str, tuple[yaml.Node, yaml.Node]],
+    what: str,
+    item_id: str,
+    seen: dict[str, tuple[str, Location, bool]],
+) -> str:
+    """The item's `renamed_from` ('' if none), after checking that its identity (the id
+    its notes were first built under: `renamed_from`, else `id`) is no other item's.
+
+    Two items with one identity would have the same notes (GUIDs) in Anki. Two items
+    with the same id and no `renamed_from` are already a duplicate id, reported once."""
+    renamed_from = c.slug(fields, "renamed_from", what) if "renamed_from" in fields else ""
+    if renamed_from == item_id:
+        renamed_from = ""  # renamed back: the id is the identity again
+    identity = renamed_from or item_id
+    if not identity:
+        return renamed_from
+    node = fields["renamed_from" if renamed_from else "id"][1]
+    here = c.at(node)
+    if identity not in seen:
+        seen[identity] = (what, here, bool(renamed_from))
+        return renamed_from
+    other, where, other_renamed = seen[identity]
+    if not renamed_from and not other_renamed:
+        return renamed_from  # a duplicate id: _check_unique says so
+    if renamed_from:
+        why = f"{what} was renamed from '{identity}', which is the identity of {other} at {where}"
+    else:
+        why = f"id '{identity}' of {what} is the identity of {other} at {where}"
+    c.error(
+        node,
+        f"{why}: the two would be one note in Anki (the same GUIDs); give {what} another id "
+        "(an id renamed with `deckgen rename` keeps its old one as its identity, under "
+        "'renamed_from:')",
+    )
+    return renamed_from
 
 
 def _check_unique(
@@ -543,7 +595,10 @@ def _check_unique(
 
 
 def _validate_principle(
-    c: _Collector, node: yaml.Node, seen: dict[str, Location]
+    c: _Collector,
+    node: yaml.Node,
+    seen: dict[str, Location],
+    seen_identities: dict[str, tuple[str, Location, bool]],
 ) -> Principle | None:
     fields = c.mapping(node, "a principle", PRINCIPLE_KEYS, PRINCIPLE_REQUIRED)
     if fields is None:
@@ -552,22 +607,28 @@ def _validate_principle(
     if principle_id:
         _check_unique(c, fields["id"][1], "principle", principle_id, seen)
     what = f"principle '{principle_id}'" if principle_id else "the principle"
+    renamed_from = _identity(c, fields, what, principle_id, seen_identities)
     title = c.text(fields, "title", what) or ""
     text = c.cloze(fields, "text", what, f"text of {what}") or ()
     note = c.text(fields, "note", what) or ""
     questions: list[Question] = []
     seen_q: dict[str, Location] = {}
+    seen_q_identities: dict[str, tuple[str, Location, bool]] = {}
     items = c.sequence(fields, "questions", what)
     for item in items:
-        q = _validate_question(c, item, what, seen_q)
+        q = _validate_question(c, item, what, seen_q, seen_q_identities)
         if q is not None:
             questions.append(q)
     c.validation.principles.append(PrincipleEntry(what, c.at(node), len(items)))
-    return Principle(principle_id, title, text, tuple(questions), note, c.at(node))
+    return Principle(principle_id, title, text, tuple(questions), note, c.at(node), renamed_from)
 
 
 def _validate_question(
-    c: _Collector, node: yaml.Node, owner: str, seen: dict[str, Location]
+    c: _Collector,
+    node: yaml.Node,
+    owner: str,
+    seen: dict[str, Location],
+    seen_identities: dict[str, tuple[str, Location, bool]],
 ) -> Question | None:
     fields = c.mapping(node, f"a question of {owner}", QUESTION_KEYS, QUESTION_REQUIRED)
     if fields is None:
@@ -576,9 +637,10 @@ def _validate_question(
     if qid:
         _check_unique(c, fields["id"][1], f"question (in {owner})", qid, seen)
     what = f"question '{qid}' of {owner}" if qid else f"a question of {owner}"
+    renamed_from = _identity(c, fields, what, qid, seen_identities)
     question = c.text(fields, "question", what) or ""
     answer = c.text(fields, "answer", what) or ""
-    return Question(qid, question, answer, c.at(node))
+    return Question(qid, question, answer, c.at(node), renamed_from)
 
 
 def iter_principles(deck: Deck) -> Iterator[tuple[Pillar, Principle]]:

@@ -65,3 +65,56 @@ def extract_and_import(source: Path, out: Path, collection: object, *extra: str)
     notes = generate_notes(load_deck(out))
     assert (len(log.new), len(log.conflicting)) == (len(notes), 0)  # type: ignore[attr-defined]
     return extracted.output
+
+
+# A deck unlike the seed: another topic, full-width punctuation throughout (written as
+# escapes: \uFF0C is the full-width comma, \uFF1F the question mark, \u3002 the full stop).
+TEA_DECK = {
+    "deck.yaml": """
+        key: tea-craft
+        name: \u6ce1\u8336\u4e4b\u9053
+        description: \u6ce1\u597d\u4e00\u58fa\u8336\u7684\u8981\u9ede\u3002
+        introduction: \u6ce1\u8336\u8b1b\u7a76[[\u6c34\u6eab]]\u8207[[\u6642\u9593]]\u3002
+        question: \u6ce1\u8336\u4e4b\u9053\u7684\u5169\u500b\u65b9\u9762\u662f\u4ec0\u9ebc\uff1f
+        """,
+    "1-water.yaml": """
+        # The water: comments like this one stay where they are.
+        id: water
+        title: \u7528\u6c34
+        principles:
+          - id: fresh-water   # a comment after an id
+            title: \u6c34\u8981\u65b0\u9bae
+            text: \u6ce1\u8336\u7528\u6c34\u8981[[\u65b0\u9bae]]\uff0c\u4e0d\u53ef\u53cd\u8986[[\u716e\u6cb8]]\uff0c\u4ee5\u514d\u6c34\u4e2d\u5931\u53bb[[\u7a7a\u6c23]]\u3002
+            questions:
+              - id: why-fresh
+                question: \u70ba\u4ec0\u9ebc\u4e0d\u53ef\u53cd\u8986\u716e\u6cb8\uff1f
+                answer: \u6c34\u6703\u5931\u53bb\u7a7a\u6c23
+          - id: right-temperature
+            title: \u6c34\u6eab\u5408\u5b9c
+            text: \u7da0\u8336\u5b9c\u7528[[\u516b\u5341\u5ea6]]\u5de6\u53f3\u7684\u6c34\uff0c\u7d05\u8336\u5b9c\u7528[[\u6cb8\u6c34]]\u3002
+            questions:
+              - id: green-tea
+                question: \u7da0\u8336\u5b9c\u7528\u5e7e\u5ea6\u7684\u6c34\uff1f
+                answer: \u516b\u5341\u5ea6\u5de6\u53f3
+        """,
+    "2-steeping.yaml": """
+        id: steeping
+        title: \u6c96\u6ce1
+        principles:
+          - id: steep-time
+            title: \u638c\u63e1\u6642\u9593
+            text: \u7b2c\u4e00\u6ce1\u7d04[[\u4e09\u5341\u79d2]]\uff0c\u4e4b\u5f8c\u6bcf\u6ce1[[\u5ef6\u9577]]\u5341\u79d2\u3002
+            questions:
+              - id: first-steep
+                question: \u7b2c\u4e00\u6ce1\u7d04\u591a\u4e45\uff1f
+                answer: \u4e09\u5341\u79d2
+          - id: warm-pot
+            title: \u6eab\u58fa
+            text: \u6ce1\u8336\u524d\u5148\u7528\u71b1\u6c34[[\u6eab\u58fa]]\uff0c\u8336\u9999\u624d\u80fd[[\u767c\u6563]]\u3002
+            questions:
+              - id: why-warm
+                question: \u70ba\u4ec0\u9ebc\u8981\u5148\u6eab\u58fa\uff1f
+                answer: \u8b93\u8336\u9999\u767c\u6563
+        """,
+}
+TEA_NAME = "\u6ce1\u8336\u4e4b\u9053"

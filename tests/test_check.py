@@ -202,7 +202,7 @@ def test_unknown_key_with_did_you_mean(cards: Path):
     expect(
         f"{FIRST}:8:9: error: a question of principle 'alpha' is missing required key 'answer'",
         f"{FIRST}:10:9: error: unknown key 'anwser' in a question of principle 'alpha' "
-        "(did you mean 'answer'?); expected one of: answer, id, question",
+        "(did you mean 'answer'?); expected one of: answer, id, question, renamed_from",
     )
 
 

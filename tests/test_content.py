@@ -129,7 +129,7 @@ def test_the_punctuation_fix_updates_every_affected_note_in_place_once(
     out = tmp_path / "office-service.apkg"
     result = run_cli("build", "--cards", cards_copy, "-o", out)
     assert result.exit_code == 0, result.output
-    assert "Changes since the last build: 0 added, 51 changed, 0 removed" in result.output
+    assert "Changes since the last build: 0 added, 51 changed, 0 retired" in result.output
     changed = {
         line.removeprefix("  ~ ") for line in result.output.splitlines() if line.startswith("  ~ ")
     }

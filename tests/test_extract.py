@@ -163,7 +163,7 @@ def test_the_seed_extraction_passes_check_and_builds_and_imports(
     for nid in collection.find_notes(""):
         for value in collection.get_note(nid).fields:
             assert not PINYIN_ANNOTATION.search(value), value
-    cloze_cards = collection.find_cards('"note:deckgen cloze"')
+    cloze_cards = collection.find_cards('"note:deckgen cloze (seed)"')
     assert len(cloze_cards) >= 2 * 15 + 4
 
 

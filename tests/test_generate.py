@@ -33,7 +33,7 @@ def test_notes_from_a_small_deck(mini_cards: Path):
     assert alpha.fields[2:4] == ("一、First pillar", "Alpha principle")
     assert alpha.fields[-1] == "mini/principle/alpha/cloze"
     assert alpha.tags == ("mini::first", "mini::first::alpha")
-    assert alpha.clozes == ("calm", "carry on")
+    assert alpha.clozes == ((1, "calm"), (2, "carry on"))
     assert alpha.card_ords == (0, 1)
     qa = notes[2]
     assert qa.kind == QA and qa.fields[:2] == ("What do you keep?", "calm")

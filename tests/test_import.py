@@ -70,7 +70,7 @@ def test_cloze_questions_hide_their_phrase(cards_copy: Path, build: Builder, col
     for cid in collection.find_cards(f"note:{'deckgen cloze'!r}".replace("'", '"')):
         card = collection.get_card(cid)
         generated = notes[card.note().guid]
-        phrase = generated.clozes[card.ord]
+        phrase = dict(generated.clozes)[card.ord + 1]
         question = visible_text(card.question())
         answer = visible_text(card.answer())
         # Anki shows [...] in place of the hidden phrase, once, and the phrase on the back.

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from bench.synth import plan, write_cards
+from deckgen.build import deck_note_types
 from deckgen.generate import Note, chinese_numeral, generate_notes
-from deckgen.lock import Stamps, render_lock
-from deckgen.notetypes import CLOZE, QA, note_types
+from deckgen.lock import LockEntry, TypeEntry, render_lock
+from deckgen.notetypes import CLOZE, LEGACY_IDS, QA, note_types
 from deckgen.rules import check_cards
 from deckgen.validate import load_deck
 from tests.conftest import import_apkg, run_cli
@@ -63,7 +64,11 @@ def _reference_lock_line(note: Note, mod: int) -> str:
         "mod": mod,
     }
     if note.clozes:
-        body["clozes"] = list(note.clozes)
+        body["clozes"] = [list(pair) for pair in note.clozes]
+    if note.position % 3 == 0:
+        body["removed_clozes"] = [[99, f"gone {note.key}"]]
+    if note.retired:
+        body["retired"] = True
     dump = json.dumps
     return (
         f"  {dump(note.key, ensure_ascii=False)}: {dump(body, ensure_ascii=False, sort_keys=True)}"
@@ -77,16 +82,41 @@ def test_lock_lines_and_content_hashes_are_what_json_dumps_gives(tmp_path: Path)
     notes = generate_notes(load_deck(write_cards(tmp_path / "cards", 300)))
     notes += [
         Note(
-            f"odd/{i}", CLOZE if i % 2 else QA, f'g"{t}', (t, t + "x"), (t,), (t,) * (i % 2), "", i
+            f"odd/{i}",
+            CLOZE if i % 2 else QA,
+            f'g"{t}',
+            (t, t + "x"),
+            (t,),
+            ((i + 3, t),) * (i % 2),
+            "",
+            i,
+            retired=i % 4 == 1,
         )
         for i, t in enumerate(ODD_TEXTS)
     ]
     for note in notes:
         payload = json.dumps([note.kind, note.fields, note.tags], ensure_ascii=False)
         assert note.content_hash == hashlib.sha256(payload.encode()).hexdigest()[:16]
-    stamps = Stamps({n.key: 1_700_000_000 + n.position for n in notes}, {CLOZE: 1, QA: 2})
-    text = render_lock("deck", notes, note_types(), stamps).decode("utf-8")
-    expected = [_reference_lock_line(n, stamps.notes[n.key]) for n in notes]
+    mods = {n.key: 1_700_000_000 + n.position for n in notes}
+    entries = [
+        LockEntry(
+            n.key,
+            n.guid,
+            n.kind,
+            n.content_hash,
+            mods[n.key],
+            n.clozes,
+            ((99, f"gone {n.key}"),) if n.position % 3 == 0 else (),
+            n.retired,
+        )
+        for n in notes
+    ]
+    types = [
+        TypeEntry(kind, nt.model_id, nt.name, nt.fields_hash, nt.style_hash, 1)
+        for kind, nt in note_types().items()
+    ]
+    text = render_lock("deck", "Deck", types, entries).decode("utf-8")
+    expected = [_reference_lock_line(n, mods[n.key]) for n in notes]
     assert text.split(' "notes": {\n')[1].split("\n }\n}")[0].split(",\n") == expected
     assert json.loads(text)["notes"]["odd/2"]["guid"] == 'g"' + ODD_TEXTS[2]
 
@@ -111,7 +141,13 @@ def test_ten_thousand_notes_import_and_update_in_place(
     assert collection.note_count() == 10_000
     assert collection.card_count() == sum(len(n.card_ords) for n in notes)
     by_guid = {n.guid: n for n in notes}
-    types = note_types()
+    types = deck_note_types(load_deck(cards), None, tts=False)
+    # A new deck has note types of its own, named after it, never the shared 0.1 ones.
+    assert {nt.model_id for nt in types.values()}.isdisjoint(LEGACY_IDS.values())
+    assert {nt.name for nt in types.values()} == {
+        "deckgen cloze (bench)",
+        "deckgen question-answer (bench)",
+    }
     for nid in collection.find_notes("")[::97]:  # a sample of about a hundred notes
         note = collection.get_note(nid)
         generated = by_guid[note.guid]
@@ -124,7 +160,7 @@ def test_ten_thousand_notes_import_and_update_in_place(
     write_cards(cards, 10_000, revised=edited)
     again = run_cli("build", "--cards", cards, "-o", out)
     assert again.exit_code == 0, again.output
-    assert "0 added, 3 changed, 0 removed, 9997 unchanged notes" in again.output
+    assert "0 added, 3 changed, 0 retired, 9997 unchanged notes" in again.output
     log = import_apkg(collection, out)
     keys = {f"principle/principle-{n:06d}/cloze" for n in edited}
     expected = {n.guid for n in notes if n.key in keys}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 import zipfile
@@ -13,8 +14,10 @@ import yaml
 
 from deckgen import notetypes
 from deckgen.build import build_deck
-from deckgen.errors import DeckgenError, GuardError
-from deckgen.lock import fresh_stamp, read_lock
+from deckgen.changes import fresh_stamp
+from deckgen.errors import GuardError
+from deckgen.lock import read_lock
+from deckgen.options import BuildOptions
 from tests.conftest import (
     Builder,
     answer_all_cards,
@@ -76,7 +79,7 @@ def test_text_edit_updates_exactly_the_changed_notes(studied, cards_copy: Path, 
     assert (
         "掌握各項業務" in studied.get_note(keys["principle/know-the-business/cloze"])["Principle"]
     )
-    assert "0 added, 3 changed, 0 removed" in result.output
+    assert "0 added, 3 changed, 0 retired" in result.output
 
 
 def test_learner_tag_on_unchanged_note_survives(studied, cards_copy: Path, tmp_path):
@@ -128,21 +131,8 @@ def test_cloze_added_after_existing_ones_adds_one_card(studied, cards_copy: Path
 # --- guards ---------------------------------------------------------------------
 
 
-def _remove_question(cards: Path) -> None:
-    edit(
-        cards / "1-service-awareness.yaml",
-        "      - id: three-resolves\n        question: 要樹立完成工作的哪三種心\uff1f\n"
-        "        answer: 信心、決心和恒心\n",
-        "",
-    )
-
-
 def _rename_principle(cards: Path) -> None:
     edit(cards / "1-service-awareness.yaml", "id: high-spirits", "id: keep-spirits-high")
-
-
-def _cloze_before_existing(cards: Path) -> None:
-    edit(cards / "1-service-awareness.yaml", "要樹立正確的[[價值觀]]", "要[[樹立]]正確的[[價值觀]]")
 
 
 def _cloze_removed(cards: Path) -> None:
@@ -153,19 +143,30 @@ def _deck_renamed(cards: Path) -> None:
     edit(cards / "deck.yaml", "name: 辦公室服務工作", "name: 辦公室服務")
 
 
+def _deck_key_changed(cards: Path) -> None:
+    edit(cards / "deck.yaml", "key: office-service", "key: office-work")
+
+
 GUARDED = {
-    "removed question": (_remove_question, "note 'principle/cultivate-character/qa/three-resolves'"
-                         " is no longer in the cards"),
-    "renamed principle id": (_rename_principle, "note 'principle/high-spirits/cloze' is no longer"),
-    "cloze renumbered": (_cloze_before_existing, "the cloze '價值觀' would move from c1 to c2"),
+    "principle id changed by hand": (
+        _rename_principle,
+        "principle id 'high-spirits' is gone and principle 'keep-spirits-high' appeared in its "
+        "place: if you renamed it, run `deckgen rename --cards {cards} high-spirits "
+        "keep-spirits-high`",
+    ),
     "cloze removed": (_cloze_removed, "cloze c3 ('以苦為樂、奉獻為榮') was removed"),
     "deck renamed": (_deck_renamed, "the deck name changed from '辦公室服務工作' to '辦公室服務'"),
-}  # fmt: skip
+    "deck key changed": (
+        _deck_key_changed,
+        "the deck key changed from 'office-service' to 'office-work'",
+    ),
+}
 
 
 @pytest.mark.parametrize("name", sorted(GUARDED))
 def test_guarded_change_refused_without_flag(name: str, cards_copy: Path, tmp_path: Path):
     change, message = GUARDED[name]
+    message = message.format(cards=cards_copy)
     out = tmp_path / "deck.apkg"
     assert run_cli("build", "--cards", cards_copy, "-o", out).exit_code == 0
     lock_before = (cards_copy / "deckgen.lock").read_bytes()
@@ -179,6 +180,10 @@ def test_guarded_change_refused_without_flag(name: str, cards_copy: Path, tmp_pa
     assert "Traceback" not in result.output
     assert out.read_bytes() == deck_before
     assert (cards_copy / "deckgen.lock").read_bytes() == lock_before
+    # `deckgen check` reports the same refusal, as an error.
+    checked = run_cli("check", "--cards", cards_copy)
+    assert checked.exit_code == 1
+    assert message in checked.output and "error:" in checked.output
 
     accepted = run_cli("build", "--cards", cards_copy, "-o", out, "--accept-loss")
     assert accepted.exit_code == 0, accepted.output
@@ -188,15 +193,6 @@ def test_guarded_change_refused_without_flag(name: str, cards_copy: Path, tmp_pa
     again = run_cli("build", "--cards", cards_copy, "-o", out)
     assert again.exit_code == 0, again.output
     assert "No changes since the last build" in again.output
-
-
-def test_removed_note_report_gives_anki_search(studied, cards_copy: Path, tmp_path):
-    _remove_question(cards_copy)
-    result, _ = rebuild_and_import(cards_copy, studied, tmp_path, "--accept-loss")
-    search = '"Key:office-service/principle/cultivate-character/qa/three-resolves"'
-    assert f"find it in Anki's browser with {search}" in result.output
-    # Import never deletes: the note is still there, and the search finds it.
-    assert len(studied.find_notes(search)) == 1
 
 
 def test_note_type_field_change_is_guarded(cards_copy: Path, tmp_path: Path, monkeypatch):
@@ -265,11 +261,12 @@ def test_failed_write_keeps_previous_deck_and_leaves_no_temp_files(
     lock_before = (cards_copy / "deckgen.lock").read_bytes()
 
     def crash(partial: Path) -> None:
-        assert partial.exists() and partial.parent == out_dir
-        raise RuntimeError("killed half-way")
+        assert partial.exists()
+        if partial.parent == out_dir:  # the lock was renamed already: it is put back
+            raise RuntimeError("killed half-way")
 
     with pytest.raises(RuntimeError, match="killed half-way"):
-        build_deck(cards_copy, out, before_rename=crash)
+        build_deck(cards_copy, out, BuildOptions(before_rename=crash))
     assert out.read_bytes() == before
     assert os.listdir(out_dir) == ["deck.apkg"]
     assert os.listdir(temp_root) == []
@@ -332,6 +329,95 @@ def test_fresh_stamp_waits_past_the_lock_rather_than_lying():
     assert len(slept) == 2
 
 
-def test_fresh_stamp_refuses_a_lock_far_in_the_future():
-    with pytest.raises(DeckgenError, match="in the future of this machine's clock"):
-        fresh_stamp(1000, clock=lambda: 100.0, sleep=lambda _: None)
+def test_fresh_stamp_goes_past_a_lock_far_in_the_future_without_waiting():
+    """A lock stamped ahead of this clock never blocks: the next stamp is still newer."""
+    slept: list[float] = []
+    assert fresh_stamp(1000, clock=lambda: 100.0, sleep=slept.append) == 1001
+    assert slept == []
+
+
+# --- a lock that is not one ----------------------------------------------------------------
+
+
+def _nth_mod_line(lock: str, n: int) -> int:
+    return [i for i, line in enumerate(lock.splitlines(), start=1) if '"mod": ' in line][n]
+
+
+DAMAGED_LOCKS = {
+    # name: (the damage, (line, col) of the error, what the message says)
+    "a float stamp": (
+        lambda t: re.sub(r'"mod": (\d+)', r'"mod": 1e400', t, count=3),
+        lambda t: (_nth_mod_line(t, 0), t.splitlines()[_nth_mod_line(t, 0) - 1].index("1e400") + 1),
+        "the lock file is damaged (1e400 is not a whole number)",
+    ),
+    "a stamp no clock reaches": (
+        lambda t: re.sub(r'"mod": (\d+)', r'"mod": 100000000000000000000', t, count=3).replace(
+            '"mod": 100000000000000000000', '"mod": 1', 2
+        ),
+        lambda t: (_nth_mod_line(t, 2), 1),
+        "the lock file is damaged (the stamp is not a whole number from 0 to 1099511627775)",
+    ),
+    "NaN": (
+        lambda t: re.sub(r'"mod": (\d+)', r'"mod": NaN', t, count=1),
+        lambda t: (_nth_mod_line(t, 0), t.splitlines()[_nth_mod_line(t, 0) - 1].index("NaN") + 1),
+        "the lock file is damaged (NaN is not a number deckgen writes)",
+    ),
+    "deep nesting": (
+        lambda t: "[" * 100_000 + "]" * 100_000,
+        lambda t: (1, 1),
+        "the lock file is damaged (it nests too deeply)",
+    ),
+    "not an object": (
+        lambda t: "[]\n",
+        lambda t: (1, 1),
+        "the lock file is damaged (the file is not an object)",
+    ),
+    "a later version": (
+        lambda t: t.replace('"deckgen_lock": 2', '"deckgen_lock": 99'),
+        lambda t: (1, 1),
+        "lock file version 99 is not one this deckgen reads (1, 2); upgrade deckgen",
+    ),
+    "no notes": (
+        lambda t: t[: t.index(' "notes"')].rstrip().rstrip(",") + "\n}\n",
+        lambda t: (1, 1),
+        "the lock file is damaged ('notes' is not an object)",
+    ),
+    "not UTF-8": (
+        lambda t: t.replace("guid", "gu\udcffid", 1),
+        lambda t: (10, 1),
+        "the lock file is damaged (it is not UTF-8)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGED_LOCKS))
+def test_a_damaged_lock_is_a_located_error_and_nothing_is_written(
+    name: str, mini_cards: Path, tmp_path: Path
+):
+    damage, where, message = DAMAGED_LOCKS[name]
+    out = tmp_path / "deck.apkg"
+    assert run_cli("build", "--cards", mini_cards, "-o", out).exit_code == 0
+    lock = mini_cards / "deckgen.lock"
+    text = lock.read_text(encoding="utf-8")
+    damaged = damage(text)
+    lock.write_bytes(damaged.encode("utf-8", "surrogateescape"))
+    before, deck = lock.read_bytes(), out.read_bytes()
+    (mini_cards / "1-first.yaml").write_text(
+        (mini_cards / "1-first.yaml").read_text().replace("Keep", "Always keep")
+    )
+    line, col = where(damaged)
+    for args in (("build", "--cards", mini_cards, "-o", out), ("check", "--cards", mini_cards)):
+        result = run_cli(*args)
+        assert result.exit_code == 1, result.output
+        assert f"{lock}:{line}:{col}: error: {message}" in result.output
+        assert "Traceback" not in result.output
+    assert lock.read_bytes() == before and out.read_bytes() == deck
+
+
+def test_a_lock_that_is_a_folder(mini_cards: Path, tmp_path: Path):
+    (mini_cards / "deckgen.lock").mkdir()
+    result = run_cli("build", "--cards", mini_cards, "-o", tmp_path / "d.apkg")
+    assert result.exit_code == 1
+    assert f"{mini_cards / 'deckgen.lock'}: error: the lock is a folder, not a file; remove it" in (
+        result.output
+    )

@@ -102,6 +102,30 @@ def test_two_decks_with_one_key_are_refused_with_both_paths(project: Path):
     assert not (project / "cards" / "one" / "deckgen.lock").exists()
 
 
+@pytest.mark.parametrize(
+    ("deck", "message"),
+    [
+        (
+            {"key": "mini"},
+            "cards/two/deck.yaml:1:1: error: deck key 'mini' is also the key of the deck in "
+            "cards/one/deck.yaml; give each deck its own key",
+        ),
+        (
+            {"name": "Mini deck"},
+            "cards/two/deck.yaml:1:1: error: deck name 'Mini deck' is also the name of the deck "
+            "in cards/one/deck.yaml",
+        ),
+    ],
+)
+def test_check_reports_decks_sharing_a_key_or_a_name(project: Path, deck, message: str):
+    """`deckgen check` reports what `deckgen build` refuses."""
+    write_cards(project / "cards" / "two", second_deck(**deck))
+    result = run_cli("check")
+    assert result.exit_code == 1
+    assert message in result.output
+    assert result.output.endswith("Checked cards: 1 error, 0 warnings.\n")
+
+
 def test_two_decks_with_one_name_are_refused(project: Path):
     write_cards(project / "cards" / "two", second_deck(name="Mini deck"))
     result = run_cli("build")
@@ -123,28 +147,35 @@ def test_a_content_error_in_one_deck_writes_no_deck(project: Path):
     assert not (project / "cards" / "one" / "deckgen.lock").exists()
 
 
-def test_a_guard_in_the_second_deck_names_the_deck(project: Path):
+def test_a_guard_in_the_second_deck_names_the_deck_and_nothing_is_written(project: Path):
     assert run_cli("build").exit_code == 0
+    first = project / "cards" / "one" / "1-first.yaml"
+    first.write_text(first.read_text().replace("Keep [[calm]]", "Stay [[calm]]"))
+    written = {p: p.read_bytes() for p in (project / "dist").iterdir()}
+    locks = {p: p.read_bytes() for p in (project / "cards").glob("*/deckgen.lock")}
     pillar = project / "cards" / "two" / "2-second.yaml"
     pillar.write_text(pillar.read_text().replace("id: gamma", "id: delta"))
     result = run_cli("build")
     assert result.exit_code == 1
-    assert "Built deck 'Mini deck' (mini)" in result.output
+    assert "Built deck" not in result.output
     assert (
-        "error: deck 'mini-two' in cards/two was not built (the deck before it was built): "
-        "refusing to build"
+        "error: deck 'mini-two' in cards/two: nothing was built: refusing to build"
     ) in result.output
+    assert "run `deckgen rename --cards cards/two gamma delta`" in result.output
+    # Every deck is planned before any is written: the first deck's edit waits too.
+    assert {p: p.read_bytes() for p in (project / "dist").iterdir()} == written
+    assert {p: p.read_bytes() for p in (project / "cards").glob("*/deckgen.lock")} == locks
 
 
 @pytest.mark.parametrize("out", ["deck.apkg", "existing-file"])
 def test_o_must_be_a_directory_with_several_decks(project: Path, out: str):
     (project / "existing-file").write_text("")
     result = run_cli("build", "-o", out)
-    assert result.exit_code == 2
-    assert (
-        f"Error: -o {out} is a file, but there are 2 decks to build (mini, mini-two); give a "
-        "directory for their .apkg files, e.g. -o dist"
-    ) in result.output
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: -o {out} is a file, but there are 2 decks to build (mini, mini-two); give a "
+        "folder for their .apkg files, e.g. -o dist/\n"
+    )
     assert not (project / "deck.apkg").exists()
 
 

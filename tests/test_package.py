@@ -18,10 +18,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import deckgen.build as build_module
+import deckgen.cache as cache_module
 import deckgen.package as package_module
+from deckgen.changes import assign_stamps
 from deckgen.generate import BASE91_TABLE, escape_field, generate_notes, guid_for
-from deckgen.lock import assign_stamps, compare
 from deckgen.notetypes import note_types
+from deckgen.options import BuildOptions
 from deckgen.package import (
     BLOCK,
     build_collection,
@@ -110,7 +112,7 @@ def _build(cards: Path, out: Path) -> None:
     deck = load_deck(cards)
     notes = generate_notes(deck)
     types = note_types()
-    stamps = assign_stamps(None, compare(None, notes, types, deck.name), types)
+    stamps = assign_stamps(notes, types, [])
     package_deck(out, deck.name, deck.key, deck.description, notes, types, stamps)
 
 
@@ -118,7 +120,7 @@ def test_collection_rows_in_id_order_with_genankis_schema(mini_cards: Path, tmp_
     deck = load_deck(mini_cards)
     notes = generate_notes(deck)
     types = note_types()
-    stamps = assign_stamps(None, compare(None, notes, types, deck.name), types)
+    stamps = assign_stamps(notes, types, [])
     db = tmp_path / "collection.anki2"
     reports: list[tuple[int, int]] = []
     build_collection(
@@ -278,7 +280,7 @@ def test_unwritable_cache_only_costs_the_skip(
 def test_cache_keeps_a_bounded_number_of_records(
     mini_cards: Path, tmp_path: Path, _own_cache: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(build_module, "MAX_RECORDS", 3)
+    monkeypatch.setattr(cache_module, "MAX_RECORDS", 3)
     for i in range(5):
         assert run_cli("build", "--cards", mini_cards, "-o", tmp_path / f"{i}.apkg").exit_code == 0
     assert len(list((_own_cache / "deckgen" / "builds").iterdir())) == 3
@@ -303,7 +305,9 @@ def test_default_outputs_of_a_project_are_up_to_date(
 def test_build_reports_progress_through_every_stage(mini_cards: Path, tmp_path: Path):
     seen: list[tuple[str, int, int]] = []
     build_module.build_deck(
-        mini_cards, tmp_path / "mini.apkg", progress=lambda *report: seen.append(report)
+        mini_cards,
+        tmp_path / "mini.apkg",
+        BuildOptions(progress=lambda *report: seen.append(report)),
     )
     stages = list(dict.fromkeys(stage for stage, _, _ in seen))
     assert stages == ["Reading cards", "Generating notes", "Writing notes", "Compressing"]

@@ -83,7 +83,7 @@ def test_switching_script_updates_every_note_in_place_and_back(
 
     simplified = tmp_path / "simplified.apkg"
     result = build(cards_copy, simplified, "--script", "simplified")
-    assert f"0 added, {note_count} changed, 0 removed, 0 unchanged notes" in result.output
+    assert f"0 added, {note_count} changed, 0 retired, 0 unchanged notes" in result.output
     log = import_apkg(collection, simplified)
     assert len(log.updated) == note_count
     assert not log.new and not log.duplicate and not log.conflicting
@@ -174,7 +174,9 @@ def test_traditional_build_of_the_traditional_deck(cards_copy: Path, tmp_path: P
     assert 0 < len(changed) <= 4, changed
 
 
-def test_convert_notes_keeps_identity_and_converts_clozes(cards_copy: Path):
+def test_convert_notes_keeps_identity_and_the_authored_clozes(cards_copy: Path):
+    """The lock numbers the phrases as the cards write them, whatever script a build is in
+    (the Text field itself is converted, {{cN::…}} and all)."""
     deck = load_deck(cards_copy)
     types = note_types()
     notes = generate_notes(deck)
@@ -188,9 +190,11 @@ def test_convert_notes_keeps_identity_and_converts_clozes(cards_copy: Path):
             before.position,
         )
         assert after.fields[-1] == before.fields[-1]  # Key
-        assert after.clozes == tuple(T2S.convert(c) for c in before.clozes)
+        assert after.clozes == before.clozes
+        assert after.fields[0] == T2S.convert(before.fields[0])
     intro = next(n for n in converted if n.key == "intro")
-    assert intro.clozes == ("服务意识", "服务形象", "服务重心", "服务能力")
+    assert intro.clozes == ((1, "服務意識"), (2, "服務形象"), (3, "服務重心"), (4, "服務能力"))
+    assert intro.fields[0].count("{{c") == 4 and "服务意识" in intro.fields[0]
 
 
 def test_detect_script(cards_copy: Path):

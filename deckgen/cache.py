@@ -1,0 +1,210 @@
+"""What this machine remembers of the builds it made, in the user's cache.
+
+Two things, both outside the package (which stays the same bytes on every machine) and
+outside the project (nothing to commit):
+
+- **The no-op rebuild.** A build is deterministic in: the files of its deck folder, its
+  lock, the deck.yaml of every deck of the project (keys and names are unique across
+  them), the options that change the package, deckgen's own code and the libraries it
+  builds with. After each build, a record per output path keeps a digest of all that
+  (with the lock as the build left it), the SHA-256 of the package and of the lock it
+  wrote. When both still match, the package is byte for byte what a build would write
+  again, and nothing needs doing.
+- **The last lock of each deck folder.** What the last build of the folder wrote, so
+  that a later build knows what a learner may have imported even after the lock was
+  reverted or lost (deckgen.published).
+
+Everything here is best effort: a cache that cannot be read or written only makes the
+next build do more work, never a different deck. `$XDG_CACHE_HOME/deckgen` or
+`~/.cache/deckgen`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+
+from deckgen.atomic import write_text_atomically
+from deckgen.load import DECK_FILE
+
+MAX_RECORDS = 256
+MAX_LOCKS = 64
+
+
+def cache_root() -> Path | None:
+    try:
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "deckgen"
+    except (OSError, RuntimeError):  # no home folder
+        return None
+
+
+def _key(path: Path) -> str | None:
+    try:
+        where = str(path.resolve())
+    except (OSError, RuntimeError):
+        return None
+    return hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- what a build is made from ----------------------------------------------------------
+
+
+def source_digest(folder: Path, project: list[Path], files: list[Path], *, options: str) -> str:
+    """A digest of what the package of the deck in `folder` is made from, but its lock:
+    `files` are the deck's card files (deckgen.load.list_card_files), `options` the
+    build options that change the package, as text."""
+    h = hashlib.sha256()
+
+    def add(data: bytes) -> None:
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+
+    add(_code_identity("opencc" in options).encode())
+    add(options.encode())
+    for deck_folder in project:
+        add(_read(deck_folder / DECK_FILE))
+    for path in files:
+        add(path.name.encode("utf-8", "surrogateescape"))
+        add(_read(path))
+    return h.hexdigest()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b"\0unreadable"
+
+
+def build_stamp(sources: str, lock: bytes) -> str:
+    return hashlib.sha256(sources.encode() + b"\0" + lock).hexdigest()
+
+
+@cache
+def _code_identity(with_opencc: bool) -> str:
+    """deckgen's own files, and which Python, SQLite, zlib, PyYAML and genanki build."""
+    h = hashlib.sha256()
+    versions = [sys.version, sqlite3.sqlite_version, zlib.ZLIB_RUNTIME_VERSION]
+    h.update("\n".join(versions).encode())
+    own = Path(__file__).parent
+    for path in sorted([*own.glob("*.py"), *own.glob("templates/*")]):
+        h.update(path.relative_to(own).as_posix().encode() + b"\0" + path.read_bytes())
+    # The libraries: each file's name, size and time (installing another version
+    # changes them), without importing them.
+    for module in ("yaml", "genanki", *(("opencc",) if with_opencc else ())):
+        spec = find_spec(module)
+        origin = spec.origin if spec is not None else None
+        if not origin:
+            h.update(f"{module}: none".encode())
+            continue
+        for path in sorted(Path(origin).parent.rglob("*")):
+            if "__pycache__" not in path.parts and path.is_file():
+                st = path.stat()
+                h.update(f"{path.name} {st.st_size} {st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+# --- records per output path ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """The last build of an output path: what it was made from, what it wrote."""
+
+    stamp: str  # build_stamp of its sources and lock
+    package: str  # SHA-256 of the package
+    lock: str  # SHA-256 of the lock it left
+
+
+def _record_path(output: Path) -> Path | None:
+    root, key = cache_root(), _key(output)
+    return root / "builds" / key if root is not None and key is not None else None
+
+
+def read_record(output: Path) -> Record | None:
+    path = _record_path(output)
+    if path is None:
+        return None
+    try:
+        parts = path.read_text(encoding="utf-8").split()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if len(parts) != 3:
+        return None  # a record of an older deckgen
+    return Record(*parts)
+
+
+def remember(output: Path, folder: Path, record: Record, lock: bytes) -> None:
+    """Record the build of `output` from `folder`, and keep the lock it left."""
+    root = cache_root()
+    path = _record_path(output)
+    folder_key = _key(folder)
+    if root is None or path is None or folder_key is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(path, f"{record.stamp} {record.package} {record.lock}\n")
+        _prune(path.parent, MAX_RECORDS)
+        stored = root / "locks" / folder_key
+        if _stored_sha(stored) != record.lock:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            header = json.dumps({"sha256": record.lock}).encode() + b"\n"
+            write_text_atomically(stored, header + zlib.compress(lock, 1))
+            _prune(stored.parent, MAX_LOCKS)
+    except OSError:
+        pass  # a cache that cannot be written only makes the next build do the work
+
+
+def _prune(folder: Path, keep: int) -> None:
+    entries = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    for old in entries[:-keep]:
+        old.unlink(missing_ok=True)
+
+
+def _stored_sha(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            header = fh.readline()
+        value = json.loads(header)["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def last_lock(folder: Path) -> tuple[str, bytes] | None:
+    """(SHA-256, bytes) of the lock the last build of `folder` on this machine left."""
+    root, key = cache_root(), _key(folder)
+    if root is None or key is None:
+        return None
+    try:
+        data = (root / "locks" / key).read_bytes()
+        header, _, body = data.partition(b"\n")
+        sha = json.loads(header)["sha256"]
+        lock = zlib.decompress(body)
+    except (OSError, ValueError, KeyError, TypeError, zlib.error):
+        return None
+    return (sha, lock) if sha256(lock) == sha else None
+
+
+def remembers(folder: Path) -> bool:
+    """Whether a build of `folder` was made on this machine (its lock kept or not)."""
+    root, key = cache_root(), _key(folder)
+    return root is not None and key is not None and (root / "locks" / key).exists()
+
+
+def lock_holder_path(folder: Path) -> Path | None:
+    """Where a build holding the folder says who it is (deckgen.buildlock)."""
+    root, key = cache_root(), _key(folder)
+    return root / "holders" / key if root is not None and key is not None else None
