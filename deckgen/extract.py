@@ -62,8 +62,6 @@ from deckgen.readers import read_outline
 from deckgen.script import Script, converter, detect_script
 from deckgen.validate import is_slug, slugify
 
-__all__ = ["ExtractError", "extract_document", "extract_summary", "render_cards"]
-
 MAX_ANSWER = 20  # characters of a suggested answer
 MIN_CLOZES, MAX_CLOZES = 2, 4
 SUGGESTED = "suggested by deckgen extract: review the [[marks]] and the question"
