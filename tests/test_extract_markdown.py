@@ -17,7 +17,7 @@ MEETINGS = f"""\
 # 會議籌備手冊
 
 開好一次會議{C}功夫在會前、會中和會後。本手冊參考了[辦公室工作規範](https://example.org/guide)
-和`會議管理辦法`的要求。
+和`會議管理辦法`的*要求*。![流程圖](flow.png)
 
 ## 一、會前準備
 
@@ -61,7 +61,8 @@ def test_markdown_gives_the_documents_pillars_principles_and_bold_clozes(
     assert deck.language == "zh-Hant" and deck.subdecks is True
     assert plain_text(deck.introduction) == (
         f"開好一次會議{C}功夫在會前、會中和會後。本手冊參考了辦公室工作規範和會議管理辦法的要求。"
-    )  # the link keeps its text, the code its text, the line break joins Chinese text
+    )  # a link keeps its text, code its text, emphasis its words; the image goes; the
+    # line break joins Chinese text without a space
     assert [p.title for p in deck.pillars] == ["會前準備", "會中服務", "會後總結"]
     assert [[pr.title for pr in p.principles] for p in deck.pillars] == [
         ["確定議程", "準備會場"],  # ### titles
