@@ -82,6 +82,7 @@ from deckgen.package import PackageReadError, file_digest, read_package
 from deckgen.project import deck_outputs, default_output, load_decks
 from deckgen.published import GitLock, Published, from_lock, lock_from_package, lock_in_git
 from deckgen.script import Script
+from deckgen.wording import language_for
 from deckgen.writing import recover_interrupted
 
 __all__ = [
@@ -134,6 +135,12 @@ class DeckPlan:
     script_switched_from: str | None = None
     recovered_from: str | None = None  # where a lost lock was rebuilt from
     warnings: list[Finding] = field(default_factory=list)
+    language: str = "zh-Hant"  # the language the deck was written in (deckgen.wording)
+    # With `subdecks: true`: each pillar's id -> (id, name) of the deck its cards go in.
+    subdecks: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # Subdecks whose name changed since the lock: (old name, new name).
+    subdecks_renamed: list[tuple[str, str]] = field(default_factory=list)
+    subdecks_new: bool = False  # the lock had none: this build turned them on
 
     @property
     def lock_changes(self) -> bool:
@@ -435,12 +442,14 @@ class _Numberer:
         return result.numbers
 
 
-def deck_note_types(deck: Deck, source: Lock | None, tts: bool) -> dict[str, NoteType]:
+def deck_note_types(
+    deck: Deck, source: Lock | None, tts: bool, language: str
+) -> dict[str, NoteType]:
     """The deck's note types: the ids its lock records, else ids derived from its key."""
     ids = derived_ids(deck.key)
     if source is not None and all(kind in source.note_types for kind in ids):
         ids = {kind: source.note_types[kind].id for kind in ids}
-    return note_types(tts=tts, ids=ids, names=type_names(deck.key, ids))
+    return note_types(tts=tts, ids=ids, names=type_names(deck.key, ids), language=language)
 
 
 @without_cyclic_gc
@@ -461,10 +470,11 @@ def plan_deck(deck: Deck, folder: Path, output: Path, options: BuildOptions) -> 
     base = lock if lock is not None else history.recovered
     git_lock = _parsed(history.git.raw) if history.git is not None else None
     source = base if base is not None else git_lock
-    tts = options.tts if options.tts is not None else bool(getattr(deck, "tts", False))
-    types = deck_note_types(deck, source, tts)
+    tts = options.tts if options.tts is not None else deck.tts
+    language = language_for(deck, options.script)
+    types = deck_note_types(deck, source, tts, language)
     numberer = _Numberer(source)
-    notes = own_notes = generate_notes(deck, numberer)
+    notes = own_notes = generate_notes(deck, numberer, language)
     description = deck.description
     if options.script is not None:
         from deckgen.script import convert_notes, converter
@@ -474,7 +484,7 @@ def plan_deck(deck: Deck, folder: Path, output: Path, options: BuildOptions) -> 
     if source is not None:
         made = {n.key for n in notes}
         retired = [
-            retired_note(deck, locked, len(notes) + i)
+            retired_note(deck, locked, len(notes) + i, language)
             for i, locked in enumerate(
                 (locked for key, locked in source.notes.items() if key not in made), start=1
             )
@@ -501,11 +511,13 @@ def plan_deck(deck: Deck, folder: Path, output: Path, options: BuildOptions) -> 
     floor = git_lock.newest_stamp if git_lock is not None else 0
     clock = _no_wait if options.dry_run else fresh_stamp
     stamps = assign_stamps(notes, types, states, clock, floor=floor)
+    subdecks = subdeck_names(deck) if deck.subdecks else {}
     lock_bytes = render_lock(
         deck.key,
         deck.name,
         _type_entries(types, stamps),
         _lock_entries(notes, stamps, numberer, source),
+        {identity: name for identity, (_, name) in subdecks.items()},
     )
     old_lock = lock.raw if lock is not None else None
     if options.frozen and lock_bytes != old_lock:
@@ -541,7 +553,38 @@ def plan_deck(deck: Deck, folder: Path, output: Path, options: BuildOptions) -> 
         switched_from,
         history.recovered_from if lock is None else None,
         warnings,
+        language,
+        {pillar.id: subdecks[pillar.identity] for pillar in deck.pillars if subdecks},
+        _renamed_subdecks(base, subdecks),
+        bool(subdecks) and base is not None and not base.subdecks,
     )
+
+
+def subdeck_names(deck: Deck) -> dict[str, tuple[int, str]]:
+    """Each pillar's identity -> the (id, name) of its subdeck: `<deck name>::<heading>`.
+
+    A `::` in a heading would nest one more deck: it is written `:`."""
+    from deckgen.package import deck_id_for
+
+    return {
+        pillar.identity: (
+            deck_id_for(f"{deck.key}::{pillar.identity}"),
+            f"{deck.name}::{pillar_heading(i, pillar).replace('::', ':').strip()}",
+        )
+        for i, pillar in enumerate(deck.pillars, start=1)
+    }
+
+
+def _renamed_subdecks(
+    base: Lock | None, subdecks: dict[str, tuple[int, str]]
+) -> list[tuple[str, str]]:
+    if base is None:
+        return []
+    return [
+        (base.subdecks[identity], name)
+        for identity, (_, name) in subdecks.items()
+        if identity in base.subdecks and base.subdecks[identity] != name
+    ]
 
 
 def _no_wait(newest: int) -> int:
@@ -717,6 +760,7 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
             plan.notes,
             plan.types,
             plan.stamps,
+            subdecks=plan.subdecks,
             progress=options.progress,
         )
 

@@ -214,11 +214,14 @@ class _Builder:
         self.add(key, CLOZE, (text, *other_fields), tags, group, source, clozes)
 
 
-def generate_notes(deck: Deck, numbering: Numbering | None = None) -> list[Note]:
-    """Every note of the deck, in study order; cloze numbers from `numbering`."""
-    from deckgen.wording import wording
+def generate_notes(
+    deck: Deck, numbering: Numbering | None = None, language: str | None = None
+) -> list[Note]:
+    """Every note of the deck, in study order; cloze numbers from `numbering`, the words
+    deckgen adds in `language` (default: the deck's, deckgen.language)."""
+    from deckgen.wording import language_for, wording
 
-    words = wording(deck)
+    words = wording(language or language_for(deck))
     b = _Builder(deck, numbering)
     deck_tag = f"{deck.key}::deck"
     b.add_cloze(
@@ -291,7 +294,7 @@ def retired_tag(deck_key: str) -> str:
     return f"{deck_key}::{RETIRED_TAG}"
 
 
-def retired_note(deck: Deck, locked: LockedNote, position: int) -> Note:
+def retired_note(deck: Deck, locked: LockedNote, position: int, language: str) -> Note:
     """The note `locked` as a build delivers it once the cards no longer make it.
 
     Same GUID, so it replaces the learner's note in place (import never deletes); on
@@ -302,7 +305,7 @@ def retired_note(deck: Deck, locked: LockedNote, position: int) -> Note:
     """
     from deckgen.wording import wording
 
-    notice = escape_field(wording(deck).retired_notice.format(tag=retired_tag(deck.key)))
+    notice = escape_field(wording(language).retired_notice.format(tag=retired_tag(deck.key)))
     shown = f'<div class="retired">{notice}</div>'
     if locked.kind == CLOZE:
         hidden = "".join(

@@ -83,6 +83,8 @@ class Lock:
     # write with this, so an up-to-date lock is left as it is.
     raw: bytes = field(default=b"", repr=False, compare=False)
     version: int = LOCK_VERSION
+    # With `subdecks: true`: each pillar's identity -> the name of the deck of its cards.
+    subdecks: dict[str, str] = field(default_factory=dict)
 
     @property
     def newest_stamp(self) -> int:
@@ -233,6 +235,12 @@ class _LockReader:
         deck = self.mapping(top.get("deck"), "deck", "'deck'")
         name = self.string(deck.get("name"), "deck", "the deck name")
         key = self.string(deck.get("key", ""), "deck", "the deck key")
+        subdecks = {
+            self.string(pillar, "deck", "a pillar of 'subdecks'"): self.string(
+                sub, "deck", "a subdeck name"
+            )
+            for pillar, sub in self.mapping(deck.get("subdecks", {}), "deck", "'subdecks'").items()
+        }
         types = {}
         for kind, body in self.mapping(top.get("note_types"), "note_types", "'note_types'").items():
             t = self.mapping(body, kind, f"note type '{kind}'")
@@ -268,7 +276,7 @@ class _LockReader:
                 self.numbered(n.get("removed_clozes", []), key_, "'removed_clozes'"),
                 retired,
             )
-        return Lock(key, name, types, notes, raw, version)
+        return Lock(key, name, types, notes, raw, version, subdecks)
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -299,7 +307,11 @@ class TypeEntry:
 
 
 def render_lock(
-    deck_key: str, deck_name: str, types: list[TypeEntry], notes: list[LockEntry]
+    deck_key: str,
+    deck_name: str,
+    types: list[TypeEntry],
+    notes: list[LockEntry],
+    subdecks: dict[str, str] | None = None,
 ) -> bytes:
     """The lock file as UTF-8: stable order, one note per line.
 
@@ -313,7 +325,7 @@ def render_lock(
         "{",
         f' "deckgen_lock": {LOCK_VERSION},',
         f' "about": {dump(ABOUT)},',
-        f' "deck": {dump({"key": deck_key, "name": deck_name})},',
+        f' "deck": {dump(_deck_entry(deck_key, deck_name, subdecks))},',
         ' "note_types": {',
     ]
     type_lines = []
@@ -326,6 +338,13 @@ def render_lock(
     head = ("\n".join(lines) + "\n").encode("utf-8")
     body = b",\n".join([line.encode("utf-8") for line in _note_lines(notes)])
     return head + body + b"\n }\n}\n"
+
+
+def _deck_entry(key: str, name: str, subdecks: dict[str, str] | None) -> dict[str, object]:
+    entry: dict[str, object] = {"key": key, "name": name}
+    if subdecks:
+        entry["subdecks"] = subdecks
+    return entry
 
 
 def _numbered_json(numbered: Numbered) -> str:

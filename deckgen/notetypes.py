@@ -122,38 +122,53 @@ def read_template(name: str) -> str:
     return _INCLUDE.sub(lambda m: read_template(m.group(1) + ".html").strip(), text)
 
 
-def tts_tag(source: str, lang: str = "zh_TW") -> str:
+def tts_tag(source: str, voice: str = "zh_TW") -> str:
     """Anki's text-to-speech tag for a field, with its filters (`{{tts zh_TW:cloze:Text}}`)."""
-    return f"{{{{tts {lang}:{source}}}}}"
+    return f"{{{{tts {voice}:{source}}}}}"
 
 
-def fill_tts_slots(template: str, tts: bool) -> str:
+def fill_tts_slots(template: str, tts: bool, voice: str = "zh_TW") -> str:
     """Put a TTS tag where a back template marks a slot (`<!-- tts cloze:Text -->`), or
     drop the slot. The slot sits right after the text it reads, so the play button Anki
     shows in its place is next to that text. On a cloze card `cloze:Text` reads the
     whole principle with the answer filled in."""
-    return _TTS_SLOT.sub(lambda m: " " + tts_tag(m.group(1)) if tts else "", template)
+    return _TTS_SLOT.sub(lambda m: " " + tts_tag(m.group(1), voice) if tts else "", template)
+
+
+def localised(template: str, language: str) -> str:
+    """A template in `language`: its lang attribute (style.css picks the fonts by it)."""
+    return template.replace("@lang@", language)
 
 
 def note_types(
     tts: bool = False,
     ids: Mapping[str, int] | None = None,
     names: Mapping[str, str] | None = None,
+    language: str = "zh-Hant",
 ) -> dict[str, NoteType]:
-    """Both note types of a deck (default: the legacy ids and names); with `tts`, the back
-    of each card reads its text aloud."""
+    """Both note types of a deck (default: the legacy ids and names) in `language` (the
+    cards' lang attribute, fonts and voice); with `tts`, the back of each card reads its
+    text aloud."""
+    from deckgen.wording import wording
+
     ids = ids if ids is not None else LEGACY_IDS
     names = names if names is not None else LEGACY_NAMES
+    voice = wording(language).voice
+
+    def template(name: str, back: bool = False) -> str:
+        text = localised(read_template(name), language)
+        return fill_tts_slots(text, tts, voice) if back else text
+
     css = read_template("style.css")
-    cloze_back = fill_tts_slots(read_template("cloze-back.html"), tts)
-    qa_back = fill_tts_slots(read_template("qa-back.html"), tts)
+    cloze_back = template("cloze-back.html", back=True)
+    qa_back = template("qa-back.html", back=True)
     return {
         CLOZE: NoteType(
             CLOZE,
             ids[CLOZE],
             names[CLOZE],
             CLOZE_FIELDS,
-            (Template("Cloze", read_template("cloze-front.html"), cloze_back),),
+            (Template("Cloze", template("cloze-front.html"), cloze_back),),
             css,
             is_cloze=True,
         ),
@@ -162,7 +177,7 @@ def note_types(
             ids[QA],
             names[QA],
             QA_FIELDS,
-            (Template("Card 1", read_template("qa-front.html"), qa_back),),
+            (Template("Card 1", template("qa-front.html"), qa_back),),
             css,
             is_cloze=False,
         ),

@@ -28,7 +28,7 @@ import tempfile
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from html import unescape
@@ -137,9 +137,13 @@ def build_collection(
     types: dict[str, NoteType],
     stamps: Stamps,
     *,
+    subdecks: Mapping[str, tuple[int, str]] | None = None,
     progress: Progress | None = None,
 ) -> None:
-    """Write the collection.anki2 database of `notes` into `db_path` (a new file)."""
+    """Write the collection.anki2 database of `notes` into `db_path` (a new file).
+
+    `subdecks` maps a note group (a pillar id) to the (id, name) of the deck its cards
+    go in; the cards of other groups go in the deck itself."""
     # genanki (the schema, the deck and note-type JSON) is imported only to build: a
     # no-op rebuild never needs it.
     import genanki
@@ -161,6 +165,8 @@ def build_collection(
         deck = genanki.Deck(deck_id, deck_name, description)
         decks = json.loads(cur.execute("SELECT decks FROM col").fetchone()[0])
         decks[str(deck_id)] = deck.to_json()
+        for sub_id, sub_name in (subdecks or {}).values():
+            decks[str(sub_id)] = genanki.Deck(sub_id, sub_name, "").to_json()
         models = {}
         for kind, nt in types.items():
             model = genanki.Model(
@@ -203,10 +209,17 @@ def build_collection(
         )
         # New cards: type and queue 0 (new), due = the note's place in the essay (new
         # cards come in study order), no interval, ease, reviews, lapses, flags or data.
-        cur.executemany(
-            f"INSERT INTO cards VALUES (?,?,{int(deck_id)},?,?,-1,0,0,?,0,0,0,0,0,0,0,0,'')",
-            counter.count(_card_rows(notes, note_ids, cards, stamps)),
-        )
+        if subdecks:
+            dids = {group: sub_id for group, (sub_id, _) in subdecks.items()}
+            cur.executemany(
+                "INSERT INTO cards VALUES (?,?,?,?,?,-1,0,0,?,0,0,0,0,0,0,0,0,'')",
+                counter.count(_card_rows_in_decks(notes, note_ids, cards, stamps, dids, deck_id)),
+            )
+        else:
+            cur.executemany(
+                f"INSERT INTO cards VALUES (?,?,{int(deck_id)},?,?,-1,0,0,?,0,0,0,0,0,0,0,0,'')",
+                counter.count(_card_rows(notes, note_ids, cards, stamps)),
+            )
         for statement in indexes:
             cur.execute(statement)
         cur.execute("COMMIT")
@@ -274,6 +287,21 @@ def _card_rows(
     for card_id, index, ord_ in cards:
         note = notes[index]
         yield (card_id, note_ids[index], ord_, mods[note.key], note.position)
+
+
+def _card_rows_in_decks(
+    notes: list[Note],
+    note_ids: list[int],
+    cards: list[tuple[int, int, int]],
+    stamps: Stamps,
+    dids: dict[str, int],
+    default: int,
+) -> Iterator[tuple[object, ...]]:
+    mods = stamps.notes
+    for card_id, index, ord_ in cards:
+        note = notes[index]
+        did = dids.get(note.group, default)
+        yield (card_id, note_ids[index], did, ord_, mods[note.key], note.position)
 
 
 # --- the zip ------------------------------------------------------------------------------
@@ -446,6 +474,7 @@ def write_deck_file(
     types: dict[str, NoteType],
     stamps: Stamps,
     *,
+    subdecks: Mapping[str, tuple[int, str]] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> None:
     """Write the .apkg of `notes` into `fh` (a temporary file beside `path`), building its
@@ -466,6 +495,7 @@ def write_deck_file(
                 notes,
                 types,
                 stamps,
+                subdecks=subdecks,
                 progress=_stage(progress, "Writing notes"),
             )
         except sqlite3.Error as exc:

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.atomic import write_text_atomically
-from deckgen.build import load_decks
 from deckgen.errors import DeckgenError
-from deckgen.generate import DECK_GROUP, Note, generate_notes, pillar_heading
+from deckgen.generate import DECK_GROUP, RETIRED_GROUP, Note, pillar_heading
 from deckgen.load import find_deck_folders
 from deckgen.model import Deck
-from deckgen.notetypes import CLOZE, NoteType, note_types, read_template
+from deckgen.notetypes import CLOZE, NoteType, read_template
+from deckgen.wording import Wording, wording
 
 PREVIEW_FILE = "index.html"
 NIGHT_CLASSES = "nightMode night_mode"  # what Anki desktop and AnkiDroid add at night
@@ -183,6 +183,8 @@ class DeckPreview:
     deck: Deck
     notes: list[Note]
     cards: list[PreviewCard]
+    words: Wording  # in the deck's language
+    css: str
 
 
 @dataclass(frozen=True)
@@ -210,20 +212,20 @@ def preview_cards(notes: list[Note], types: dict[str, NoteType]) -> list[Preview
     return cards
 
 
-def _card_label(card: PreviewCard) -> str:
+def _card_label(card: PreviewCard, words: Wording) -> str:
     if card.note.kind == CLOZE:
-        kind = f"填空 cloze {card.card_ord + 1}/{len(card.note.clozes)}"
+        kind = f"{words.cloze} c{card.card_ord + 1}"
     else:
-        kind = "問答 question–answer"
+        kind = words.question_answer
     return (
         f'<span class="pv-kind">{html.escape(kind)}</span> '
         f'<code class="pv-key">{html.escape(card.note.key)}</code>'
     )
 
 
-def _side(card: PreviewCard, side: str, content: str) -> str:
+def _side(card: PreviewCard, side: str, content: str, words: Wording) -> str:
     classes = f"card card{card.card_ord + 1}"
-    caption = "正面 front" if side == "front" else "背面 back"
+    caption = words.front if side == "front" else words.back
     return (
         f'<figure class="pv-side pv-{side}">'
         f"<figcaption>{caption}</figcaption>"
@@ -234,12 +236,12 @@ def _side(card: PreviewCard, side: str, content: str) -> str:
     )
 
 
-def _card_html(card: PreviewCard, anchor: str, number: int) -> str:
+def _card_html(card: PreviewCard, anchor: str, number: int, words: Wording) -> str:
     return (
         f'<article class="pv-card" id="{anchor}">'
-        f'<h4 class="pv-label"><a href="#{anchor}">{number}</a> {_card_label(card)}</h4>'
-        f'<div class="pv-sides">{_side(card, "front", card.front)}'
-        f"{_side(card, 'back', card.back)}</div>"
+        f'<h4 class="pv-label"><a href="#{anchor}">{number}</a> {_card_label(card, words)}</h4>'
+        f'<div class="pv-sides">{_side(card, "front", card.front, words)}'
+        f"{_side(card, 'back', card.back, words)}</div>"
         "</article>"
     )
 
@@ -247,43 +249,52 @@ def _card_html(card: PreviewCard, anchor: str, number: int) -> str:
 def _deck_html(preview: DeckPreview, deck_number: int, named: bool) -> str:
     """One deck (`named`: headed by its name): its cards grouped by pillar, in study order
     within each pillar, and the deck-level notes last (as in the build summary)."""
-    deck = preview.deck
+    deck, words = preview.deck, preview.words
     titles = {p.id: pillar_heading(i, p) for i, p in enumerate(deck.pillars, start=1)}
-    titles[DECK_GROUP] = "整體 deck overview"
+    titles[DECK_GROUP] = words.deck_overview
+    titles[RETIRED_GROUP] = words.retired
+    groups = [*(p.id for p in deck.pillars), DECK_GROUP, RETIRED_GROUP]
     sections, links = [], []
     number = 0
-    for index, group in enumerate([*(p.id for p in deck.pillars), DECK_GROUP], start=1):
+    for index, group in enumerate(groups, start=1):
         members = [c for c in preview.cards if c.note.group == group]
         if not members:
             continue
         body = []
         for card in members:
             number += 1
-            body.append(_card_html(card, f"d{deck_number}-card-{number}", number))
+            body.append(_card_html(card, f"d{deck_number}-card-{number}", number, words))
         anchor = f"d{deck_number}-group-{index}"
         title = html.escape(titles[group])
+        count = html.escape(words.cards.format(n=len(members)))
         sections.append(
             f'<section class="pv-group" id="{anchor}">'
-            f'<h3>{title} <span class="pv-count">{len(members)} 張 cards</span></h3>'
+            f'<h3>{title} <span class="pv-count">{count}</span></h3>'
             f"{''.join(body)}</section>"
         )
         links.append(f'<a href="#{anchor}">{title}</a>')
     heading = ""
     if named:
-        summary = f"{len(preview.cards)} 張卡片 cards · {len(preview.notes)} 則筆記 notes"
+        summary = _summary(words, len(preview.cards), len(preview.notes))
         heading = (
             f'<h2>{html.escape(deck.name)}</h2><p class="pv-summary">{html.escape(summary)}</p>'
         )
     return (
-        f'<section class="pv-deck" id="deck-{deck_number}">{heading}'
+        f'<section class="pv-deck" id="deck-{deck_number}" lang="{words.language}">{heading}'
         f'<p class="pv-description">{html.escape(deck.description)}</p>'
         f'<nav class="pv-nav">{"".join(links)}</nav>'
         f"{''.join(sections)}</section>"
     )
 
 
-def render_page(decks: list[DeckPreview], css: str) -> str:
-    """The whole page: every deck of the project, one after the other."""
+def _summary(words: Wording, cards: int, notes: int) -> str:
+    return f"{words.cards.format(n=cards)} \u00b7 {words.notes.format(n=notes)}"
+
+
+def render_page(decks: list[DeckPreview]) -> str:
+    """The whole page: every deck of the project, one after the other, its labels in the
+    language of the first deck (each deck's own in its section)."""
+    words = decks[0].words
     if len(decks) == 1:
         title = decks[0].deck.name
     else:
@@ -292,29 +303,50 @@ def render_page(decks: list[DeckPreview], css: str) -> str:
     notes = sum(len(d.notes) for d in decks)
     page = string.Template(read_template("preview.html"))
     return page.substitute(
+        lang=words.language,
         title=html.escape(title),
-        summary=html.escape(f"{cards} 張卡片 cards · {notes} 則筆記 notes"),
+        summary=html.escape(_summary(words, cards, notes)),
+        night=html.escape(words.night),
+        wide=html.escape(words.wide),
+        footer=html.escape(words.footer),
         decks="\n".join(
             _deck_html(d, i, named=len(decks) > 1) for i, d in enumerate(decks, start=1)
         ),
-        card_css=css,
+        # Every deck's note types share one style sheet (fonts follow the lang attribute).
+        card_css="\n".join(dict.fromkeys(d.css for d in decks)),
         page_css=read_template("preview.css"),
     )
 
 
 def write_preview(root: Path, out_dir: Path | None = None) -> PreviewResult:
     """Check every deck under `root` as a build does and write `out_dir`/index.html
-    (default dist/preview/) with all their cards.
+    (default dist/preview/) with all their cards, exactly as a build would write them:
+    the same note types, language, cloze numbers (from the lock) and retired notes.
 
     Raises ContentError for bad content, like a build; nothing is written then.
     """
-    decks = load_decks(find_deck_folders(root))
-    types = note_types()
+    from deckgen.build import plan_deck
+    from deckgen.options import BuildOptions
+    from deckgen.project import default_output as deck_output
+    from deckgen.project import load_decks
+
+    folders = find_deck_folders(root)
+    decks = load_decks(folders)
     previews = []
-    for deck in decks:
-        notes = generate_notes(deck)
-        previews.append(DeckPreview(deck, notes, preview_cards(notes, types)))
-    page = render_page(previews, types[CLOZE].css)
+    for folder, deck in zip(folders, decks, strict=True):
+        output = deck_output(deck.key)
+        options = BuildOptions(output=output, accept_loss=True, dry_run=True)
+        plan = plan_deck(deck, folder, output, options)
+        previews.append(
+            DeckPreview(
+                deck,
+                plan.notes,
+                preview_cards(plan.notes, plan.types),
+                wording(plan.language),
+                plan.types[CLOZE].css,
+            )
+        )
+    page = render_page(previews)
     output = (out_dir if out_dir is not None else default_output()) / PREVIEW_FILE
     write_text_atomically(output, page)
     return PreviewResult(previews, output)

@@ -71,7 +71,11 @@ def change_report(result: BuildResult) -> list[str]:
         return [f"First build: no lock yet; all {len(c.added)} notes are new."]
     restamped = plan.stamps.restamped
     if not c.any and not restamped:
-        return [*lines, "No changes since the last build: importing updates nothing."]
+        return [
+            *lines,
+            "No changes since the last build: importing updates nothing.",
+            *subdeck_report(result),
+        ]
     lines.append(
         f"Changes since the last build: {len(c.added)} added, {len(c.changed)} changed, "
         f"{len(c.retired)} retired, {len(c.unchanged)} unchanged notes; "
@@ -98,6 +102,27 @@ def change_report(result: BuildResult) -> list[str]:
             lines.append(f"  - {note.key}  ({key_search(result.deck.key, note.key)})")
     for kind in c.note_types_changed:
         lines.append(f"  note type '{kind}': templates or style updated")
+    lines.extend(subdeck_report(result))
     for loss in c.losses:
         lines.append(f"  accepted loss: {loss.message}")
+    return lines
+
+
+def subdeck_report(result: BuildResult) -> list[str]:
+    """What the learner must do about subdecks: Anki never moves a card on import."""
+    plan = result.plan
+    key = result.deck.key
+    lines = []
+    if plan.subdecks_new:
+        lines.append(
+            f"  Subdecks: new cards of each pillar go into '{result.deck.name}::<pillar>'; "
+            "the cards the learner has stay where they are (Anki never moves cards on "
+            f"import). To move a pillar's: in Anki's browser search tag:{key}::<pillar id>, "
+            "select all, Change Deck."
+        )
+    for old, new in plan.subdecks_renamed:
+        lines.append(
+            f"  Subdeck '{old}' is now '{new}': new cards go into the new name, existing "
+            f"ones stay in '{old}'; rename that deck in Anki to '{new}' to keep them together."
+        )
     return lines

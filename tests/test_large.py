@@ -141,7 +141,7 @@ def test_ten_thousand_notes_import_and_update_in_place(
     assert collection.note_count() == 10_000
     assert collection.card_count() == sum(len(n.card_ords) for n in notes)
     by_guid = {n.guid: n for n in notes}
-    types = deck_note_types(load_deck(cards), None, tts=False)
+    types = deck_note_types(load_deck(cards), None, tts=False, language="zh-Hant")
     # A new deck has note types of its own, named after it, never the shared 0.1 ones.
     assert {nt.model_id for nt in types.values()}.isdisjoint(LEGACY_IDS.values())
     assert {nt.name for nt in types.values()} == {

@@ -225,9 +225,10 @@ def test_phone_width_view(browser: Any, page_file: Path):
     guarded = _open(browser, page_file, {"width": 1280, "height": 900})
     page = guarded.page
     widths = "els => [...new Set(els.map(e => e.getBoundingClientRect().width))]"
-    assert page.eval_on_selector_all(".pv-side", widths) == [PHONE["width"]]
+    # Each card itself, inside its frame, is exactly as wide as a phone's screen.
+    assert page.eval_on_selector_all(".pv-day > .card", widths) == [PHONE["width"]]
     page.click("label[for=pv-wide]")
-    assert page.eval_on_selector_all(".pv-side", widths) == [720]
+    assert page.eval_on_selector_all(".pv-day > .card", widths) == [720]
     page.context.close()
     # On a phone itself the page fits the screen.
     guarded = _open(browser, page_file)
