@@ -22,6 +22,7 @@ from deckgen.errors import (
     Finding,
     FrozenLockError,
     GuardError,
+    quoted,
 )
 from deckgen.gcpause import without_cyclic_gc, without_cyclic_gc_throughout
 from deckgen.generate import DECK_GROUP, Note, generate_notes, pillar_heading
@@ -298,7 +299,7 @@ def load_decks(folders: list[Path], progress: BuildProgress | None = None) -> li
                 Finding(
                     deck.location,
                     "error",
-                    f"deck key '{deck.key}' is also the key of the deck in "
+                    f"deck key {quoted(deck.key)} is also the key of the deck in "
                     f"{first.location.path}; give each deck its own key (the key is part of "
                     "every note's identity: two decks with one key overwrite each other's notes)",
                 )
@@ -309,7 +310,7 @@ def load_decks(folders: list[Path], progress: BuildProgress | None = None) -> li
                 Finding(
                     deck.location,
                     "error",
-                    f"deck name '{deck.name}' is also the name of the deck in "
+                    f"deck name {quoted(deck.name)} is also the name of the deck in "
                     f"{first.location.path}; give each deck its own name (Anki matches decks "
                     "by name: their cards would end up in one deck)",
                 )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from deckgen.errors import ContentError, Finding, Location
+from deckgen.errors import ContentError, Finding, Location, visible
 
 try:  # libyaml's C parser is several times faster on large decks.
     from yaml import CSafeLoader as _Loader
@@ -36,12 +36,13 @@ class SourceFile:
 
 
 def display_path(path: Path) -> str:
-    """The path as the user should see it: relative to the working folder if inside it."""
+    """The path as the user should see it: relative to the working folder if inside it,
+    with a byte that is not UTF-8 (`9-\\xff.yaml`) or an invisible character escaped."""
     try:
         rel = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
+    except (ValueError, OSError):  # another drive on Windows; no working folder
+        rel = str(path)
+    return visible(str(path) if rel.startswith("..") else rel)
 
 
 def node_location(display: str, node: yaml.Node) -> Location:

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from deckgen.cloze import ClozeSyntaxError, Segment, parse_cloze
-from deckgen.errors import ContentError, Finding, Location
+from deckgen.errors import ContentError, Finding, Location, quoted
 from deckgen.load import (
     DECK_FILE,
     SourceFile,
@@ -140,7 +140,7 @@ class _Collector:
                 first = self.at(result[key][0])
                 self.error(
                     key_node,
-                    f"duplicate key '{key}' in {what} (first at line {first.line}); "
+                    f"duplicate key {quoted(key)} in {what} (first at line {first.line}); "
                     "remove one of them",
                 )
                 continue
@@ -150,7 +150,7 @@ class _Collector:
                 expected = ", ".join(sorted(allowed))
                 self.error(
                     key_node,
-                    f"unknown key '{key}' in {what}{hint}; expected one of: {expected}",
+                    f"unknown key {quoted(key)} in {what}{hint}; expected one of: {expected}",
                 )
                 continue
             result[key] = (key_node, value_node)
@@ -236,7 +236,7 @@ class _Collector:
             self.error(
                 fields[key][1],
                 f"'{key}' of {what} must be an ASCII kebab-case slug like 'service-awareness'"
-                f"{fix}, not '{value}'",
+                f"{fix}, not {quoted(value)}",
             )
             return ""
         return value
@@ -470,7 +470,7 @@ def _check_unique(
     if value in seen:
         c.error(
             node,
-            f"duplicate {what} id '{value}', also used at {seen[value]}; ids must be unique: "
+            f"duplicate {what} id {quoted(value)}, also used at {seen[value]}; ids must be unique: "
             "rename one of them",
         )
     else:
