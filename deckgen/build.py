@@ -26,7 +26,15 @@ from deckgen.errors import (
 )
 from deckgen.gcpause import without_cyclic_gc, without_cyclic_gc_throughout
 from deckgen.generate import DECK_GROUP, Note, generate_notes, pillar_heading
-from deckgen.load import DECK_FILE, LOCK_FILE, display_path, find_deck_folders
+from deckgen.load import (
+    DECK_FILE,
+    LOCK_FILE,
+    display_path,
+    find_deck_folders,
+    list_cards_folder,
+    parse_yaml,
+    read_cards_bytes,
+)
 from deckgen.lock import (
     Changes,
     assign_stamps,
@@ -362,27 +370,25 @@ def source_digest(folder: Path, project: list[Path], *, tts: bool, script: Scrip
     add(json.dumps({"tts": tts, "script": script}, sort_keys=True).encode())
     for deck_folder in project:
         add(_read(deck_folder / DECK_FILE))
-    # The loader reads the files in the folder itself, never below: a subfolder is
-    # another deck. Hidden files are editors' and our own temporary files.
-    try:
-        names = sorted(
-            p.name
-            for p in folder.iterdir()
-            if not p.name.startswith(".") and p.name != LOCK_FILE and p.is_file()
-        )
-    except OSError:
-        names = []
-    for name in names:
-        add(name.encode())
-        add(_read(folder / name))
+    # Exactly the files the loader reads (list_cards_folder), and the entries it would
+    # report as unreadable: adding a FIFO named like a cards file makes the build run
+    # and fail as `deckgen check` does, an editor's temporary file changes nothing.
+    listing = list_cards_folder(folder)
+    for path in listing.files:
+        add(os.fsencode(path.name))
+        add(_read(path))
+    for finding in listing.findings:
+        if finding.severity == "error":
+            add(str(finding).encode())
     return h.hexdigest()
 
 
 def _read(path: Path) -> bytes:
+    """A cards file's bytes, read as the loader reads it: never blocking, never unbounded."""
     try:
-        return path.read_bytes()
-    except OSError:
-        return b"\0unreadable"
+        return read_cards_bytes(path)
+    except ContentError as exc:
+        return b"\0unreadable: " + str(exc).encode()
 
 
 def _stamp(sources: str, lock: bytes) -> str:
@@ -443,11 +449,14 @@ def _deck_key(folder: Path) -> str | None:
     """The `key` in the folder's deck.yaml, read without validating (None if unclear)."""
     import yaml
 
-    try:
-        data = yaml.safe_load((folder / DECK_FILE).read_bytes())
-    except (OSError, yaml.YAMLError):
+    try:  # the loader's own reading: a tag, deep nesting or a FIFO is no traceback here
+        root = parse_yaml(folder / DECK_FILE).root
+    except ContentError:
         return None
-    key = data.get("key") if isinstance(data, dict) else None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    keys = [v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "key"]
+    key = keys[0].value if keys and isinstance(keys[0], yaml.ScalarNode) else None
     return key.strip() if isinstance(key, str) and key.strip() else None
 
 

@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+# A note says what deckgen did without judging the cards (a file it skipped); it never
+# fails a check, not even with --strict.
+Severity = Literal["error", "warning", "note"]
 
 # What a message shows as an escape rather than as itself: characters that are invisible
 # or change how the text around them reads (controls, format characters such as U+200B,
@@ -114,7 +116,7 @@ class ContentError(DeckgenError):
         errors = [f for f in self.findings if f.severity == "error"]
         super().__init__("\n".join(str(f) for f in self.findings))
         self.error_count = len(errors)
-        self.warning_count = len(self.findings) - len(errors)
+        self.warning_count = sum(1 for f in self.findings if f.severity == "warning")
 
 
 class GuardError(DeckgenError):

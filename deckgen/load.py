@@ -1,20 +1,28 @@
 """Read the cards folder: YAML files into nodes that remember where they came from.
 
 Only PyYAML's safe composer is used (libyaml's C version when present): no tag in a
-cards file can construct a Python object. Nothing is interpreted here beyond YAML
-syntax; `validate` turns the nodes into the model.
+cards file can construct a Python object. A file larger than MAX_FILE_BYTES is not
+read. Nothing is interpreted here beyond YAML syntax; `validate` turns the nodes into
+the model.
+
+`list_cards_folder` is the one view of a deck folder that the loader, `deckgen check`
+and the up-to-date digest of `build` share: which files are cards, which are skipped
+(hidden files, editors' temporaries) and which cannot be read (a folder, a FIFO, a
+device, a broken link), so that they never disagree on what the deck is.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from deckgen.errors import ContentError, Finding, Location, visible
+from deckgen.errors import ContentError, Finding, Location, quoted, visible
 
 try:  # libyaml's C parser is several times faster on large decks.
     from yaml import CSafeLoader as _Loader
@@ -23,6 +31,11 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 DECK_FILE = "deck.yaml"
 LOCK_FILE = "deckgen.lock"
+CARDS_SUFFIXES = (".yaml", ".yml")
+
+# The largest cards file deckgen reads. A pillar of the 100,000-note synthetic deck
+# (bench/synth.py, 50 principles) is 44 kB; the whole shipped deck is 13 kB.
+MAX_FILE_BYTES = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -150,18 +163,106 @@ def _decode(path: Path, display: str, data: bytes) -> str:
         ) from None
 
 
+def _error(where: Location, message: str) -> ContentError:
+    return ContentError([Finding(where, "error", message)])
+
+
+def read_cards_bytes(path: Path, display: str | None = None) -> bytes:
+    """The bytes of one cards file; ContentError when it is not a regular file that can be
+    read, or is larger than MAX_FILE_BYTES.
+
+    Never blocks and never reads without bound: the file is opened without waiting (a
+    FIFO with no writer opens at once), checked to be a regular file, and read up to
+    the limit, so a FIFO, a device such as /dev/zero or a file swapped in after the
+    folder was listed is refused, not read.
+    """
+    shown = display if display is not None else display_path(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise _error(Location(shown), _unreadable(path, exc)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _error(Location(shown), _not_a_file(path, info.st_mode))
+        if info.st_size > MAX_FILE_BYTES:
+            raise _error(Location(shown), _too_large())
+        with open(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise _error(Location(shown), _unreadable(path, exc)) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:  # it grew after fstat
+        raise _error(Location(shown), _too_large())
+    return data
+
+
+def _too_large() -> str:
+    return (
+        f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB "
+        f"({MAX_FILE_BYTES:,} bytes), the most deckgen reads; split it into several "
+        "pillar files"
+    )
+
+
+_MOVE_IT = (
+    "; every *.yaml and *.yml file in a cards folder is read as cards: move it out of "
+    "the folder or rename it"
+)
+
+
+def _not_a_file(path: Path, mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        what = "a folder, not a file"
+    elif stat.S_ISFIFO(mode):
+        what = "a named pipe (FIFO), not a regular file"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        what = "a device, not a regular file"
+    elif stat.S_ISSOCK(mode):
+        what = "a socket, not a regular file"
+    else:  # pragma: no cover - a door, a whiteout, ...
+        what = "not a regular file"
+    if path.is_symlink():
+        what = f"a symbolic link to {_link_target(path)}, which is {what}"
+    return f"cannot read it: it is {what}{_MOVE_IT}"
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return quoted(os.readlink(path))
+    except OSError:  # pragma: no cover - it was a link a moment ago
+        return "something"
+
+
+def _unreadable(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "cannot read it: it is a symbolic link that leads back to itself (a loop)" + _MOVE_IT
+    if exc.errno == errno.ENOENT and path.is_symlink():
+        return (
+            f"cannot read it: it is a symbolic link to {_link_target(path)}, which does not "
+            f"exist{_MOVE_IT}"
+        )
+    if exc.errno == errno.EISDIR:
+        return f"cannot read it: it is a folder, not a file{_MOVE_IT}"
+    reason = exc.strerror or str(exc)
+    return f"cannot read file: {reason}"
+
+
 def parse_yaml(path: Path, display: str | None = None) -> SourceFile:
     """Parse one file into a node tree, or raise ContentError with the exact position."""
     shown = display if display is not None else display_path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ContentError(
-            [Finding(Location(shown), "error", f"cannot read file: {exc.strerror}")]
-        ) from None
+    data = read_cards_bytes(path, shown)
     text = _decode(path, shown, data)
+    return SourceFile(path, shown, compose_text(text, shown, data), text)
+
+
+def compose_text(text: str, shown: str, data: bytes | None = None) -> yaml.Node | None:
+    """The node tree of one YAML document (None when it is empty). Raises ContentError."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+        return node
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -170,8 +271,7 @@ def parse_yaml(path: Path, display: str | None = None) -> SourceFile:
         loc = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
         first = exc.context_mark.line if exc.context_mark else loc.line - 1
         hint = _syntax_hint(text, problem, first, loc.line - 1, mark.index if mark else -1)
-        message = f"YAML syntax error: {problem}{hint}"
-        raise ContentError([Finding(loc, "error", message)]) from None
+        raise _error(loc, f"YAML syntax error: {problem}{hint}") from None
     except yaml.reader.ReaderError as exc:
         # A character YAML does not allow in a file (a control character). libyaml gives
         # its position in UTF-8 bytes, PyYAML in characters: find the character instead.
@@ -183,10 +283,9 @@ def parse_yaml(path: Path, display: str | None = None) -> SourceFile:
             if bad
             else f"YAML error: {exc.reason}"
         )
-        raise ContentError([Finding(loc, "error", message)]) from None
+        raise _error(loc, message) from None
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above
-        raise ContentError([Finding(Location(shown), "error", f"YAML error: {exc}")]) from None
-    return SourceFile(path, shown, root, text)
+        raise _error(Location(shown), f"YAML error: {exc}") from None
 
 
 _CLOZE_FIRST = re.compile(r"^\s*(?:-\s+)*(?:[\w-]+:\s+)?\[\[")
@@ -207,53 +306,141 @@ def _syntax_hint(text: str, problem: str, first: int, last: int, index: int) -> 
     return ""
 
 
-def find_card_files(folder: Path) -> tuple[Path, list[Path]]:
-    """The deck file and the pillar files of one deck folder, pillar files in name order.
+@dataclass(frozen=True)
+class CardsFolder:
+    """A deck folder as deckgen reads it (`list_cards_folder`).
 
-    Raises ContentError when the folder or its deck file is missing.
+    `files` are the cards files in reading order: deck.yaml first (when it is one of
+    them), then the pillar files in natural name order (2-x.yaml before 10-x.yaml).
+    `findings` are an error for each entry that looks like a cards file but cannot be
+    one (a folder, a FIFO, a device, a broken or looping link, a name that is not
+    UTF-8) and a note for each file skipped on purpose (hidden files, editors'
+    temporaries).
+    """
+
+    folder: Path
+    files: tuple[Path, ...]
+    findings: tuple[Finding, ...]
+    has_deck_entry: bool  # something named deck.yaml is there, readable or not
+
+    @property
+    def deck_file(self) -> Path | None:
+        if self.files and self.files[0].name == DECK_FILE:
+            return self.files[0]
+        return None
+
+    @property
+    def pillar_files(self) -> tuple[Path, ...]:
+        return self.files[1:] if self.deck_file is not None else self.files
+
+
+# Editors' temporaries and backups of a cards file: Emacs' lock (.#x.yaml) and
+# auto-save (#x.yaml#) files, backups (x.yaml~), Vim's swap files (.x.yaml.swp).
+_TEMPORARY = re.compile(r"^\.#|^#|~$|\.sw[a-p]$")
+_YAML_IN_NAME = re.compile(r"\.ya?ml(?:$|[.~#])")
+
+
+def list_cards_folder(folder: Path) -> CardsFolder:
+    """The one view of a deck folder that loading, `deckgen check` and the up-to-date
+    digest share. Never raises, never opens a file: entries are only looked at (stat).
+
+    A cards file is an entry named *.yaml or *.yml that is not hidden and not an
+    editor's temporary. It must be a regular file (or a link to one) with a UTF-8 name;
+    anything else so named is an error. Subfolders are other decks, other files are
+    not read, so neither is reported.
+    """
+    shown = display_path(folder)
+    try:
+        names = [entry.name for entry in os.scandir(folder)]
+    except OSError as exc:
+        problem = Finding(Location(shown), "error", f"cannot read the cards folder: {exc.strerror}")
+        return CardsFolder(folder, (), (problem,), False)
+    files: list[Path] = []
+    findings: list[Finding] = []
+    has_deck = False
+    for name in names:
+        kind = _cards_name(name)
+        if kind is None:
+            continue
+        path = folder / name
+        where = Location(display_path(path))
+        if kind != "cards":
+            findings.append(Finding(where, "note", kind))
+            continue
+        has_deck = has_deck or name == DECK_FILE
+        unreadable = _entry_problem(path, name)
+        if unreadable is not None:
+            findings.append(Finding(where, "error", unreadable))
+        else:
+            files.append(path)
+    files.sort(key=lambda p: (p.name != DECK_FILE, _natural_key(p.name)))
+    return CardsFolder(folder, tuple(files), tuple(findings), has_deck)
+
+
+def _cards_name(name: str) -> str | None:
+    """'cards' for the name of a cards file, a note's message for one skipped on purpose,
+    None for a name that is not about cards at all (deckgen.lock, README.md)."""
+    is_yaml = name.endswith(CARDS_SUFFIXES)
+    if _TEMPORARY.search(name) and (is_yaml or _YAML_IN_NAME.search(name)):
+        return "skipped: an editor's temporary or backup file, not a cards file"
+    if name.startswith(".") and (is_yaml or _YAML_IN_NAME.search(name)):
+        return "skipped: a hidden file (its name starts with '.'); rename it if it holds cards"
+    return "cards" if is_yaml else None
+
+
+def _entry_problem(path: Path, name: str) -> str | None:
+    """Why the entry `name` cannot be read as a cards file, or None if it can."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        byte = os.fsencode(name[exc.start : exc.start + 1])[0]
+        return f"the file name is not UTF-8 (byte 0x{byte:02x}); rename the file"
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return _unreadable(path, exc)
+    return None if stat.S_ISREG(mode) else _not_a_file(path, mode)
+
+
+def find_card_files(folder: Path) -> CardsFolder:
+    """The files of one deck folder (`list_cards_folder`): deck.yaml, then the pillar
+    files in name order, with the findings about the entries that cannot be read.
+
+    Raises ContentError (with those findings) when there is nothing to validate: no
+    folder, no cards file, no readable deck file.
     """
     shown = display_path(folder)
     if not folder.is_dir():
-        raise ContentError(
-            [
-                Finding(
-                    Location(shown),
-                    "error",
-                    "cards folder not found; pass --cards DIR or create it with a deck.yaml",
-                )
-            ]
+        raise _error(
+            Location(shown),
+            "cards folder not found; pass --cards DIR or create it with a deck.yaml",
         )
-    deck_file = folder / DECK_FILE
-    if not any(p.suffix in (".yaml", ".yml") for p in folder.iterdir()):
-        raise ContentError(
-            [
-                Finding(
-                    Location(shown),
-                    "error",
-                    f"the cards folder has no YAML files; create {DECK_FILE} and one YAML file "
-                    "per pillar (see README: 'The cards format')",
-                )
-            ]
+    listing = list_cards_folder(folder)
+    findings = list(listing.findings)
+    if not listing.files and not any(f.severity == "error" for f in findings):
+        findings.append(
+            Finding(
+                Location(shown),
+                "error",
+                f"the cards folder has no YAML files; create {DECK_FILE} and one YAML file "
+                "per pillar (see README: 'The cards format')",
+            )
         )
-    if not deck_file.is_file():
-        misnamed = folder / "deck.yml"
-        raise ContentError(
-            [
-                Finding(
-                    Location(shown),
-                    "error",
-                    f"no {DECK_FILE} in the cards folder; rename deck.yml to {DECK_FILE}"
-                    if misnamed.is_file()
-                    else f"no {DECK_FILE} in the cards folder; every deck needs one "
-                    "(see README: 'The cards format')",
-                )
-            ]
+    elif listing.deck_file is None and not listing.has_deck_entry:
+        misnamed = any(p.name == "deck.yml" for p in listing.files)
+        findings.append(
+            Finding(
+                Location(shown),
+                "error",
+                f"no {DECK_FILE} in the cards folder; rename deck.yml to {DECK_FILE}"
+                if misnamed
+                else f"no {DECK_FILE} in the cards folder; every deck needs one "
+                "(see README: 'The cards format')",
+            )
         )
-    pillar_files = sorted(
-        (p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.name != DECK_FILE),
-        key=lambda p: _natural_key(p.name),
-    )
-    return deck_file, pillar_files
+    if listing.deck_file is None:
+        raise ContentError(findings)
+    return listing
 
 
 def _natural_key(name: str) -> list[object]:
@@ -267,12 +454,26 @@ def find_deck_folders(root: Path) -> list[Path]:
 
     When there is none, returns [root], so that loading it reports what is missing.
     """
-    found = [root] if (root / DECK_FILE).is_file() else []
-    if root.is_dir():
-        subfolders = (
-            p
-            for p in root.iterdir()
-            if p.is_dir() and not p.name.startswith(".") and (p / DECK_FILE).is_file()
-        )
-        found.extend(sorted(subfolders, key=lambda p: _natural_key(p.name)))
+    # Anything named deck.yaml makes a deck folder: one that cannot be read is reported
+    # when the folder is loaded, not passed over.
+    found = [root] if os.path.lexists(root / DECK_FILE) else []
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        entries = []
+    subfolders = (
+        root / entry.name
+        for entry in entries
+        if not entry.name.startswith(".")
+        and _is_dir(entry)
+        and os.path.lexists(root / entry.name / DECK_FILE)
+    )
+    found.extend(sorted(subfolders, key=lambda p: _natural_key(p.name)))
     return found or [root]
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # pragma: no cover - a link loop is not a directory
+        return False

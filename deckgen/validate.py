@@ -336,10 +336,13 @@ def validate_folder(folder: Path) -> Validation:
     Raises ContentError only when there is nothing to validate (no folder, no deck
     file); every other problem is a finding of the returned Validation.
     """
-    deck_file, pillar_files = find_card_files(folder)
+    listing = find_card_files(folder)
+    deck_file, pillar_files = listing.deck_file, listing.pillar_files
+    assert deck_file is not None  # find_card_files raises otherwise
     v = Validation(None, [])
-    # YAML errors come first, in file order, as when every file was parsed up front.
-    syntax_errors: list[Finding] = []
+    # YAML errors come first, in file order, as when every file was parsed up front;
+    # the folder's entries that cannot be read (and the skipped ones) before them.
+    syntax_errors: list[Finding] = list(listing.findings)
 
     def parse(path: Path) -> SourceFile | None:
         try:
