@@ -1,9 +1,11 @@
 """Read the cards folder: YAML files into nodes that remember where they came from.
 
-Only PyYAML's safe composer is used (libyaml's C version when present): no tag in a
-cards file can construct a Python object. A file larger than MAX_FILE_BYTES is not
-read. Nothing is interpreted here beyond YAML syntax; `validate` turns the nodes into
-the model.
+YAML is read as data only. Nothing is constructed: files are composed into nodes
+(libyaml's C composer when present), and a file that uses more of YAML than plain data
+is refused with its position: a tag (`!!timestamp`, `!foo`), an escape that makes a
+control character (`"\\0"`), nesting deeper than MAX_DEPTH, aliases that expand
+beyond MAX_ALIAS_NODES. A file larger than MAX_FILE_BYTES is not read. Nothing is
+interpreted here beyond that; `validate` turns the nodes into the model.
 
 `list_cards_folder` is the one view of a deck folder that the loader, `deckgen check`
 and the up-to-date digest of `build` share: which files are cards, which are skipped
@@ -17,8 +19,10 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -36,6 +40,14 @@ CARDS_SUFFIXES = (".yaml", ".yml")
 # The largest cards file deckgen reads. A pillar of the 100,000-note synthetic deck
 # (bench/synth.py, 50 principles) is 44 kB; the whole shipped deck is 13 kB.
 MAX_FILE_BYTES = 10_000_000
+# How many lists and mappings may be nested in one another. The format needs 5 (a
+# pillar's principles, a principle, its questions, a question); a composer recurses per
+# level, and libyaml's ends in a RecursionError near 450.
+MAX_DEPTH = 32
+# How many values the aliases of one file may stand for, counted as if written out:
+# enough for any deck, far too few for an "alias bomb" (nine nested aliases of ten
+# aliases each stand for a billion values).
+MAX_ALIAS_NODES = 100_000
 
 
 @dataclass(frozen=True)
@@ -259,19 +271,23 @@ def parse_yaml(path: Path, display: str | None = None) -> SourceFile:
 
 
 def compose_text(text: str, shown: str, data: bytes | None = None) -> yaml.Node | None:
-    """The node tree of one YAML document (None when it is empty). Raises ContentError."""
+    """The node tree of one YAML document (None when it is empty), read as data only.
+
+    libyaml's C composer is the fast path. A file that might use what it cannot check
+    (a tag, an anchor or alias, an escape, a flow collection, deep nesting; see
+    `needs_careful_compose`) is composed from its parse events by `_CarefulComposer`
+    instead, which refuses those with their positions. Raises ContentError.
+    """
     try:
-        node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+        if needs_careful_compose(text, data):
+            return _CarefulComposer(text, shown).compose()
+        try:
+            node: yaml.Node | None = yaml.compose(text, Loader=_Loader)
+        except RecursionError:  # pragma: no cover - needs_careful_compose sees nesting
+            return _CarefulComposer(text, shown).compose()
         return node
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem:
-            problem = f"{problem} ({exc.context})"
-        loc = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
-        first = exc.context_mark.line if exc.context_mark else loc.line - 1
-        hint = _syntax_hint(text, problem, first, loc.line - 1, mark.index if mark else -1)
-        raise _error(loc, f"YAML syntax error: {problem}{hint}") from None
+        raise ContentError([_syntax_error(text, shown, exc)]) from None
     except yaml.reader.ReaderError as exc:
         # A character YAML does not allow in a file (a control character). libyaml gives
         # its position in UTF-8 bytes, PyYAML in characters: find the character instead.
@@ -279,13 +295,418 @@ def compose_text(text: str, shown: str, data: bytes | None = None) -> yaml.Node 
         index = text.find(bad) if bad else -1
         loc = index_location(shown, text, index) if index >= 0 else Location(shown)
         message = (
-            f"control character U+{ord(bad):04X} is not allowed in a YAML file; delete it"
+            f"{describe_character(bad)} is not allowed in a YAML file; delete it"
             if bad
             else f"YAML error: {exc.reason}"
         )
         raise _error(loc, message) from None
     except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error is one of the above
         raise _error(Location(shown), f"YAML error: {exc}") from None
+
+
+def too_deep() -> str:
+    return (
+        f"lists and mappings are nested more than {MAX_DEPTH} deep here (cards need 5: "
+        "a pillar's principles, a principle, its questions, a question); a cards file "
+        "holds no deeper structure"
+    )
+
+
+def describe_character(ch: str) -> str:
+    """'control character U+0007', 'lone surrogate U+D800', 'character U+FFFE'."""
+    code = ord(ch)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"lone surrogate U+{code:04X}"
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        return f"control character U+{code:04X}"
+    return f"character U+{code:04X}"
+
+
+def _syntax_error(text: str, shown: str, exc: yaml.MarkedYAMLError) -> Finding:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    if exc.problem == "found invalid Unicode character escape code" and mark is not None:
+        escape = _bad_escape(text, shown, mark.index)
+        if escape is not None:
+            return escape
+    if exc.problem == "exceeded maximum nesting depth" and mark is not None:
+        # libyaml's own limit (1000 levels of flow collections), met before the careful
+        # composer sees the 33rd level: the same error, where libyaml stopped.
+        return Finding(Location(shown, mark.line + 1, mark.column + 1), "error", too_deep())
+    if exc.context and exc.problem:
+        problem = f"{problem} ({exc.context})"
+    loc = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
+    first = exc.context_mark.line if exc.context_mark else loc.line - 1
+    hint = _syntax_hint(text, problem, first, loc.line - 1, mark.index if mark else -1)
+    return Finding(loc, "error", f"YAML syntax error: {problem}{hint}")
+
+
+# YAML's escapes in double-quoted text, and what each one stands for.
+_ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
+_SHORT = {
+    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v",
+    "f": "\f", "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\",
+    "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029",
+}  # fmt: skip
+# What a YAML file may hold, as YAML 1.1 and PyYAML's reader say (Reader.NON_PRINTABLE):
+# tab, line breaks, printable ASCII, NEL, and every character from U+00A0 up but the
+# surrogates and U+FFFE, U+FFFF.
+_NOT_ALLOWED = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _escape_value(escape: str) -> int | None:
+    """The code point a YAML escape such as '\\x07' stands for (None: not an escape)."""
+    body = escape[1:]
+    if len(body) > 1:
+        return int(body[1:], 16)
+    return ord(_SHORT[body]) if body in _SHORT else None
+
+
+def _bad_escape(text: str, shown: str, index: int) -> Finding | None:
+    """libyaml's "invalid Unicode character escape code", said precisely: a surrogate
+    written as an escape (`\\ud800`, half of a UTF-16 pair), or a code point beyond
+    U+10FFFF."""
+    start = text.rfind("\\", 0, index + 1)
+    match = _ESCAPE.match(text, start) if start >= 0 else None
+    value = _escape_value(match.group()) if match else None
+    if match is None or value is None:
+        return None
+    where = index_location(shown, text, start)
+    written = match.group()
+    if value > 0x10FFFF:
+        return Finding(
+            where,
+            "error",
+            f"the escape {quoted(written)} is beyond the last Unicode character U+10FFFF; "
+            "fix the code",
+        )
+    message = (
+        f"{describe_character(chr(value))} (the escape {quoted(written)}) is not allowed in "
+        "a YAML file; delete it"
+    )
+    low = _ESCAPE.match(text, match.end())
+    low_value = _escape_value(low.group()) if low else None
+    if 0xD800 <= value <= 0xDBFF and low_value is not None and 0xDC00 <= low_value <= 0xDFFF:
+        pair = 0x10000 + ((value - 0xD800) << 10) + (low_value - 0xDC00)
+        message = (
+            f"{describe_character(chr(value))} (the escape {quoted(written)}) is not allowed "
+            f"in a YAML file: YAML writes U+{pair:04X} as one escape, '\\U{pair:08X}', not as "
+            "a UTF-16 pair"
+        )
+    return Finding(where, "error", message)
+
+
+# --- which files need the careful composer ---------------------------------------------
+#
+# libyaml's composer takes tags and aliases as they come and recurses once per level of
+# nesting, so a file goes to _CarefulComposer whenever it might hold:
+#   - an escape: a backslash anywhere (only double-quoted text has escapes);
+#   - a tag, an anchor, an alias or a flow collection: '!', '&', '*', '[' or '{' where a
+#     node can start. In block context that is right after a line break, or after a
+#     space that follows a line break, a space or an indicator ('- ', '? ', ': ' after
+#     a key, '--- '). Flow nodes all sit inside a first flow collection, which starts at
+#     such a place;
+#   - deep block nesting. A block collection starts at most at the column where its
+#     line's run of indentation and '- ', '? ', ': ' indicators ends, and one level
+#     down starts at least a column further right, but for a list that is a mapping's
+#     value, which may start at its key's column. So 2k + 2 levels need a run of k
+#     characters: a file whose runs are all shorter than MAX_DEPTH // 2 cannot nest
+#     deeper than MAX_DEPTH;
+#   - a tab, or a line break other than '\n' and '\r\n', which the patterns below leave
+#     out to stay fast.
+# A false alarm only costs time: the careful composer gives the same nodes. Cards rarely
+# raise one: in "Keep [[calm]]" the '[' follows a word, not ': ', and Chinese text uses
+# the full-width '！'. Tests on single bytes are fastest; the two patterns over the text
+# start with a literal, so that the search only stops at each '[' and each line break.
+_DEEP_RUN = re.compile(rf"\n[ ?:\-]{{{MAX_DEPTH // 2}}}")
+_FIRST_LINE = re.compile(rf"[ ?:\-]*+(?:[\[{{!&*]|(?<=[ ?:\-]{{{MAX_DEPTH // 2}}}))")
+_FLOW_START = re.compile(r"\[(?<=[ \n]\[)(?:(?<=\n\[)|(?<=[ :?\-\n] \[))")
+_NODE_START = re.compile(r"[\[{!&*](?<=[ \n].)(?:(?<=\n.)|(?<=[ :?\-\n] .))", re.S)
+
+
+def needs_careful_compose(text: str, data: bytes | None = None) -> bool:
+    """Whether `text` (whose UTF-8 bytes are `data`) might use a YAML feature that only
+    `_CarefulComposer` checks. Never False for a file that uses one."""
+    if data is None:
+        data = text.encode("utf-8", "surrogatepass")
+    if b"\\" in data or b"\t" in data:
+        return True
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return True  # a CR alone is a line break
+    if (b"\xc2" in data and b"\xc2\x85" in data) or "\u2028" in text or "\u2029" in text:
+        return True  # NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR: YAML 1.1 line breaks
+    rare = b"{" in data or b"!" in data or b"&" in data or b"*" in data
+    starts = _NODE_START if rare else _FLOW_START
+    return (
+        _FIRST_LINE.match(text) is not None
+        or starts.search(text) is not None
+        or _DEEP_RUN.search(text) is not None
+    )
+
+
+# A position in the file: PyYAML's yaml.Mark or libyaml's yaml._yaml.Mark, which both
+# have line, column and index (0-based, in characters).
+_Mark = Any
+_Properties = yaml.ScalarEvent | yaml.SequenceStartEvent | yaml.MappingStartEvent
+
+
+@dataclass
+class _Open:
+    """A list or mapping being composed, with what the checks need to know of it."""
+
+    node: yaml.SequenceNode | yaml.MappingNode
+    anchor: str | None
+    key: yaml.Node | None = None  # a mapping's key, waiting for its value
+    size: int = 1  # values it stands for, aliases written out: itself and all inside it
+    height: int = 1  # levels of lists and mappings from it down, itself included
+
+
+@dataclass
+class _Anchored:
+    node: yaml.Node
+    size: int
+    height: int  # 0 for a scalar
+    line: int
+
+
+@dataclass
+class _CarefulComposer:
+    """libyaml's (or PyYAML's) composer, redone over parse events without recursion.
+
+    Composes the same nodes as yaml.compose and refuses what data does not need:
+    a tag (on a key or a value, a scalar or a collection), an escape that makes a
+    character a YAML file may not hold, nesting deeper than MAX_DEPTH, aliases standing
+    for more than MAX_ALIAS_NODES values, an alias used inside its own anchor. Every
+    alias gives a copy of its anchor's nodes marked as written where the alias is, so
+    that whatever is wrong with the value is reported there, not at the anchor. Tag and
+    escape errors are all collected; the others stop at once.
+    """
+
+    text: str
+    shown: str
+    findings: list[Finding] = field(default_factory=list)
+    anchors: dict[str, _Anchored] = field(default_factory=dict)
+    expanded: int = 0
+    resolve: Callable[[type, str | None, Any], str] = field(
+        default_factory=lambda: yaml.resolver.Resolver().resolve
+    )
+
+    def compose(self) -> yaml.Node | None:
+        stack: list[_Open] = []
+        root: yaml.Node | None = None
+        documents = 0
+        for event in yaml.parse(self.text, Loader=_Loader):
+            start: _Mark = event.start_mark
+            end: _Mark = event.end_mark
+            node: yaml.Node
+            size, height = 1, 0  # a scalar: one value, no list or mapping
+            if isinstance(event, yaml.ScalarEvent):
+                self._check_tag(event, start)
+                value: str = event.value
+                if event.style == '"' and _NOT_ALLOWED.search(value):
+                    self._control_escapes(value, start, end)
+                implicit = event.implicit if event.tag is None else (event.style is None, True)
+                tag = self.resolve(yaml.ScalarNode, value, implicit)
+                node = yaml.ScalarNode(tag, value, start, end, style=event.style)
+                if event.anchor is not None:
+                    self._new_anchor(event.anchor, _Anchored(node, 1, 0, start.line + 1), start)
+            elif isinstance(event, yaml.AliasEvent):
+                node, size, height = self._alias(str(event.anchor), stack, start, end)
+            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                self._check_tag(event, start)
+                if len(stack) >= MAX_DEPTH:
+                    raise self._stop(start, too_deep())
+                collection: yaml.SequenceNode | yaml.MappingNode
+                if isinstance(event, yaml.SequenceStartEvent):
+                    tag = self.resolve(yaml.SequenceNode, None, True)
+                    collection = yaml.SequenceNode(tag, [], start, None, event.flow_style)
+                else:
+                    tag = self.resolve(yaml.MappingNode, None, True)
+                    collection = yaml.MappingNode(tag, [], start, None, event.flow_style)
+                if event.anchor is not None and event.anchor in self.anchors:
+                    self._new_anchor(event.anchor, None, start)
+                stack.append(_Open(collection, event.anchor))
+                continue
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                done = stack.pop()
+                done.node.end_mark = end
+                node, size, height = done.node, done.size, done.height
+                if done.anchor is not None:
+                    line = node.start_mark.line + 1
+                    self._new_anchor(done.anchor, _Anchored(node, size, height, line), start)
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise yaml.composer.ComposerError(
+                        "expected a single document in the stream",
+                        root.start_mark if root is not None else None,
+                        "but found another document",
+                        start,
+                    )
+                continue
+            else:  # the stream's start and end, the document's end
+                continue
+            if stack:
+                self._add(stack[-1], node, size, height)
+            else:
+                root = node
+        if self.findings:
+            raise ContentError(self.findings)
+        return root
+
+    @staticmethod
+    def _add(parent: _Open, node: yaml.Node, size: int, height: int) -> None:
+        parent.size += size
+        parent.height = max(parent.height, height + 1)
+        if isinstance(parent.node, yaml.SequenceNode):
+            parent.node.value.append(node)
+        elif parent.key is None:
+            parent.key = node
+        else:
+            parent.node.value.append((parent.key, node))
+            parent.key = None
+
+    def _where(self, mark: _Mark) -> Location:
+        return Location(self.shown, mark.line + 1, mark.column + 1)
+
+    def _stop(self, mark: _Mark, message: str) -> ContentError:
+        return ContentError([*self.findings, Finding(self._where(mark), "error", message)])
+
+    def _check_tag(self, event: _Properties, start: _Mark) -> None:
+        if event.tag is None:
+            return
+        index, written = _written_tag(self.text, start.index, event.tag)
+        where = index_location(self.shown, self.text, index) if index >= 0 else self._where(start)
+        advice = (
+            "; write text in quotes instead if that is what it is for"
+            if event.tag in ("!", "tag:yaml.org,2002:str")
+            else ""
+        )
+        self.findings.append(
+            Finding(
+                where,
+                "error",
+                f"YAML tag {quoted(written)} is not allowed: a cards file holds only text, "
+                f"numbers, true/false, lists and mappings; remove the tag{advice}",
+            )
+        )
+
+    def _control_escapes(self, value: str, start: _Mark, end: _Mark) -> None:
+        """Report each escape of a double-quoted scalar that makes a character a YAML file
+        may not hold, as the same character written raw is reported."""
+        opening = self.text.find('"', start.index, end.index)
+        found = False
+        for match in _ESCAPE.finditer(self.text, max(opening, 0), end.index):
+            code = _escape_value(match.group())
+            if code is None or code > 0x10FFFF or not _NOT_ALLOWED.match(chr(code)):
+                continue
+            found = True
+            self.findings.append(
+                Finding(
+                    index_location(self.shown, self.text, match.start()),
+                    "error",
+                    f"{describe_character(chr(code))} (the escape {quoted(match.group())}) "
+                    "is not allowed in a YAML file; delete it",
+                )
+            )
+        bad = _NOT_ALLOWED.search(value)
+        if not found and bad is not None:  # pragma: no cover - it came from an escape above
+            self.findings.append(
+                Finding(
+                    self._where(start),
+                    "error",
+                    f"{describe_character(bad.group())} is not allowed in a YAML file; delete it",
+                )
+            )
+
+    def _new_anchor(self, name: str, anchored: _Anchored | None, start: _Mark) -> None:
+        """Register an anchor (None: only check that its name is new)."""
+        first = self.anchors.get(name)
+        if first is not None:
+            raise self._stop(
+                start,
+                f"anchor {quoted('&' + name)} is defined twice (first at line {first.line}); "
+                "rename one of them",
+            )
+        if anchored is not None:
+            self.anchors[name] = anchored
+
+    def _alias(
+        self, name: str, stack: list[_Open], start: _Mark, end: _Mark
+    ) -> tuple[yaml.Node, int, int]:
+        alias = quoted("*" + name)
+        anchored = self.anchors.get(name)
+        if anchored is None:
+            if any(frame.anchor == name for frame in stack):
+                raise self._stop(
+                    start,
+                    f"alias {alias} is used inside the value it stands for, which would make "
+                    "that value endless; remove the alias",
+                )
+            raise self._stop(
+                start,
+                f"alias {alias} refers to no anchor: write {quoted('&' + name)} on a value "
+                "before it (an alias repeats a value anchored earlier in the same file)",
+            )
+        if len(stack) + anchored.height > MAX_DEPTH:
+            raise self._stop(start, too_deep())
+        self.expanded += anchored.size
+        if self.expanded > MAX_ALIAS_NODES:
+            raise self._stop(
+                start,
+                f"the aliases of this file stand for more than {MAX_ALIAS_NODES:,} values "
+                f"by alias {alias} (an alias bomb?); write the values out instead",
+            )
+        return _copy_at(anchored.node, start, end), anchored.size, anchored.height
+
+
+def _written_tag(text: str, index: int, tag: str) -> tuple[int, str]:
+    """Where a node's tag is written (its properties start at `index`), and how."""
+    match = _PROPERTIES.match(text, index)
+    if match is not None:
+        return match.start("tag"), match.group("tag")
+    if tag.startswith("tag:yaml.org,2002:"):  # pragma: no cover - the pattern finds it
+        return -1, "!!" + tag[len("tag:yaml.org,2002:") :]
+    return -1, tag  # pragma: no cover
+
+
+# A node's properties: an optional anchor, then its tag (verbatim `!<...>` or shorthand).
+_PROPERTIES = re.compile(r"(?:&[^\s,\[\]{}]+\s+)?(?P<tag>!(?:<[^>]*>|[^\s,\[\]{}]*))")
+
+
+def _copy_at(node: yaml.Node, start: _Mark, end: _Mark) -> yaml.Node:
+    """A copy of `node` and everything in it, every copy marked as written at an alias."""
+    copies: dict[int, yaml.Node] = {}
+    for original in _postorder(node):
+        copy: yaml.Node
+        if isinstance(original, yaml.ScalarNode):
+            copy = yaml.ScalarNode(original.tag, original.value, start, end, original.style)
+        elif isinstance(original, yaml.SequenceNode):
+            items = [copies[id(item)] for item in original.value]
+            copy = yaml.SequenceNode(original.tag, items, start, end, original.flow_style)
+        else:
+            assert isinstance(original, yaml.MappingNode)
+            pairs = [(copies[id(k)], copies[id(v)]) for k, v in original.value]
+            copy = yaml.MappingNode(original.tag, pairs, start, end, original.flow_style)
+        copies[id(original)] = copy
+    return copies[id(node)]
+
+
+def _postorder(node: yaml.Node) -> Iterator[yaml.Node]:
+    """Every node in `node`, children before their parent, without recursion."""
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, expanded = stack.pop()
+        if expanded or isinstance(current, yaml.ScalarNode):
+            yield current
+            continue
+        stack.append((current, True))
+        children = (
+            current.value
+            if isinstance(current, yaml.SequenceNode)
+            else [n for pair in current.value for n in pair]
+        )
+        stack.extend((child, False) for child in reversed(children))
 
 
 _CLOZE_FIRST = re.compile(r"^\s*(?:-\s+)*(?:[\w-]+:\s+)?\[\[")

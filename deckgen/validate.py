@@ -310,14 +310,26 @@ def _setting(node: yaml.Node, kind: type) -> object | None:
     if not isinstance(node, yaml.ScalarNode):
         return None
     if kind is bool:
-        return yaml.safe_load(node.value) if node.tag == BOOL_TAG else None
+        return _scalar(node) if node.tag == BOOL_TAG else None
     if kind is int:
-        value = yaml.safe_load(node.value) if node.tag == INT_TAG else None
+        value = _scalar(node) if node.tag == INT_TAG else None
         return value if isinstance(value, int) and value >= 1 else None
-    if node.tag not in (INT_TAG, FLOAT_TAG):
+    share = _scalar(node) if node.tag in (INT_TAG, FLOAT_TAG) else None
+    if not isinstance(share, (int, float)) or isinstance(share, bool):
         return None
-    share = float(yaml.safe_load(node.value))
-    return share if 0 < share <= 1 else None
+    return float(share) if 0 < share <= 1 else None
+
+
+def _scalar(node: yaml.ScalarNode) -> object:
+    """The value of a number or true/false as YAML reads it; None if it cannot be read.
+
+    Only nodes the loader composed reach here, and the loader refuses every tag, so
+    `node.tag` is what the value's own spelling says it is.
+    """
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node)
+    except (ValueError, OverflowError, yaml.YAMLError):  # pragma: no cover - see above
+        return None
 
 
 def is_slug(value: str) -> bool:
