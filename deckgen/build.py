@@ -25,7 +25,7 @@ from deckgen.errors import (
     quoted,
 )
 from deckgen.gcpause import without_cyclic_gc, without_cyclic_gc_throughout
-from deckgen.generate import DECK_GROUP, Note, generate_notes, pillar_heading
+from deckgen.generate import DECK_GROUP, Note, deck_description, generate_notes, pillar_heading
 from deckgen.load import (
     DECK_FILE,
     LOCK_FILE,
@@ -146,7 +146,7 @@ def build_deck(
         progress("Generating notes", 0, 1)
     notes = own_notes = generate_notes(deck)
     types = note_types(tts=tts)
-    description = deck.description
+    description = deck_description(deck)  # HTML, as Anki shows it
     if script is not None:
         from deckgen.script import convert_notes, converter
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from deckgen.atomic import write_text_atomically
 from deckgen.build import load_decks
 from deckgen.errors import DeckgenError
-from deckgen.generate import DECK_GROUP, Note, generate_notes, pillar_heading
+from deckgen.generate import DECK_GROUP, Note, deck_description, generate_notes, pillar_heading
 from deckgen.load import find_deck_folders
 from deckgen.model import Deck
 from deckgen.notetypes import CLOZE, NoteType, note_types, read_template
@@ -276,7 +276,7 @@ def _deck_html(preview: DeckPreview, deck_number: int, named: bool) -> str:
         )
     return (
         f'<section class="pv-deck" id="deck-{deck_number}">{heading}'
-        f'<p class="pv-description">{html.escape(deck.description)}</p>'
+        f'<p class="pv-description">{deck_description(deck)}</p>'
         f'<nav class="pv-nav">{"".join(links)}</nav>'
         f"{''.join(sections)}</section>"
     )
