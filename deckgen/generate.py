@@ -125,7 +125,7 @@ def escape_field(text: str) -> str:
     # Anki reads `[sound:…]` and `[anki:…]` in a field as media and speech directives.
     escaped = escaped.replace("[", "&#91;")
     if "\\" in escaped:
-        # Anki typesets `\(…\)` and `\[…\]` in any field with MathJax 3: desktop's
+        # Anki typesets `\(...\)` and `\[...\]` in any field with MathJax 3: desktop's
         # config (ankitects/anki ts/mathjax/index.ts) keeps MathJax's inline `\(` `\)`,
         # sets display `\[` `\]`, no `$`, no environments; AnkiDroid ships the same file
         # (assets/mathjax/conf.js). MathJax looks for delimiters in the text of the page,
@@ -147,7 +147,7 @@ def deck_description(deck: Deck) -> str:
     """The deck's description as the package stores it: escaped as a field is.
 
     Anki desktop's deck overview shows the description as HTML, without escaping it
-    (aqt/overview.py `_desc`), so `<img src=x onerror=…>` written in deck.yaml would run
+    (aqt/overview.py `_desc`), so `<img src=x onerror=...>` written in deck.yaml would run
     there; AnkiDroid shows it as HTML text too.
     """
     return escape_field(deck.description)

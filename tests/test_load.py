@@ -578,7 +578,7 @@ principles:
     "text",
     [
         "text: Keep [[calm]] and [[carry on]]!\n",
-        "text: 要樹立正確的[[價值觀]]、[[苦樂觀]]\n",
+        "text: 要樹立正確的[[價值觀]]\u3001[[苦樂觀]]\n",
         "answer: 'A & B *and* C'\n",
         "note: |\n  line one\n  line two\n",
         "a: b\r\nc: d\r\n",
