@@ -12,15 +12,22 @@ byte, and no file appears in the output folder, the cards folder, the temporary 
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from deckgen.cli import cli
 from tests.conftest import MINI_DECK, write_cards
 
 TIMEOUT = 60  # seconds for one command; a hang fails the test instead of stalling it
@@ -493,3 +500,175 @@ def test_the_corpus_covers_every_case_of_the_issue():
         "folder-named-x-yaml", "symlink-loop", "link-to-dev-zero", "character-device",
         "name-not-utf8", "larger-than-10-mb", "emacs-lock", "hidden-file",
     } <= ids  # fmt: skip
+
+
+# --- random YAML: no traceback, nothing changed -----------------------------------------
+
+# Pieces of YAML text, dense in what a composer or a validator can trip on: every scalar
+# style, escapes (control characters, surrogates, beyond U+10FFFF), tags (YAML's own,
+# local, verbatim, Python's), anchors and aliases (defined or not), controls and
+# invisible characters written raw, and the format's own keys.
+_KEYS = ("id", "title", "text", "question", "answer", "note", "principles", "questions")
+_WORDS = st.sampled_from(
+    [*_KEYS, "key", "name", "checks", "cloze_max_share", "alpha", "Keep [[calm]]", "[[x]]",
+     "1", "-3", "0x1F", "1e400", "1_000", ".inf", "~", "null", "yes", "maybe", "2020-13-45",
+     "服務意識", "😀", "a b", "<b>", "{{c1::x}}", "\\(x\\)", "[sound:x.mp3]"]
+)  # fmt: skip
+_ODD = st.sampled_from(
+    ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9f", "\u00a0", "\u200b", "\u202e", "\u2028",
+     "\ufeff", "\ufffe", "\t", "\r", "#", ":", "-", "?", "&", "*", "!", "|", ">", "%", "@",
+     "`", "'", '"', ",", "[", "]", "{", "}"]
+)  # fmt: skip
+_ESCAPES = st.sampled_from(
+    ["\\0", "\\a", "\\e", "\\x07", "\\x85", "\\xff", "\\ud800", "\\uDFFF", "\\uD83D\\uDE00",
+     "\\U0001F600", "\\U0010FFFF", "\\U00110000", "\\N", "\\_", "\\L", "\\P", "\\t", "\\\\",
+     '\\"', "\\q", "\\"]
+)  # fmt: skip
+_TAGS = st.sampled_from(
+    ["!!str ", "!!int ", "!!float ", "!!bool ", "!!null ", "!!timestamp ", "!!binary ",
+     "!!set ", "!!omap ", "!!seq ", "!!map ", "!!python/object/apply:os.system ", "!foo ",
+     "! ", "!<tag:example.org,2024:x> ", "!e!x "]
+)  # fmt: skip
+_TEXT = st.lists(_WORDS | _ODD | st.characters(), max_size=6).map("".join)
+
+
+@st.composite
+def _scalar(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(["plain", "single", "double", "literal"]))
+    if kind == "plain":
+        return draw(_WORDS | _TEXT)
+    if kind == "single":
+        return "'" + draw(_TEXT).replace("'", "''") + "'"
+    if kind == "double":
+        return '"' + "".join(draw(st.lists(_ESCAPES | _WORDS | _ODD, max_size=6))) + '"'
+    return "|\n  " + draw(_TEXT).replace("\n", "\n  ")
+
+
+@st.composite
+def _flow(draw: st.DrawFn, depth: int = 0) -> str:
+    """One flow node (on one line but for literal blocks), with properties."""
+    anchor = draw(st.sampled_from(["", "", "&a ", "&b "]))
+    tag = draw(st.just("") | st.just("") | _TAGS)
+    if depth < 3 and draw(st.integers(0, 3)) == 0:
+        items = draw(st.lists(_flow(depth + 1), max_size=3))
+        if draw(st.booleans()):
+            return f"{anchor}{tag}[{', '.join(items)}]"
+        keys = draw(st.lists(_WORDS, min_size=len(items), max_size=len(items)))
+        pairs = ", ".join(f"{k}: {v}" for k, v in zip(keys, items, strict=True))
+        return f"{anchor}{tag}{{{pairs}}}"
+    if draw(st.integers(0, 5)) == 0:
+        return draw(st.sampled_from(["*a", "*b", "*c"]))
+    scalar = draw(_scalar())
+    return f"{anchor}{tag}{scalar}" if not scalar.startswith("|") else scalar
+
+
+def _pillar_with(value: str) -> str:
+    return (
+        "id: first\ntitle: First pillar\nprinciples:\n  - id: alpha\n    title: Alpha\n"
+        f"    text: {value}\n    questions:\n      - id: what\n        question: What?\n"
+        f"        answer: {value}\n"
+    )
+
+
+# Where a random node goes: a whole file, or a value of the pillar, or the deck's checks.
+_DOCUMENTS = st.one_of(
+    st.tuples(st.sampled_from(["deck.yaml", "1-first.yaml"]), _flow()),
+    st.tuples(st.just("1-first.yaml"), _flow().map(_pillar_with)),
+    st.tuples(
+        st.just("deck.yaml"),
+        _flow().map(
+            lambda v: MINI_DECK["deck.yaml"].replace("key: mini", f"key: mini\nchecks: {v}")
+        ),
+    ),
+    st.tuples(
+        st.sampled_from(["deck.yaml", "1-first.yaml"]),
+        st.lists(st.tuples(_WORDS, _flow()), max_size=5).map(
+            lambda pairs: "".join(f"{k}: {v}\n" for k, v in pairs)
+        ),
+    ),
+)
+
+
+def _write_document(cards: Path, name: str, text: str) -> None:
+    """The document as UTF-8; a raw lone surrogate as the bytes a text editor never
+    writes (a file that is not UTF-8)."""
+    (cards / name).write_bytes(text.encode("utf-8", "surrogatepass"))
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mini deck, built once (deck and lock), to copy for each example."""
+    root = tmp_path_factory.mktemp("hostile-base")
+    cards = write_cards(root / "cards", MINI_DECK)
+    result = CliRunner().invoke(
+        cli, ["build", "--cards", str(cards), "-o", str(root / "out" / "mini.apkg")]
+    )
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(document=_DOCUMENTS)
+def test_random_yaml_in_process(built_once: Path, tmp_path: Path, document: tuple[str, str]):
+    """Any YAML document, anywhere in a deck: check and build end in a message and an
+    exit status (an exception would fail the test), agree, and a failed build changes
+    nothing."""
+    work = Path(tempfile.mkdtemp(dir=tmp_path))
+    shutil.copytree(built_once, work, dirs_exist_ok=True)
+    cards, out = work / "cards", work / "out" / "mini.apkg"
+    _write_document(cards, *document)
+    before = snapshot(work)
+    checked = CliRunner().invoke(cli, ["check", "--cards", str(cards)], catch_exceptions=False)
+    assert checked.exit_code in (0, 1), checked.output
+    built = CliRunner().invoke(
+        cli, ["build", "--cards", str(cards), "-o", str(out)], catch_exceptions=False
+    )
+    assert built.exit_code in (0, 1), built.output
+    # A deck check refuses, build refuses too; build may refuse more (a change that costs
+    # progress). Either way a refused build changes nothing.
+    assert built.exit_code >= checked.exit_code, (checked.output, built.output)
+    if built.exit_code:
+        assert snapshot(work) == before
+
+
+@settings(max_examples=6, deadline=None, derandomize=True)
+@given(documents=st.lists(_DOCUMENTS, min_size=12, max_size=12))
+def test_random_yaml_in_real_processes(
+    built_once: Path, tmp_path_factory: pytest.TempPathFactory, documents: list[tuple[str, str]]
+):
+    """The same, through the real command in a fresh process, twelve decks at a time:
+    `deckgen check` and `deckgen build` each read every deck of a project."""
+    root = tmp_path_factory.mktemp("random")
+    project = Project(root, root / "cards", root / "out", {
+        **os.environ, "TMPDIR": str(root / "tmp"), "XDG_CACHE_HOME": str(root / "cache"),
+    })  # fmt: skip
+    (root / "tmp").mkdir()
+    for number, (name, text) in enumerate(documents):
+        deck = project.cards / f"deck-{number}"
+        shutil.copytree(built_once / "cards", deck)
+        (deck / "deck.yaml").write_text(
+            MINI_DECK_FILE.replace("key: mini", f"key: mini-{number}").replace(
+                "Mini deck", f"Mini deck {number}"
+            ),
+            encoding="utf-8",
+        )
+        (root / "out").mkdir(exist_ok=True)
+        shutil.copy(built_once / "out" / "mini.apkg", root / "out" / f"mini-{number}.apkg")
+        _write_document(deck, name, text)
+    before = snapshot(root)
+    checked = project.run("check", "--cards", "cards")
+    no_traceback(checked)
+    assert checked.returncode in (0, 1)
+    built = project.run("build", "--cards", "cards", "-o", "out")
+    no_traceback(built)
+    assert built.returncode in (0, 1)
+    assert built.returncode >= checked.returncode, (checked.stdout, built.stderr)
+    if built.returncode:
+        assert snapshot(root) == before
+
+
+MINI_DECK_FILE = textwrap.dedent(MINI_DECK["deck.yaml"]).lstrip("\n")
