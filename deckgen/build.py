@@ -59,11 +59,12 @@ from deckgen.generate import (
     DECK_GROUP,
     RETIRED_GROUP,
     Note,
+    deck_description,
     generate_notes,
     pillar_heading,
     retired_note,
 )
-from deckgen.load import DECK_FILE, LOCK_FILE, display_path, find_deck_folders
+from deckgen.load import DECK_FILE, LOCK_FILE, display_path, find_deck_folders, parse_yaml
 from deckgen.lock import (
     LOCK_VERSION,
     Lock,
@@ -290,31 +291,21 @@ def _options_text(options: BuildOptions) -> str:
 
 
 def _sources(folder: Path, folders: list[Path], options: BuildOptions) -> str:
-    return cache.source_digest(folder, folders, _card_files(folder), options=_options_text(options))
-
-
-def _card_files(folder: Path) -> list[Path]:
-    # The loader reads the files in the folder itself, never below: a subfolder is
-    # another deck. Hidden files are editors' and our own temporary files.
-    try:
-        return sorted(
-            p
-            for p in folder.iterdir()
-            if not p.name.startswith(".") and p.name != LOCK_FILE and p.is_file()
-        )
-    except OSError:
-        return []
+    return cache.source_digest(folder, folders, options=_options_text(options))
 
 
 def _deck_key(folder: Path) -> str | None:
     """The `key` in the folder's deck.yaml, read without validating (None if unclear)."""
     import yaml
 
-    try:
-        data = yaml.load((folder / DECK_FILE).read_bytes(), Loader=yaml.CSafeLoader)
-    except (OSError, yaml.YAMLError, ValueError, RecursionError):
+    try:  # the loader's own reading: a tag, deep nesting or a FIFO is no traceback here
+        root = parse_yaml(folder / DECK_FILE).root
+    except ContentError:
         return None
-    key = data.get("key") if isinstance(data, dict) else None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    keys = [v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "key"]
+    key = keys[0].value if keys and isinstance(keys[0], yaml.ScalarNode) else None
     return key.strip() if isinstance(key, str) and key.strip() else None
 
 
@@ -475,7 +466,7 @@ def plan_deck(deck: Deck, folder: Path, output: Path, options: BuildOptions) -> 
     types = deck_note_types(deck, source, tts, language)
     numberer = _Numberer(source)
     notes = own_notes = generate_notes(deck, numberer, language)
-    description = deck.description
+    description = deck_description(deck)  # HTML, as Anki shows it
     if options.script is not None:
         from deckgen.script import convert_notes, converter
 
@@ -707,7 +698,7 @@ def _future_warning(
 def _duration(seconds: int) -> str:
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
-            n = seconds // size
+            n = round(seconds / size)
             return f"{n} {unit}{'s' if n != 1 else ''}"
     return f"{seconds} seconds"
 

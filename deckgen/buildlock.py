@@ -58,23 +58,29 @@ def _hold(folder: Path, notice: Callable[[str], None] | None) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError:
             pass  # a file system without locks: build without one
-        _say_who(holder)
+        made = _say_who(holder)
         try:
             yield
         finally:
             if holder is not None:
                 with contextlib.suppress(OSError):
                     holder.unlink()
+            for folder_made in made:  # leave the cache as the build found it
+                with contextlib.suppress(OSError):
+                    folder_made.rmdir()
     finally:
         os.close(fd)  # releases the flock
 
 
-def _say_who(holder: Path | None) -> None:
+def _say_who(holder: Path | None) -> list[Path]:
+    """Write who holds the folder; return the folders made for it, deepest first."""
     if holder is None:
-        return
+        return []
+    made = [p for p in (holder.parent, *holder.parent.parents) if not p.exists()]
     with contextlib.suppress(OSError):
         holder.parent.mkdir(parents=True, exist_ok=True)
         holder.write_text(f"{os.getpid()} {int(time.time())}\n", encoding="utf-8")
+    return made
 
 
 def _who(holder: Path | None) -> str:

@@ -33,7 +33,8 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from deckgen.atomic import write_text_atomically
-from deckgen.load import DECK_FILE
+from deckgen.errors import ContentError
+from deckgen.load import DECK_FILE, list_cards_folder, read_cards_bytes
 
 MAX_RECORDS = 256
 MAX_LOCKS = 64
@@ -61,10 +62,10 @@ def sha256(data: bytes) -> str:
 # --- what a build is made from ----------------------------------------------------------
 
 
-def source_digest(folder: Path, project: list[Path], files: list[Path], *, options: str) -> str:
+def source_digest(folder: Path, project: list[Path], *, options: str) -> str:
     """A digest of what the package of the deck in `folder` is made from, but its lock:
-    `files` are the deck's card files (deckgen.load.list_card_files), `options` the
-    build options that change the package, as text."""
+    its cards files as the loader sees them (deckgen.load.list_cards_folder), every deck
+    file of the project, and `options`, the build options that change the package."""
     h = hashlib.sha256()
 
     def add(data: bytes) -> None:
@@ -75,17 +76,25 @@ def source_digest(folder: Path, project: list[Path], files: list[Path], *, optio
     add(options.encode())
     for deck_folder in project:
         add(_read(deck_folder / DECK_FILE))
-    for path in files:
-        add(path.name.encode("utf-8", "surrogateescape"))
+    # Exactly the files the loader reads, and the entries it would report as unreadable:
+    # adding a FIFO named like a cards file makes the build run and fail as `deckgen
+    # check` does, an editor's temporary file changes nothing.
+    listing = list_cards_folder(folder)
+    for path in listing.files:
+        add(os.fsencode(path.name))
         add(_read(path))
+    for finding in listing.findings:
+        if finding.severity == "error":
+            add(str(finding).encode())
     return h.hexdigest()
 
 
 def _read(path: Path) -> bytes:
+    """A cards file's bytes, read as the loader reads it: never blocking, never unbounded."""
     try:
-        return path.read_bytes()
-    except OSError:
-        return b"\0unreadable"
+        return read_cards_bytes(path)
+    except ContentError as exc:
+        return b"\0unreadable: " + str(exc).encode()
 
 
 def build_stamp(sources: str, lock: bytes) -> str:

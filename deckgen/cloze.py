@@ -9,6 +9,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from deckgen.errors import quoted
+
 OPEN = "[["
 CLOSE = "]]"
 HINT = "::"
@@ -81,7 +83,8 @@ def scan_cloze(text: str) -> list[tuple[Segment, int]]:
             raise ClozeSyntaxError("empty cloze '[[]]'; put the phrase to hide inside", start)
         if not any(_counts(ch) for ch in phrase):
             raise ClozeSyntaxError(
-                f"cloze '[[{phrase}]]' hides only spaces and punctuation, so its card tests "
+                f"cloze {quoted(OPEN + phrase + CLOSE)} hides only spaces and punctuation, so "
+                "its card tests "
                 "nothing; mark a word or phrase instead",
                 start,
             )

@@ -7,11 +7,21 @@ message and exit status 1. Anything else is a bug in deckgen.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+# A note says what deckgen did without judging the cards (a file it skipped); it never
+# fails a check, not even with --strict.
+Severity = Literal["error", "warning", "note"]
+
+# What a message shows as an escape rather than as itself: characters that are invisible
+# or change how the text around them reads (controls, format characters such as U+200B,
+# U+FEFF and the bidi controls, line and paragraph separators, every space but ' '), and
+# code points that are no characters (surrogates, private use, unassigned).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"})
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -38,6 +48,38 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.location}: {self.severity}: {self.message}"
+
+
+def visible(text: str) -> str:
+    """`text` with every invisible or control character as an escape (`\\u200b`).
+
+    A lone surrogate U+DC80..U+DCFF is how Python spells a byte of a file name that is
+    not UTF-8; it shows as that byte (`\\xff`). Everything else prints as itself.
+    """
+    if text.isprintable():  # exactly: no character of those categories but ' '
+        return text
+    out = []
+    for ch in text:
+        if ch == " " or unicodedata.category(ch) not in _INVISIBLE_CATEGORIES:
+            out.append(ch)
+        elif ch in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[ch])
+        elif "\udc80" <= ch <= "\udcff":
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        elif ord(ch) > 0xFFFF:
+            out.append(f"\\U{ord(ch):08x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}")
+    return "".join(out)
+
+
+def quoted(text: str) -> str:
+    """User text as a message quotes it: in single quotes, invisible characters escaped.
+
+    Every message that quotes content (an id, a key, a phrase, a value) goes through
+    this, so that a U+200B or a bidi control in the cards cannot hide in the output.
+    """
+    return f"'{visible(text)}'"
 
 
 class DeckgenError(Exception):
@@ -74,7 +116,7 @@ class ContentError(DeckgenError):
         errors = [f for f in self.findings if f.severity == "error"]
         super().__init__("\n".join(str(f) for f in self.findings))
         self.error_count = len(errors)
-        self.warning_count = len(self.findings) - len(errors)
+        self.warning_count = sum(1 for f in self.findings if f.severity == "warning")
 
 
 class GuardError(DeckgenError):

@@ -46,7 +46,12 @@ RETIRED_TAG = "retired"
 # Numbers for a cloze note's phrases (text order), given its key: deckgen.numbering.
 Numbering = Callable[[str, list[str]], Sequence[int]]
 
-_TO_ESCAPE = re.compile(r"[&<>{}\[\n]")  # every character escape_field changes
+_TO_ESCAPE = re.compile(r"[&<>{}\[\n\\]")  # every character escape_field may change
+# A backslash before a MathJax delimiter's bracket (once '[' is an entity), or at the end,
+# where Anki may put a bracket after it (the ']' of a cloze's '[hint]'): see escape_field.
+_MATHJAX_DELIMITER = re.compile(r"\\(?=[()\]]|&#91;|\Z)")
+# What breaks a delimiter: an element with nothing in it, which shows nothing.
+MATHJAX_BREAK = "<span></span>"
 # Anki's base-91 alphabet for GUIDs (genanki.util.BASE91_TABLE; tests/test_package.py
 # checks they agree). Spelled here so that generating notes does not import genanki.
 BASE91_TABLE = string.ascii_letters + string.digits + "!#$%&()*+,-./:;<=>?@[]^_`{|}~"
@@ -110,13 +115,40 @@ def guid_for(*values: object) -> str:
 
 
 def escape_field(text: str) -> str:
-    """Text as written, safe in an Anki field: HTML-escaped, no template or cloze syntax."""
-    if _TO_ESCAPE.search(text) is None:
+    """Text as written, safe in an Anki field: HTML-escaped, no template or cloze syntax,
+    no media or speech directive, no MathJax."""
+    if _TO_ESCAPE.search(text) is None:  # most text: nothing to change
         return text
     escaped = html.escape(text, quote=False).replace("{", "&#123;").replace("}", "&#125;")
     # Anki reads `[sound:…]` and `[anki:…]` in a field as media and speech directives.
     escaped = escaped.replace("[", "&#91;")
+    if "\\" in escaped:
+        # Anki typesets `\(...\)` and `\[...\]` in any field with MathJax 3: desktop's
+        # config (ankitects/anki ts/mathjax/index.ts) keeps MathJax's inline `\(` `\)`,
+        # sets display `\[` `\]`, no `$`, no environments; AnkiDroid ships the same file
+        # (assets/mathjax/conf.js). MathJax looks for delimiters in the text of the page,
+        # so an entity (`&#92;(`) does not hide one. But it reads the text of one element
+        # at a time (HTMLDomStrings: only <br>, <wbr> and comments are read through), so
+        # an empty element between the backslash and its bracket leaves two strings,
+        # neither a delimiter, and shows nothing. A backslash at the end is broken off
+        # too: Anki shows a cloze's hint as '[' + hint + ']', so a hint ending in '\\'
+        # would make '\\]'. AnkiDroid then does not even load
+        # MathJax: it looks for `\(` or `\[` in the card's HTML (textContainsMathjax). The
+        # other way, the class MathJax skips, is 'mathjax_ignore' since MathJax 3.1 and
+        # was 'tex2jax_ignore' before (ignoreHtmlClass): it would wrap every field, and
+        # its name depends on the version a client bundles; the break needs neither.
+        escaped = _MATHJAX_DELIMITER.sub(lambda _: "\\" + MATHJAX_BREAK, escaped)
     return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def deck_description(deck: Deck) -> str:
+    """The deck's description as the package stores it: escaped as a field is.
+
+    Anki desktop's deck overview shows the description as HTML, without escaping it
+    (aqt/overview.py `_desc`), so `<img src=x onerror=...>` written in deck.yaml would run
+    there; AnkiDroid shows it as HTML text too.
+    """
+    return escape_field(deck.description)
 
 
 def cloze_field(segments: tuple[Segment, ...], numbers: Sequence[int] | None = None) -> str:

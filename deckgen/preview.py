@@ -21,7 +21,7 @@ from pathlib import Path
 
 from deckgen.atomic import write_text_atomically
 from deckgen.errors import DeckgenError
-from deckgen.generate import DECK_GROUP, RETIRED_GROUP, Note, pillar_heading
+from deckgen.generate import DECK_GROUP, RETIRED_GROUP, Note, deck_description, pillar_heading
 from deckgen.load import find_deck_folders
 from deckgen.model import Deck
 from deckgen.notetypes import CLOZE, NoteType, read_template
@@ -281,7 +281,7 @@ def _deck_html(preview: DeckPreview, deck_number: int, named: bool) -> str:
         )
     return (
         f'<section class="pv-deck" id="deck-{deck_number}" lang="{words.language}">{heading}'
-        f'<p class="pv-description">{html.escape(deck.description)}</p>'
+        f'<p class="pv-description">{deck_description(deck)}</p>'
         f'<nav class="pv-nav">{"".join(links)}</nav>'
         f"{''.join(sections)}</section>"
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from deckgen.errors import ContentError, Finding, OutputError
+from deckgen.errors import ContentError, Finding, OutputError, quoted
 from deckgen.gcpause import without_cyclic_gc
 from deckgen.load import display_path, find_deck_folders
 from deckgen.model import Deck
@@ -60,7 +60,7 @@ def project_findings(decks: list[Deck]) -> list[Finding]:
                 Finding(
                     deck.location,
                     "error",
-                    f"deck key '{deck.key}' is also the key of the deck in "
+                    f"deck key {quoted(deck.key)} is also the key of the deck in "
                     f"{first.location.path}; give each deck its own key (the key is part of "
                     "every note's identity: two decks with one key overwrite each other's notes)",
                 )
@@ -71,7 +71,7 @@ def project_findings(decks: list[Deck]) -> list[Finding]:
                 Finding(
                     deck.location,
                     "error",
-                    f"deck name '{deck.name}' is also the name of the deck in "
+                    f"deck name {quoted(deck.name)} is also the name of the deck in "
                     f"{first.location.path}; give each deck its own name (Anki matches decks "
                     "by name: their cards would end up in one deck)",
                 )

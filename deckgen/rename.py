@@ -196,7 +196,7 @@ def _check_free(items: list[_Item], item: _Item, new_id: str, identity: str | No
 
 
 def _items(folder: Path) -> list[_Item]:
-    _, pillar_files = find_card_files(folder)
+    pillar_files = find_card_files(folder).files
     found: list[_Item] = []
     for path in pillar_files:
         if path.name == DECK_FILE:

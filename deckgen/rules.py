@@ -28,7 +28,7 @@ from deckgen.chinese import (
     full_width,
 )
 from deckgen.cloze import Segment, mark_offsets
-from deckgen.errors import ContentError, Finding, Location, sort_findings
+from deckgen.errors import ContentError, Finding, Location, quoted, sort_findings
 from deckgen.gcpause import without_cyclic_gc
 from deckgen.model import Checks, Deck
 from deckgen.pinyin import PINYIN_ANNOTATION
@@ -161,7 +161,7 @@ def _cloze_rules(text: TextValue, checks: Checks) -> Iterator[Finding]:
         yield Finding(
             _mark_location(text, number - 1),
             "warning",
-            f"cloze c{number} '{phrase.text}' in {owner} hides {share:.0%} of its "
+            f"cloze c{number} {quoted(phrase.text)} in {owner} hides {share:.0%} of its "
             "sentence, leaving too little to recall it from; mark a shorter phrase "
             f"(limit: 'cloze_max_share: {checks.cloze_max_share:g}' under 'checks:' in "
             "deck.yaml)",
@@ -229,8 +229,8 @@ def _pinyin(text: TextValue) -> Iterator[Finding]:
         yield Finding(
             text.location_of(match.start()),
             "warning",
-            f"leftover pinyin annotation '{match.group(0)}' in {text.key} of {text.what}; "
-            f"delete '{match.group(2)}'",
+            f"leftover pinyin annotation {quoted(match.group(0))} in {text.key} of "
+            f"{text.what}; delete {quoted(match.group(2))}",
         )
 
 
@@ -276,7 +276,7 @@ def _first_unnormalised(raw: str) -> tuple[int, str]:
 
 def _describe(text: str) -> str:
     codes = " ".join(f"U+{ord(ch):04X}" for ch in text)
-    return f"'{text}' ({codes})"
+    return f"{quoted(text)} ({codes})"
 
 
 def _markup_outside_cloze(text: TextValue) -> Finding:

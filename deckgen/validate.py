@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from deckgen.cloze import ClozeSyntaxError, Segment, parse_cloze
-from deckgen.errors import ContentError, Finding, Location
+from deckgen.errors import ContentError, Finding, Location, quoted
 from deckgen.language import LANGUAGE_TAG, LANGUAGES, known_language, language_instead
 from deckgen.load import (
     DECK_FILE,
@@ -151,7 +151,7 @@ class _Collector:
                 first = self.at(result[key][0])
                 self.error(
                     key_node,
-                    f"duplicate key '{key}' in {what} (first at line {first.line}); "
+                    f"duplicate key {quoted(key)} in {what} (first at line {first.line}); "
                     "remove one of them",
                 )
                 continue
@@ -161,7 +161,7 @@ class _Collector:
                 expected = ", ".join(sorted(allowed))
                 self.error(
                     key_node,
-                    f"unknown key '{key}' in {what}{hint}; expected one of: {expected}",
+                    f"unknown key {quoted(key)} in {what}{hint}; expected one of: {expected}",
                 )
                 continue
             result[key] = (key_node, value_node)
@@ -247,7 +247,7 @@ class _Collector:
             self.error(
                 fields[key][1],
                 f"'{key}' of {what} must be an ASCII kebab-case slug like 'service-awareness'"
-                f"{fix}, not '{value}'",
+                f"{fix}, not {quoted(value)}",
             )
             return ""
         return value
@@ -369,14 +369,26 @@ def _setting(node: yaml.Node, kind: type) -> object | None:
     if not isinstance(node, yaml.ScalarNode):
         return None
     if kind is bool:
-        return yaml.safe_load(node.value) if node.tag == BOOL_TAG else None
+        return _scalar(node) if node.tag == BOOL_TAG else None
     if kind is int:
-        value = yaml.safe_load(node.value) if node.tag == INT_TAG else None
+        value = _scalar(node) if node.tag == INT_TAG else None
         return value if isinstance(value, int) and value >= 1 else None
-    if node.tag not in (INT_TAG, FLOAT_TAG):
+    share = _scalar(node) if node.tag in (INT_TAG, FLOAT_TAG) else None
+    if not isinstance(share, (int, float)) or isinstance(share, bool):
         return None
-    share = float(yaml.safe_load(node.value))
-    return share if 0 < share <= 1 else None
+    return float(share) if 0 < share <= 1 else None
+
+
+def _scalar(node: yaml.ScalarNode) -> object:
+    """The value of a number or true/false as YAML reads it; None if it cannot be read.
+
+    Only nodes the loader composed reach here, and the loader refuses every tag, so
+    `node.tag` is what the value's own spelling says it is.
+    """
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node)
+    except (ValueError, OverflowError, yaml.YAMLError):  # pragma: no cover - see above
+        return None
 
 
 def is_slug(value: str) -> bool:
@@ -395,10 +407,13 @@ def validate_folder(folder: Path) -> Validation:
     Raises ContentError only when there is nothing to validate (no folder, no deck
     file); every other problem is a finding of the returned Validation.
     """
-    deck_file, pillar_files = find_card_files(folder)
+    listing = find_card_files(folder)
+    deck_file, pillar_files = listing.deck_file, listing.pillar_files
+    assert deck_file is not None  # find_card_files raises otherwise
     v = Validation(None, [])
-    # YAML errors come first, in file order, as when every file was parsed up front.
-    syntax_errors: list[Finding] = []
+    # YAML errors come first, in file order, as when every file was parsed up front;
+    # the folder's entries that cannot be read (and the skipped ones) before them.
+    syntax_errors: list[Finding] = list(listing.findings)
 
     def parse(path: Path) -> SourceFile | None:
         try:
@@ -587,7 +602,7 @@ def _check_unique(
     if value in seen:
         c.error(
             node,
-            f"duplicate {what} id '{value}', also used at {seen[value]}; ids must be unique: "
+            f"duplicate {what} id {quoted(value)}, also used at {seen[value]}; ids must be unique: "
             "rename one of them",
         )
     else:

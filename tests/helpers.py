@@ -118,3 +118,21 @@ TEA_DECK = {
         """,
 }
 TEA_NAME = "\u6ce1\u8336\u4e4b\u9053"
+
+
+MATHJAX_DELIMITERS = ("\\(", "\\)", "\\[", "\\]")
+
+
+def mathjax_strings(html: str) -> list[str]:
+    """The strings in which MathJax 3 looks for delimiters (HTMLDomStrings): the text of
+    the page split at every element but <br> (read as a line break), <wbr> and comments,
+    entities decoded; <style> and <script> are skipped."""
+    html = re.sub(r"<(style|script)\b.*?</\1\s*>", "<x>", html, flags=re.S | re.I)
+    html = re.sub(r"<br\s*/?>", "\n", html, flags=re.I)
+    html = re.sub(r"<wbr\s*/?>|<!--.*?-->", "", html, flags=re.S | re.I)
+    return [unescape(part) for part in re.split(r"<[^>]*>", html)]
+
+
+def typeset_by_mathjax(html: str) -> list[str]:
+    """Every string of the page in which MathJax would find a delimiter."""
+    return [s for s in mathjax_strings(html) if any(d in s for d in MATHJAX_DELIMITERS)]

@@ -822,3 +822,32 @@ def test_readme_example_output_is_what_check_prints(cards: Path):
         "Plan ahead and finish early.",
     )
     assert check().output == shown
+
+
+# --- user text in messages ------------------------------------------------------------
+
+
+def test_invisible_character_in_a_key_is_shown_as_an_escape(cards: Path):
+    """Regression: a U+200B inside a key was printed raw, so the message showed 'title'."""
+    edit(cards, "1-first.yaml", "title: First pillar", "ti\u200btle: First pillar")
+    expect(
+        f"{FIRST}:1:1: error: the pillar is missing required key 'title'",
+        f"{FIRST}:2:1: error: unknown key 'ti\\u200btle' in the pillar (did you mean "
+        "'title'?); expected one of: id, principles, question, renamed_from, title",
+    )
+
+
+def test_bidi_control_in_an_id_is_shown_as_an_escape(cards: Path):
+    edit(cards, "1-first.yaml", "id: alpha", "id: alpha\u202e")
+    expect(
+        f"{FIRST}:4:9: error: 'id' of the principle must be an ASCII kebab-case slug like "
+        "'service-awareness' (e.g. 'alpha'), not 'alpha\\u202e'"
+    )
+
+
+def test_cloze_of_an_invisible_character_is_shown_as_an_escape(cards: Path):
+    edit(cards, "1-first.yaml", "[[calm]]", "[[\u200b]]")
+    expect(
+        f"{FIRST}:6:16: error: text of principle 'alpha': cloze '[[\\u200b]]' hides only "
+        "spaces and punctuation, so its card tests nothing; mark a word or phrase instead"
+    )

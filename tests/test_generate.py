@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+import html
 from pathlib import Path
 
+import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deckgen.cloze import parse_cloze
-from deckgen.generate import chinese_numeral, cloze_field, escape_field, generate_notes
+from deckgen.generate import (
+    chinese_numeral,
+    cloze_field,
+    deck_description,
+    escape_field,
+    generate_notes,
+)
 from deckgen.notetypes import CLOZE, QA, note_types
 from deckgen.validate import load_deck
+from tests.helpers import typeset_by_mathjax, visible_text
 
 
 def test_notes_from_a_small_deck(mini_cards: Path):
@@ -100,3 +112,53 @@ def test_note_types_are_fixed():
     # The TTS variant changes templates only, never the fields.
     assert note_types(tts=True)[CLOZE].fields_hash == types[CLOZE].fields_hash
     assert note_types(tts=True)[CLOZE].style_hash != types[CLOZE].style_hash
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("\\(x\\)", "\\<span></span>(x\\<span></span>)"),
+        ("\\[y\\]", "\\<span></span>&#91;y\\<span></span>]"),
+        ("a \\\\(b", "a \\\\<span></span>(b"),  # every backslash before a bracket
+        ("ends in \\", "ends in \\<span></span>"),  # Anki may put ']' after a field
+        ("\\{z\\} \\$ \\ plain", "\\&#123;z\\&#125; \\$ \\ plain"),  # not delimiters
+    ],
+)
+def test_mathjax_delimiters_are_broken_by_an_empty_element(text: str, field: str):
+    """Regression: \\( ... \\) and \\[ ... \\] in a field reached the card as written, and
+    Anki's MathJax typeset them."""
+    assert escape_field(text) == field
+    assert typeset_by_mathjax(field) == []
+    assert visible_text(field) == text
+
+
+def test_the_deck_description_is_escaped_as_a_field(mini_cards: Path):
+    deck = load_deck(mini_cards)
+    deck = dataclasses.replace(deck, description="<img src=x onerror=alert(1)>\nline \\(2\\)")
+    assert deck_description(deck) == (
+        "&lt;img src=x onerror=alert(1)&gt;<br>line \\<span></span>(2\\<span></span>)"
+    )
+
+
+# The characters escape_field changes, and ones it leaves, densely.
+_MARKUP = st.text(alphabet=st.sampled_from("ab中&<>{}[]()\\\r\n\"'#;$"))
+
+
+def _reference_escape(text: str) -> str:
+    """escape_field spelled out step by step, without its fast path."""
+    escaped = html.escape(text, quote=False).replace("{", "&#123;").replace("}", "&#125;")
+    escaped = escaped.replace("[", "&#91;")
+    for bracket in ("(", ")", "]", "&#91;"):
+        escaped = escaped.replace("\\" + bracket, "\\<span></span>" + bracket)
+    if escaped.endswith("\\"):
+        escaped += "<span></span>"
+    return escaped.replace("\r\n", "\n").replace("\n", "<br>")
+
+
+@given(_MARKUP)
+def test_escape_field_is_its_reference_and_leaves_nothing_live(text: str):
+    field = escape_field(text)
+    assert field == _reference_escape(text)
+    assert typeset_by_mathjax(field + "]") == []  # what Anki may put after a field
+    assert "<" not in field.replace("<br>", "").replace("<span></span>", "")
+    assert "{" not in field and "[" not in field

@@ -14,7 +14,7 @@ from tests.conftest import (
     card_states,
     import_apkg,
 )
-from tests.helpers import PINYIN_ANNOTATION, visible_text
+from tests.helpers import PINYIN_ANNOTATION, typeset_by_mathjax, visible_text
 
 PRINCIPLE_IDS = {
     "cultivate-character", "right-positioning", "high-spirits",
@@ -128,3 +128,96 @@ def test_round_trip_keeps_progress(cards_copy: Path, build: Builder, collection,
     nid = collection.find_notes('"Key:office-service/principle/right-positioning/cloze"')
     assert len(nid) == 1
     assert "虛心學習" in collection.get_note(nid[0])["Text"]
+
+
+# --- nothing live on a card or in Anki's screens ----------------------------------------
+
+# MathJax delimiters, markup and directives in every text a deck has. YAML single quotes
+# keep backslashes as written.
+LIVE_DECK = {
+    "deck.yaml": r"""
+        key: live
+        name: 'Live \(n\) deck'
+        description: '<img src=x onerror=alert(1)> \(d\) {{Text}} [sound:d.mp3]'
+        introduction: 'Intro \[i\] with [[\(p\)::\[h\]]] and [[plain]].'
+        question: 'Which \(q\)?'
+        """,
+    "1-first.yaml": r"""
+        id: first
+        title: 'Pillar \[t\]'
+        question: 'Pillar question \(pq\)?'
+        principles:
+          - id: alpha
+            title: 'Title \(a\)'
+            text: 'Text \(x+1\) keeps [[calm \[c\]]] and \\(y\\).'
+            note: 'Note \[n\] <b>bold</b>'
+            questions:
+              - id: what
+                question: 'Question \(w\)?'
+                answer: 'Answer \[a\] \) \]'
+        """,
+}
+LIVE_TEXTS = [
+    r"Live \(n\) deck",
+    r"Intro \[i\] with",
+    r"Which \(q\)?",
+    r"Pillar \[t\]",
+    r"Pillar question \(pq\)?",
+    r"Title \(a\)",
+    r"Text \(x+1\) keeps",
+    r"and \\(y\\).",
+    r"calm \[c\]",
+    r"\(p\)",
+    r"Note \[n\] <b>bold</b>",
+    r"Question \(w\)?",
+    r"Answer \[a\] \) \]",
+]
+
+
+def test_markup_and_mathjax_show_as_written_on_every_card(
+    tmp_path: Path, build: Builder, collection
+):
+    r"""Regression: \( \) \[ \] reached every field as written, and Anki's MathJax typeset
+    them; the deck description went into the package as raw HTML, and the desktop's deck
+    overview shows it unescaped, so its <img onerror=...> ran."""
+    from tests.conftest import write_cards
+
+    cards = write_cards(tmp_path / "cards", LIVE_DECK)
+    out = tmp_path / "live.apkg"
+    build(cards, out)
+    log = import_apkg(collection, out)
+    assert not log.conflicting and collection.card_count() > 5
+
+    shown = []
+    for cid in collection.find_cards(""):
+        card = collection.get_card(cid)
+        for side in (card.question(), card.answer()):
+            assert typeset_by_mathjax(side) == [], side
+            assert "<img" not in side and "<b>" not in side
+            shown.append(visible_text(side))
+    everything = "\n".join(shown)
+    # Tags and note type names are deckgen's own: slugs and fixed names, never markup.
+    for nid in collection.find_notes(""):
+        note = collection.get_note(nid)
+        assert all(re.fullmatch(r"[a-z0-9-]+(::[a-z0-9-]+)*", tag) for tag in note.tags)
+        assert note.note_type()["name"] in (
+            "deckgen cloze (live)",
+            "deckgen question-answer (live)",
+        )
+    for text in LIVE_TEXTS:
+        assert text in everything, text
+    hinted = next(
+        visible_text(collection.get_card(cid).question())
+        for cid in collection.find_cards('"Key:live/intro" card:1')
+    )
+    assert r"[\[h\]]" in hinted  # the hint, as written, in Anki's brackets
+
+    deck = collection.decks.by_name(r"Live \(n\) deck")
+    assert deck is not None
+    description = deck["desc"]
+    assert description == (
+        r"&lt;img src=x onerror=alert(1)&gt; \<span></span>(d\<span></span>) "
+        r"&#123;&#123;Text&#125;&#125; &#91;sound:d.mp3]"
+    )
+    assert typeset_by_mathjax(description) == []
+    assert visible_text(description) == r"<img src=x onerror=alert(1)> \(d\) {{Text}} [sound:d.mp3]"

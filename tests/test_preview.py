@@ -23,20 +23,24 @@ from tests.browser import (
 from tests.conftest import MINI_DECK, SHIPPED_CARDS, run_cli, write_cards
 
 # The mini deck with what the shipped deck lacks: a hint, an Extra (note), characters
-# that HTML and templates treat specially.
+# that HTML, templates and MathJax treat specially, a description with markup.
 RICH_DECK = {
     **MINI_DECK,
-    "1-first.yaml": """
+    "deck.yaml": MINI_DECK["deck.yaml"].replace(
+        "description: A small deck for tests.",
+        "description: '<img src=x onerror=alert(1)> \\(not math\\)'",
+    ),
+    "1-first.yaml": r"""
         id: first
-        title: First <pillar> & co
+        title: First <pillar> & co \(x\)
         principles:
           - id: alpha
             title: Alpha "principle"
-            text: Keep [[calm::a feeling]] & [[carry on]] with {the} work, 1 < 2.
+            text: Keep [[calm::a feeling \]] & [[carry \(on\)]] with {the} work, 1 < 2.
             note: Said in 1939; see <https://example.org>.
             questions:
               - id: what
-                question: What do you keep, {really}?
+                question: What do you keep, {really} \[or not\]?
                 answer: calm & steady
         """,
 }
@@ -70,9 +74,10 @@ def test_preview_renders_every_card_exactly_as_anki(tmp_path: Path, deck: str):
         assert back == card.answer_text, card.key
     if deck == "rich":
         hinted = next(c for c in anki if c.key == "mini/principle/alpha/cloze" and c.card_ord == 0)
-        assert '<span class="cloze" data-cloze="calm" data-ordinal="1">[a feeling]</span>' in (
-            hinted.question_text
-        )
+        assert (
+            '<span class="cloze" data-cloze="calm" data-ordinal="1">'
+            "[a feeling \\<span></span>]</span>"
+        ) in hinted.question_text
         assert '<div class="extra">Said in 1939; see &lt;https://example.org&gt;.</div>' in (
             hinted.answer_text
         )
@@ -246,3 +251,25 @@ def test_page_has_no_script_and_loads_nothing(page_file: Path):
         "content=\"default-src 'none'; style-src 'unsafe-inline'\">" in page
     )
     assert f"<style>\n{note_types()['cloze'].css}\n</style>" in page  # the deck's CSS, as is
+
+
+def test_preview_shows_the_description_as_anki_stores_it(tmp_path: Path):
+    """The deck overview shows the description as HTML: the preview shows the same HTML."""
+    from anki.collection import Collection
+
+    from tests.conftest import import_apkg
+
+    folder = write_cards(tmp_path / "cards", RICH_DECK)
+    assert run_cli("preview", "--cards", folder, "-o", tmp_path / "look").exit_code == 0
+    assert run_cli("build", "--cards", folder, "-o", tmp_path / "d.apkg").exit_code == 0
+    col = Collection(str(tmp_path / "c.anki2"))
+    try:
+        import_apkg(col, tmp_path / "d.apkg")
+        deck = col.decks.by_name("Mini deck")
+        assert deck is not None
+        stored = deck["desc"]
+    finally:
+        col.close()
+    assert stored == "&lt;img src=x onerror=alert(1)&gt; \\<span></span>(not math\\<span></span>)"
+    page = (tmp_path / "look" / "index.html").read_text(encoding="utf-8")
+    assert f'<p class="pv-description">{stored}</p>' in page

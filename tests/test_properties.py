@@ -7,7 +7,6 @@ import itertools
 import tempfile
 import textwrap
 import unicodedata
-from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from deckgen.cloze import (
 from deckgen.generate import generate_notes
 from deckgen.validate import load_deck
 from tests.conftest import MINI_DECK, import_apkg, run_cli
-from tests.helpers import visible_text
+from tests.helpers import typeset_by_mathjax, visible_text
 
 # --- the cloze parser ----------------------------------------------------------------
 
@@ -196,6 +195,13 @@ def as_anki_shows(text: str) -> str:
     note="}} {{ &lt;",
     text="如 {{c2::x}} 與 <br> 是[[服務 & <意識>]]。",
 )
+@example(
+    question="\\(x^2\\) or \\[y\\]?",
+    answer="ends in \\",
+    title="\\\\(a\\)",
+    note="\\] \\) [sound:x.mp3]",
+    text="see [[\\(z\\)]] and \\[w\\] \\",
+)
 def test_unicode_text_survives_build_and_import(
     collection: Any, question: str, answer: str, title: str, note: str, text: str
 ):
@@ -215,9 +221,11 @@ def test_unicode_text_survives_build_and_import(
 
     (qa_id,) = collection.find_notes(f'"Key:prop-{n}/principle/alpha/qa/what"')
     qa = collection.get_note(qa_id)
-    assert unescape(qa["Question"]) == as_anki_shows(question)
-    assert unescape(qa["Answer"]) == as_anki_shows(answer)
+    assert visible_text(qa["Question"]) == as_anki_shows(question)
+    assert visible_text(qa["Answer"]) == as_anki_shows(answer)
     card = qa.cards()[0]
+    # Nothing on the card is for MathJax to typeset (\( \) \[ \] show as written).
+    assert typeset_by_mathjax(card.question()) == typeset_by_mathjax(card.answer()) == []
     front, back = visible_text(card.question()), visible_text(card.answer())
     assert as_anki_shows(question) in front
     assert as_anki_shows(title) in front
@@ -228,6 +236,7 @@ def test_unicode_text_survives_build_and_import(
     cloze_card = collection.get_note(cloze_id).cards()[0]
     written = plain_text(parse_cloze(as_anki_shows(text)))
     assert written in visible_text(cloze_card.answer())
+    assert typeset_by_mathjax(cloze_card.question() + cloze_card.answer()) == []
     assert "[...]" in visible_text(cloze_card.question())
 
 
