@@ -25,6 +25,7 @@ files and renamed together (writing), and the build is remembered (cache).
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -73,6 +74,7 @@ from deckgen.lock import (
     TypeEntry,
     parse_lock,
     read_lock,
+    read_lock_bytes,
     render_lock,
 )
 from deckgen.model import Deck
@@ -333,15 +335,22 @@ def _up_to_date(
     for folder, digest, out in zip(folders, sources, outputs, strict=True):
         record = cache.read_record(out)
         try:
-            lock = (folder / LOCK_FILE).read_bytes().replace(b"\r\n", b"\n")
+            lock = read_lock_bytes(folder / LOCK_FILE)
         except OSError:
             return None
         if record is None or record.stamp != cache.build_stamp(digest, lock):
             return None
         if file_digest(out) != record.package:
             return None
+        if _newest_stamp(lock) - int(time.time()) >= MAX_WAIT:
+            return None  # stamps ahead of the clock: a build reports them, every time
         fresh.append(UpToDate(folder, out, out.stat().st_size))
     return fresh
+
+
+def _newest_stamp(lock: bytes) -> int:
+    """The newest change stamp in a lock's bytes, without parsing it."""
+    return max(map(int, re.findall(rb'"mod": (\d+)', lock)), default=0)
 
 
 # --- one deck: the plan ------------------------------------------------------------------

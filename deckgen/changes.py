@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from deckgen.errors import Location
+from deckgen.errors import Location, quoted
 from deckgen.generate import Note
 from deckgen.lock import Lock, LockedNote
 from deckgen.notetypes import NoteType
@@ -118,7 +118,8 @@ def compare(
                     Loss(
                         "cloze-removed",
                         note.key,
-                        f"note '{note.key}': cloze c{number} ('{phrase}') was removed. Its card "
+                        f"note '{note.key}': cloze c{number} ({quoted(phrase)}) was removed. "
+                        "Its card "
                         "and review history stay in the learner's collection with nothing to "
                         "show (Anki lists it under Tools \u203a Empty Cards); putting the phrase "
                         f"back brings card c{number} back.",
@@ -148,7 +149,8 @@ def compare(
             Loss(
                 "deck-key",
                 "deck",
-                f"the deck key changed from '{lock.deck_key}' to '{deck_key}'. The key is part "
+                f"the deck key changed from {quoted(lock.deck_key)} to {quoted(deck_key)}. "
+                "The key is part "
                 "of every note's identity: every note would be new, and the learner's reviews "
                 "would stay with the old ones. Put the old key back.",
             )
@@ -158,7 +160,8 @@ def compare(
             Loss(
                 "deck-name",
                 "deck",
-                f"the deck name changed from '{lock.deck_name}' to '{deck_name}'. Anki matches "
+                f"the deck name changed from {quoted(lock.deck_name)} to {quoted(deck_name)}. "
+                "Anki matches "
                 "decks by name: existing cards stay in the old deck and only new cards go into "
                 "a new one, splitting the deck. Rename the deck inside Anki first, or keep the "
                 "old name.",

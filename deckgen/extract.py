@@ -39,7 +39,7 @@ from pathlib import Path
 
 import yaml
 
-from deckgen.atomic import write_text_atomically
+from deckgen.atomic import Staged, staged
 from deckgen.chinese import (
     COMMAS,
     ENUMERATION_COMMA,
@@ -56,7 +56,7 @@ from deckgen.chinese import (
 )
 from deckgen.errors import ContentError, Finding, Location
 from deckgen.language import SCRIPT_LANGUAGES
-from deckgen.load import DECK_FILE, display_path
+from deckgen.load import DECK_FILE, display_path, list_cards_folder
 from deckgen.outline import ExtractError, Outline, Paragraph, Span, join_paragraphs
 from deckgen.readers import read_outline
 from deckgen.script import Script, converter, detect_script
@@ -562,20 +562,38 @@ def extract_document(
             f"{display_path(folder)} already holds {names}; pass --force to overwrite, or "
             "choose another folder with -o"
         )
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for file_name, content in files.items():
-        path = folder / file_name
-        write_text_atomically(path, content)
-        written.append(path)
+    written = _write_all(folder, files)
     foreign = tuple(p for p in existing if p.name not in files)
     return ExtractResult(doc, folder, tuple(written), foreign, schemas)
 
 
+def _write_all(folder: Path, files: dict[str, str]) -> list[Path]:
+    """Write every file, or none: all are staged (written and synced) before any is
+    renamed into place. ExtractError names what the system refused."""
+    staged_files: list[Staged] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for file_name, content in files.items():
+            with staged(folder / file_name) as (fh, done):
+                fh.write(content.encode("utf-8"))
+            staged_files.append(done)
+        for done in staged_files:
+            done.commit()
+    except OSError as exc:
+        raise ExtractError(
+            f"cannot write {display_path(Path(exc.filename or folder))}: {exc.strerror or exc}"
+        ) from None
+    finally:
+        for done in staged_files:
+            done.discard()
+    return [folder / name for name in files]
+
+
 def _yaml_files(folder: Path) -> list[Path]:
+    """The cards files already in `folder`, as the loader would read them."""
     if not folder.is_dir():
         return []
-    return [p for p in folder.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml")]
+    return list(list_cards_folder(folder).files)
 
 
 def extract_summary(result: ExtractResult) -> list[str]:

@@ -19,7 +19,9 @@ notes; it is read as version 2 with those numbers, and the next build writes ver
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
@@ -103,10 +105,28 @@ class LockConflictError(LockError):
     """The lock holds a merge's conflict markers."""
 
 
+class NotALockFile(OSError):
+    """Something is at the lock's path, but it is not a regular file."""
+
+
 def read_lock_bytes(path: Path) -> bytes:
     """The lock file's bytes with its line ends as deckgen writes them (\\n): a lock
-    checked out with CRLF is the same lock."""
-    return path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    checked out with CRLF is the same lock.
+
+    Never blocks: a FIFO at the lock's path opens at once (without waiting for a
+    writer) and is refused, as is anything else that is not a regular file."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            raise NotALockFile(path)
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read()
+    finally:
+        os.close(fd)
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 def read_lock(path: Path, display: str) -> Lock | None:
@@ -118,6 +138,10 @@ def read_lock(path: Path, display: str) -> Lock | None:
         return None
     except IsADirectoryError:
         raise LockError(display, 0, 0, "the lock is a folder, not a file; remove it") from None
+    except NotALockFile:
+        raise LockError(
+            display, 0, 0, "the lock is not a regular file (a FIFO, a device?); remove it"
+        ) from None
     except OSError as exc:
         raise LockError(
             display, 0, 0, f"cannot read the lock file: {exc.strerror or exc}"

@@ -227,6 +227,9 @@ def test_a_lock_stamped_ahead_of_the_clock_is_reported_and_still_delivers(
     _shift_stamps(tea / LOCK, 3 * 86400)  # written on a machine whose clock ran 3 days fast
     ahead = build(tea, tmp_path / "ahead.apkg")
     assert "the lock's newest change stamp is 3 days ahead of this machine's clock" in ahead.output
+    # Noticed on every build, even one with nothing to do.
+    again = build(tea, tmp_path / "ahead.apkg")
+    assert "3 days ahead" in again.output and "up to date" not in again.output
     import_apkg(collection, tmp_path / "ahead.apkg")
     edit_tea(tea)
     result = build(tea, tmp_path / "edited.apkg")
@@ -437,3 +440,23 @@ def test_two_builds_at_once_leave_a_deck_and_a_lock_that_agree(tea: Path, tmp_pa
     again = build(tea, out)
     assert again.output.startswith("No changes since the last build"), again.output
     assert leftovers(tea, tmp_path) == []
+
+
+def test_scratch_files_of_a_build_killed_while_packaging_go_with_the_next_build(tmp_path: Path):
+    from bench.synth import write_cards as synth_cards
+
+    cards = synth_cards(tmp_path / "cards", 20_000)
+    out_dir = tmp_path / "dist"
+    proc = deckgen_process("build", "--cards", cards, "-o", out_dir / "big.apkg")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(out_dir.glob(".big.apkg.*.db")):
+        if proc.poll() is not None:
+            pytest.fail(f"the build ended before it could be killed: {proc.communicate()}")
+        time.sleep(0.01)
+    proc.kill()  # SIGKILL: nothing of deckgen runs any more
+    proc.communicate(timeout=60)
+    assert any(p.name.endswith(".db") for p in out_dir.iterdir())  # left behind
+    result = run_cli("build", "--cards", cards, "-o", out_dir / "big.apkg")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out_dir.iterdir()) == ["big.apkg"]
+    assert leftovers(cards) == []

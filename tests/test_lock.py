@@ -421,3 +421,17 @@ def test_a_lock_that_is_a_folder(mini_cards: Path, tmp_path: Path):
     assert f"{mini_cards / 'deckgen.lock'}: error: the lock is a folder, not a file; remove it" in (
         result.output
     )
+
+
+def test_a_lock_that_is_a_fifo_is_refused_without_waiting(mini_cards: Path, tmp_path: Path):
+    os.mkfifo(mini_cards / "deckgen.lock")
+    for args in (
+        ("build", "--cards", mini_cards, "-o", tmp_path / "d.apkg"),
+        ("check", "--cards", mini_cards),
+    ):
+        result = run_cli(*args)
+        assert result.exit_code == 1
+        assert (
+            f"{mini_cards / 'deckgen.lock'}: error: the lock is not a regular file (a FIFO, a "
+            "device?); remove it"
+        ) in result.output
