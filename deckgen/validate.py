@@ -424,21 +424,22 @@ def validate_folder(folder: Path) -> Validation:
 
     deck_source = parse(deck_file)
     pillars: list[Pillar] = []
-    seen_pillars: dict[str, Location] = {}
-    seen_principles: dict[str, Location] = {}
-    pillar_identities: dict[str, tuple[str, Location, bool]] = {}
-    principle_identities: dict[str, tuple[str, Location, bool]] = {}
+    claims: list[Claim] = []
     # One file at a time: its node tree is freed before the next file is parsed.
     for path in pillar_files:
         source = parse(path)
         if source is None:
             continue
-        pillar = _validate_pillar(
-            source, v, seen_pillars, seen_principles, pillar_identities, principle_identities
-        )
-        if pillar is not None:
-            pillars.append(pillar)
-        del source
+        done = validate_pillar_file(source)
+        v.findings.extend(done.findings)
+        v.texts.extend(done.texts)
+        v.principles.extend(done.principles)
+        claims.extend(done.claims)
+        if done.pillar is not None:
+            pillars.append(done.pillar)
+        del source, done
+    v.findings.extend(check_claims(claims))
+    seen_principles = any(c.scope == "principle" for c in claims)
     v.findings[:0] = syntax_errors
 
     deck = None
@@ -513,14 +514,30 @@ def _validate_deck(
     )
 
 
-def _validate_pillar(
-    source: SourceFile,
-    v: Validation,
-    seen_pillars: dict[str, Location],
-    seen_principles: dict[str, Location],
-    seen_identities: dict[str, tuple[str, Location, bool]],
-    principle_identities: dict[str, tuple[str, Location, bool]],
-) -> Pillar | None:
+@dataclass
+class PillarFile:
+    """What validating one pillar file found: the pillar (None when the file's shape is
+    wrong), its findings, its text values and principle entries (for the rules), and its
+    claims on ids that must be unique across the whole deck (`check_claims`)."""
+
+    pillar: Pillar | None
+    findings: list[Finding]
+    texts: list[TextValue]
+    principles: list[PrincipleEntry]
+    claims: list[Claim]
+
+
+def validate_pillar_file(source: SourceFile) -> PillarFile:
+    """Validate one pillar file on its own: everything but whether its pillar and
+    principle ids are used in other files too, which `check_claims` decides over the
+    claims of every file, in reading order."""
+    v = Validation(None, [])
+    claims: list[Claim] = []
+    pillar = _validate_pillar(source, v, claims)
+    return PillarFile(pillar, v.findings, v.texts, v.principles, claims)
+
+
+def _validate_pillar(source: SourceFile, v: Validation, claims: list[Claim]) -> Pillar | None:
     c = _Collector(source, v)
     if source.root is None:
         c.error(
@@ -532,22 +549,14 @@ def _validate_pillar(
     if fields is None:
         return None
     pillar_id = c.slug(fields, "id", "the pillar")
-    if pillar_id:
-        _check_unique(c, fields["id"][1], "pillar", pillar_id, seen_pillars)
     what = f"pillar '{pillar_id}'" if pillar_id else "the pillar"
-    renamed_from = _identity(c, fields, what, pillar_id, seen_identities)
+    renamed_from = _identity(c, fields, what, pillar_id, "pillar", claims)
     title = c.text(fields, "title", what) or ""
     question = c.text(fields, "question", what) or ""
     items = c.sequence(fields, "principles", what)
     if "principles" in fields and not items and not _is_bad_type(fields["principles"][1]):
         c.error(fields["principles"][1], f"{what} has no principles; add at least one")
-    principles = [
-        p
-        for p in (
-            _validate_principle(c, item, seen_principles, principle_identities) for item in items
-        )
-        if p
-    ]
+    principles = [p for p in (_validate_principle(c, item, claims) for item in items) if p]
     return Pillar(pillar_id, title, tuple(principles), c.at(source.root), question, renamed_from)
 
 
@@ -556,42 +565,103 @@ def _is_bad_type(node: yaml.Node) -> bool:
     return not isinstance(node, yaml.SequenceNode) and node.tag != "tag:yaml.org,2002:null"
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An item's id (or identity) that no other item of its kind in the deck may have."""
+
+    scope: str  # "pillar" or "principle"
+    id: str  # '' when the id itself was bad (reported already)
+    id_location: Location
+    identity: str
+    identity_location: Location  # of `renamed_from` when there is one, else of `id`
+    renamed: bool
+    what: str
+
+
+def check_claims(claims: list[Claim]) -> list[Finding]:
+    """The duplicates among every file's claims, taken in reading order: a duplicate id,
+    and an identity (`renamed_from`) that is another item's, each at the later item."""
+    findings: list[Finding] = []
+    ids: dict[tuple[str, str], Location] = {}
+    identities: dict[tuple[str, str], tuple[str, Location, bool]] = {}
+    for claim in claims:
+        if claim.id:
+            finding = _unique(claim.scope, claim.id, claim.id_location, ids)
+            if finding is not None:
+                findings.append(finding)
+        if claim.identity:
+            finding = _unique_identity(claim, identities)
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+def _unique(
+    scope: str, value: str, here: Location, seen: dict[tuple[str, str], Location]
+) -> Finding | None:
+    first = seen.setdefault((scope, value), here)
+    if first is here:
+        return None
+    return Finding(
+        here,
+        "error",
+        f"duplicate {scope} id {quoted(value)}, also used at {first}; ids must be unique: "
+        "rename one of them",
+    )
+
+
+def _unique_identity(
+    claim: Claim, seen: dict[tuple[str, str], tuple[str, Location, bool]]
+) -> Finding | None:
+    """Two items with one identity would have the same notes (GUIDs) in Anki. Two items
+    with the same id and no `renamed_from` are already a duplicate id, reported once."""
+    key = (claim.scope, claim.identity)
+    if key not in seen:
+        seen[key] = (claim.what, claim.identity_location, claim.renamed)
+        return None
+    other, where, other_renamed = seen[key]
+    if not claim.renamed and not other_renamed:
+        return None  # a duplicate id
+    what, identity = claim.what, claim.identity
+    if claim.renamed:
+        why = f"{what} was renamed from '{identity}', which is the identity of {other} at {where}"
+    else:
+        why = f"id '{identity}' of {what} is the identity of {other} at {where}"
+    return Finding(
+        claim.identity_location,
+        "error",
+        f"{why}: the two would be one note in Anki (the same GUIDs); give {what} another id "
+        "(an id renamed with `deckgen rename` keeps its old one as its identity, under "
+        "'renamed_from:')",
+    )
+
+
 def _identity(
     c: _Collector,
     fields: dict[str, tuple[yaml.Node, yaml.Node]],
     what: str,
     item_id: str,
-    seen: dict[str, tuple[str, Location, bool]],
+    scope: str,
+    claims: list[Claim] | None = None,
+    seen: dict[tuple[str, str], tuple[str, Location, bool]] | None = None,
 ) -> str:
-    """The item's `renamed_from` ('' if none), after checking that its identity (the id
-    its notes were first built under: `renamed_from`, else `id`) is no other item's.
-
-    Two items with one identity would have the same notes (GUIDs) in Anki. Two items
-    with the same id and no `renamed_from` are already a duplicate id, reported once."""
+    """The item's `renamed_from` ('' if none); its id and identity (the id its notes were
+    first built under: `renamed_from`, else `id`) are claimed in `claims` (pillars and
+    principles, checked across the deck by `check_claims`) or checked in `seen` at once
+    (questions, unique within their principle)."""
     renamed_from = c.slug(fields, "renamed_from", what) if "renamed_from" in fields else ""
     if renamed_from == item_id:
         renamed_from = ""  # renamed back: the id is the identity again
     identity = renamed_from or item_id
-    if not identity:
-        return renamed_from
-    node = fields["renamed_from" if renamed_from else "id"][1]
-    here = c.at(node)
-    if identity not in seen:
-        seen[identity] = (what, here, bool(renamed_from))
-        return renamed_from
-    other, where, other_renamed = seen[identity]
-    if not renamed_from and not other_renamed:
-        return renamed_from  # a duplicate id: _check_unique says so
-    if renamed_from:
-        why = f"{what} was renamed from '{identity}', which is the identity of {other} at {where}"
-    else:
-        why = f"id '{identity}' of {what} is the identity of {other} at {where}"
-    c.error(
-        node,
-        f"{why}: the two would be one note in Anki (the same GUIDs); give {what} another id "
-        "(an id renamed with `deckgen rename` keeps its old one as its identity, under "
-        "'renamed_from:')",
-    )
+    id_location = c.at(fields["id"][1]) if "id" in fields else Location(c.source.display)
+    here = c.at(fields["renamed_from" if renamed_from else "id"][1]) if identity else id_location
+    claim = Claim(scope, item_id, id_location, identity, here, bool(renamed_from), what)
+    if claims is not None:
+        claims.append(claim)
+    elif seen is not None and identity:
+        finding = _unique_identity(claim, seen)
+        if finding is not None:
+            c.findings.append(finding)
     return renamed_from
 
 
@@ -609,26 +679,19 @@ def _check_unique(
         seen[value] = here
 
 
-def _validate_principle(
-    c: _Collector,
-    node: yaml.Node,
-    seen: dict[str, Location],
-    seen_identities: dict[str, tuple[str, Location, bool]],
-) -> Principle | None:
+def _validate_principle(c: _Collector, node: yaml.Node, claims: list[Claim]) -> Principle | None:
     fields = c.mapping(node, "a principle", PRINCIPLE_KEYS, PRINCIPLE_REQUIRED)
     if fields is None:
         return None
     principle_id = c.slug(fields, "id", "the principle")
-    if principle_id:
-        _check_unique(c, fields["id"][1], "principle", principle_id, seen)
     what = f"principle '{principle_id}'" if principle_id else "the principle"
-    renamed_from = _identity(c, fields, what, principle_id, seen_identities)
+    renamed_from = _identity(c, fields, what, principle_id, "principle", claims)
     title = c.text(fields, "title", what) or ""
     text = c.cloze(fields, "text", what, f"text of {what}") or ()
     note = c.text(fields, "note", what) or ""
     questions: list[Question] = []
     seen_q: dict[str, Location] = {}
-    seen_q_identities: dict[str, tuple[str, Location, bool]] = {}
+    seen_q_identities: dict[tuple[str, str], tuple[str, Location, bool]] = {}
     items = c.sequence(fields, "questions", what)
     for item in items:
         q = _validate_question(c, item, what, seen_q, seen_q_identities)
@@ -643,7 +706,7 @@ def _validate_question(
     node: yaml.Node,
     owner: str,
     seen: dict[str, Location],
-    seen_identities: dict[str, tuple[str, Location, bool]],
+    seen_identities: dict[tuple[str, str], tuple[str, Location, bool]],
 ) -> Question | None:
     fields = c.mapping(node, f"a question of {owner}", QUESTION_KEYS, QUESTION_REQUIRED)
     if fields is None:
@@ -652,7 +715,7 @@ def _validate_question(
     if qid:
         _check_unique(c, fields["id"][1], f"question (in {owner})", qid, seen)
     what = f"question '{qid}' of {owner}" if qid else f"a question of {owner}"
-    renamed_from = _identity(c, fields, what, qid, seen_identities)
+    renamed_from = _identity(c, fields, what, qid, "question", seen=seen_identities)
     question = c.text(fields, "question", what) or ""
     answer = c.text(fields, "answer", what) or ""
     return Question(qid, question, answer, c.at(node), renamed_from)
