@@ -112,7 +112,7 @@ def _code_identity(with_opencc: bool) -> str:
         h.update(path.relative_to(own).as_posix().encode() + b"\0" + path.read_bytes())
     # The libraries: each file's name, size and time (installing another version
     # changes them), without importing them.
-    for module in ("yaml", "genanki", *(("opencc",) if with_opencc else ())):
+    for module in ("yaml", "genanki", "isal", *(("opencc",) if with_opencc else ())):
         spec = find_spec(module)
         origin = spec.origin if spec is not None else None
         if not origin:

@@ -193,10 +193,49 @@ def key_field(deck_key: str, key: str) -> str:
     return escape_field(f"{deck_key}/{key}")
 
 
+# A note's position: its slot (0 the deck file's introduction, 1..N the pillar files in
+# reading order, N + 1 the deck overview, N + 2 the retired notes) and its place in the
+# slot. Positions order notes as the essay does (new cards are introduced in that order)
+# and a file's positions depend on nothing but the file and its slot, so that files can
+# be generated apart (deckgen.pillarfile) and package ids come from positions.
+SLOT_BITS = 17
+MAX_IN_SLOT = 1 << SLOT_BITS
+MAX_SLOTS = 1 << 13
+
+
+def position(slot: int, index: int) -> int:
+    """The position of the `index`-th note (0-based) of `slot`."""
+    if index >= MAX_IN_SLOT or slot >= MAX_SLOTS:
+        raise ValueError(f"more than {MAX_IN_SLOT} notes in a file, or {MAX_SLOTS} files")
+    return (slot << SLOT_BITS) | index
+
+
+def slot_of(position_: int) -> int:
+    return position_ >> SLOT_BITS
+
+
+def intro_slot() -> int:
+    return 0
+
+
+def pillar_slot(index: int) -> int:
+    """The slot of the `index`-th pillar (1-based, in reading order)."""
+    return index
+
+
+def overview_slot(pillars: int) -> int:
+    return pillars + 1
+
+
+def retired_slot(pillars: int) -> int:
+    return pillars + 2
+
+
 class _Builder:
-    def __init__(self, deck: Deck, numbering: Numbering | None) -> None:
+    def __init__(self, deck: Deck, numbering: Numbering | None, slot: int) -> None:
         self.deck = deck
         self.numbering = numbering
+        self.slot = slot
         self.notes: list[Note] = []
 
     def add(
@@ -218,7 +257,7 @@ class _Builder:
                 tags=tags,
                 clozes=clozes,
                 group=group,
-                position=len(self.notes) + 1,
+                position=position(self.slot, len(self.notes)),
                 source=source,
             )
         )
@@ -251,71 +290,102 @@ def generate_notes(
 ) -> list[Note]:
     """Every note of the deck, in study order; cloze numbers from `numbering`, the words
     deckgen adds in `language` (default: the deck's, deckgen.language)."""
-    from deckgen.wording import language_for, wording
+    from deckgen.wording import language_for
 
-    words = wording(language or language_for(deck))
-    b = _Builder(deck, numbering)
-    deck_tag = f"{deck.key}::deck"
+    language = language or language_for(deck)
+    notes = intro_notes(deck, numbering)
+    for index, pillar in enumerate(deck.pillars, start=1):
+        notes += pillar_notes(deck, index, pillar, numbering, language)
+    headings = [pillar_heading(i, p) for i, p in enumerate(deck.pillars, start=1)]
+    notes += overview_notes(deck, headings)
+    return notes
+
+
+def intro_notes(deck: Deck, numbering: Numbering | None = None) -> list[Note]:
+    """The introduction's cloze note, when it marks phrases (slot 0)."""
+    b = _Builder(deck, numbering, intro_slot())
     b.add_cloze(
         "intro",
         deck.introduction,
         ("", escape_field(deck.name), ""),
-        (deck_tag,),
+        (f"{deck.key}::deck",),
         DECK_GROUP,
         deck.location,
     )
-    for index, pillar in enumerate(deck.pillars, start=1):
-        heading = escape_field(pillar_heading(index, pillar))
-        ptag = pillar_tag(deck, pillar)
-        for principle in pillar.principles:
-            tags = (ptag, principle_tag(deck, pillar, principle))
-            title = escape_field(principle.title)
-            extra = escape_field(principle.note)
-            b.add_cloze(
-                f"principle/{principle.identity}/cloze",
-                principle.text,
-                (extra, heading, title),
+    return b.notes
+
+
+def pillar_notes(
+    deck: Deck,
+    index: int,
+    pillar: Pillar,
+    numbering: Numbering | None,
+    language: str,
+) -> list[Note]:
+    """The notes of the `index`-th pillar (1-based): each principle's cloze and question
+    notes, and the pillar's overview. They depend on the deck only through its key."""
+    from deckgen.wording import wording
+
+    words = wording(language)
+    b = _Builder(deck, numbering, pillar_slot(index))
+    heading = escape_field(pillar_heading(index, pillar))
+    ptag = pillar_tag(deck, pillar)
+    for principle in pillar.principles:
+        tags = (ptag, principle_tag(deck, pillar, principle))
+        title = escape_field(principle.title)
+        extra = escape_field(principle.note)
+        b.add_cloze(
+            f"principle/{principle.identity}/cloze",
+            principle.text,
+            (extra, heading, title),
+            tags,
+            pillar.id,
+            principle.location,
+        )
+        for q in principle.questions:
+            b.add(
+                f"principle/{principle.identity}/qa/{q.identity}",
+                QA,
+                (escape_field(q.question), escape_field(q.answer), extra, heading, title),
                 tags,
                 pillar.id,
-                principle.location,
+                q.location,
             )
-            for q in principle.questions:
-                b.add(
-                    f"principle/{principle.identity}/qa/{q.identity}",
-                    QA,
-                    (escape_field(q.question), escape_field(q.answer), extra, heading, title),
-                    tags,
-                    pillar.id,
-                    q.location,
-                )
-        question = pillar.question or words.pillar_question.format(
-            heading=pillar_heading(index, pillar)
-        )
-        b.add(
-            f"pillar/{pillar.identity}",
-            QA,
-            (
-                escape_field(question),
-                _list_html([p.title for p in pillar.principles]),
-                "",
-                heading,
-                "",
-            ),
-            (ptag,),
-            pillar.id,
-            pillar.location,
-        )
+    question = pillar.question or words.pillar_question.format(
+        heading=pillar_heading(index, pillar)
+    )
+    b.add(
+        f"pillar/{pillar.identity}",
+        QA,
+        (
+            escape_field(question),
+            _list_html([p.title for p in pillar.principles]),
+            "",
+            heading,
+            "",
+        ),
+        (ptag,),
+        pillar.id,
+        pillar.location,
+    )
+    return b.notes
+
+
+def overview_notes(deck: Deck, headings: list[str]) -> list[Note]:
+    """The deck's overview note, its question answered by the pillars' `headings`
+    (slot N + 1: after every pillar's notes)."""
+    b = _Builder(deck, None, overview_slot(len(headings)))
     b.add(
         "pillars",
         QA,
         (
             escape_field(deck.question),
-            _lines_html([pillar_heading(i, p) for i, p in enumerate(deck.pillars, start=1)]),
+            _lines_html(headings),
             "",
             escape_field(deck.name),
             "",
         ),
-        (deck_tag,),
+        (f"{deck.key}::deck",),
         DECK_GROUP,
         deck.location,
     )

@@ -28,16 +28,17 @@ import tempfile
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from html import unescape
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO
 
 from deckgen.atomic import replaced_atomically, temp_prefix
 from deckgen.errors import PackageError
-from deckgen.generate import Note
+from deckgen.generate import SLOT_BITS, Note
 from deckgen.notetypes import NoteType
 
 if TYPE_CHECKING:
@@ -45,11 +46,16 @@ if TYPE_CHECKING:
 
 # Note and card ids look like Anki's own (milliseconds since 1970) and lie in the past,
 # between 2001-09 and 2023-11, so no client sees an id from the future. They come from
-# the GUID, so they are stable, but nothing depends on them: Anki matches notes by GUID
-# and a note's existing cards by their number, and keeps ids only for what it adds.
+# the note's position (deckgen.generate.position: its file and its place in the file)
+# and the card's number, above a base fixed by the deck key: ids increase in the
+# essay's order, so rows written file by file (deckgen.pillarfile) are already in id
+# order, and a file's ids depend on nothing but the file and its slot. Nothing else
+# depends on them: Anki matches notes by GUID and a note's existing cards by their
+# number, keeps ids only for what it adds, and gives another id to one that is taken.
 ID_BASE = 1_000_000_000_000
 ID_SPAN = 700_000_000_000
-_ORD_STEP = 0x9E3779B97F4A7C15  # card n of a note: its hash plus n times this, spread out
+ORD_BITS = 9  # card numbers below 512
+_ID_BITS = SLOT_BITS + 13 + ORD_BITS  # positions (slot and place) and card numbers
 
 COLLECTION_NAME = "collection.anki2"
 MEDIA_NAME = "media"
@@ -64,11 +70,20 @@ _LOCAL = struct.Struct("<IHHHHHIIIHH")
 _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 _END = struct.Struct("<IHHHHIIH")
 
-# Level 4 deflates a 100,000-note collection to 6 % more than level 6 in half the time.
-COMPRESS_LEVEL = 4
+# Deflate: Intel's ISA-L (python-isal) at its level 1 deflates a 100,000-note collection
+# about seven times faster than zlib at level 4, to 10 % more bytes; zlib where ISA-L is
+# not installed. The bytes depend on which one (the build cache knows: deckgen.cache).
+try:
+    from isal import isal_zlib as DEFLATER
+
+    COMPRESS_LEVEL = 1
+except ImportError:  # pragma: no cover - python-isal is a dependency
+    DEFLATER = zlib  # type: ignore[misc]
+    COMPRESS_LEVEL = 4
 BLOCK = 1 << 20  # the output depends on the block size, never on the number of threads
 WINDOW = 1 << 15  # deflate's window: the input a block may refer back to
 ROWS_PER_REPORT = 4096
+PAGE_SIZE = 65536  # fewer, larger pages: a smaller file, written and indexed faster
 
 Progress = Callable[[int, int], None]  # (done, total) of one stage
 
@@ -79,23 +94,17 @@ def deck_id_for(deck_key: str) -> int:
     return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
 
 
-def _guid_hashes(notes: list[Note]) -> list[int]:
-    """64 bits of the SHA-256 of each note's GUID: its note id and its cards' ids."""
-    sha256 = hashlib.sha256
-    return [int.from_bytes(sha256(n.guid.encode("utf-8")).digest()[:8], "big") for n in notes]
+def id_base(deck_key: str) -> int:
+    """The lowest note and card id of the deck: decks of one learner keep apart."""
+    digest = hashlib.sha256(f"deckgen ids\x1f{deck_key}".encode()).digest()
+    return ID_BASE + int.from_bytes(digest[:8], "big") % (ID_SPAN - (1 << _ID_BITS))
 
 
-def _unique_ids(hashes: Iterable[int]) -> list[int]:
-    """An id in Anki's range for each hash; on a collision, the next free id."""
-    taken: set[int] = set()
-    ids = []
-    for h in hashes:
-        value = ID_BASE + h % ID_SPAN
-        while value in taken:
-            value += 1
-        taken.add(value)
-        ids.append(value)
-    return ids
+def card_number_limit(ord_: int) -> None:
+    if ord_ >= 1 << ORD_BITS:
+        raise PackageError(
+            f"a note has a card c{ord_ + 1}: deckgen writes cards up to c{1 << ORD_BITS}"
+        )
 
 
 def _sort_field(text: str) -> str:
@@ -119,13 +128,205 @@ def _checksum(sort_field: str) -> int:
     return int.from_bytes(hashlib.sha1(sort_field.encode("utf-8")).digest()[:4], "big")
 
 
-def _schema() -> tuple[list[str], list[str]]:
+@cache
+def _schema() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """genanki's schema as (table statements, index statements): indexes go in last."""
     from genanki.apkg_schema import APKG_SCHEMA
 
     statements = [s.strip() for s in APKG_SCHEMA.split(";") if s.strip()]
-    indexes = [s for s in statements if s.upper().startswith("CREATE INDEX")]
-    return [s for s in statements if s not in indexes], indexes
+    indexes = tuple(s for s in statements if s.upper().startswith("CREATE INDEX"))
+    return tuple(s for s in statements if s not in indexes), indexes
+
+
+def _table(name: str) -> str:
+    return next(s for s in _schema()[0] if s.split()[2] == name)
+
+
+@dataclass(frozen=True)
+class RowContext:
+    """What a note's rows need besides the note: ids, note types, decks."""
+
+    base: int  # id_base of the deck
+    model_ids: dict[str, int]  # note kind -> note type id
+    deck_id: int
+    subdeck_ids: dict[str, int]  # note group (pillar id) -> its subdeck's id, if any
+
+
+def note_rows(
+    notes: list[Note], mods: list[int], ctx: RowContext
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The notes table's and the cards table's rows of `notes`, in position order, each
+    note stamped with its `mods` (same order)."""
+    base = ctx.base
+    model_ids = ctx.model_ids
+    subdecks = ctx.subdeck_ids
+    deck_id = ctx.deck_id
+    note_table: list[tuple[object, ...]] = []
+    card_table: list[tuple[object, ...]] = []
+    for note, mod in zip(notes, mods, strict=True):
+        sfld = _sort_field(note.fields[0])
+        tags = " " + " ".join(note.tags) + " " if note.tags else ""
+        position = note.position
+        note_table.append(
+            (
+                base + position,
+                note.guid,
+                model_ids[note.kind],
+                mod,
+                tags,
+                "\x1f".join(note.fields),
+                sfld,
+                _checksum(sfld),
+            )
+        )
+        did = subdecks.get(note.group, deck_id) if subdecks else deck_id
+        for ord_ in note.card_ords:
+            card_number_limit(ord_)
+            # New cards: type and queue 0 (new), due = the note's position (new cards come
+            # in study order), no interval, ease, reviews, lapses, flags or data.
+            card_table.append(
+                (base + ((position << ORD_BITS) | ord_), base + position, did, ord_, mod, position)
+            )
+    return note_table, card_table
+
+
+_NOTE_INSERT = "INSERT INTO notes VALUES (?,?,?,?,-1,?,?,?,?,0,'')"
+_CARD_INSERT = "INSERT INTO cards VALUES (?,?,?,?,?,-1,0,0,?,0,0,0,0,0,0,0,0,'')"
+
+
+class RowFile:
+    """A scratch SQLite file of note and card rows, added file by file in position order:
+    one worker's share of a build (deckgen.workers), merged into the collection by
+    `assemble_collection`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        cur = self.conn.cursor()
+        for pragma in _SCRATCH_PRAGMAS:
+            cur.execute(pragma)
+        cur.execute("BEGIN")
+        cur.execute(_table("notes"))
+        cur.execute(_table("cards"))
+        self.notes = 0
+        self.cards = 0
+
+    def add(
+        self, note_table: list[tuple[object, ...]], card_table: list[tuple[object, ...]]
+    ) -> None:
+        self.conn.executemany(_NOTE_INSERT, note_table)
+        self.conn.executemany(_CARD_INSERT, card_table)
+        self.notes += len(note_table)
+        self.cards += len(card_table)
+
+    def close(self) -> None:
+        self.conn.execute("COMMIT")
+        self.conn.close()
+
+
+_SCRATCH_PRAGMAS = (
+    # Scratch files that are zipped or merged and deleted: no journal, no syncing.
+    f"PRAGMA page_size = {PAGE_SIZE}",
+    "PRAGMA journal_mode = OFF",
+    "PRAGMA synchronous = OFF",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA cache_size = -262144",
+    "PRAGMA locking_mode = EXCLUSIVE",
+)
+
+
+@dataclass(frozen=True)
+class CollectionHeader:
+    """The collection's one `col` row: its decks and note types."""
+
+    deck_name: str
+    deck_key: str
+    description: str
+    types: dict[str, NoteType]
+    type_stamps: dict[str, int]
+    newest: int  # the newest stamp of the build
+    subdecks: dict[str, tuple[int, str]] = field(default_factory=dict)  # group -> (id, name)
+
+
+def assemble_collection(
+    db_path: Path,
+    header: CollectionHeader,
+    parts: list[Path],
+    *,
+    progress: Progress | None = None,
+) -> None:
+    """Write the collection.anki2 of a build into `db_path` (a new file): the `col` row
+    of `header`, then the rows of each RowFile of `parts`, which hold consecutive
+    positions in order, then the indexes.
+
+    Every build, however its rows were made (in one process or several, from a cache
+    or not), writes the same rows in the same order through this one function: the
+    file's bytes depend on its rows, never on how they were split.
+    """
+    # genanki (the schema, the deck and note-type JSON) is imported only to build: a
+    # no-op rebuild never needs it.
+    import genanki
+    from genanki.apkg_col import APKG_COL
+
+    deck_id = deck_id_for(header.deck_key)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        cur = conn.cursor()
+        for pragma in _SCRATCH_PRAGMAS:
+            cur.execute(pragma)
+        for number, part in enumerate(parts):
+            cur.execute(f"ATTACH DATABASE ? AS part{number}", (str(part),))
+        cur.execute("BEGIN")
+        tables, indexes = _schema()
+        for statement in tables:
+            cur.execute(statement)
+        cur.execute(APKG_COL)
+        deck = genanki.Deck(deck_id, header.deck_name, header.description)
+        decks = json.loads(cur.execute("SELECT decks FROM col").fetchone()[0])
+        decks[str(deck_id)] = deck.to_json()
+        for sub_id, sub_name in header.subdecks.values():
+            decks[str(sub_id)] = genanki.Deck(sub_id, sub_name, "").to_json()
+        models = {}
+        for kind, nt in header.types.items():
+            model = genanki.Model(
+                nt.model_id,
+                nt.name,
+                fields=[{"name": f} for f in nt.fields],
+                templates=[{"name": t.name, "qfmt": t.front, "afmt": t.back} for t in nt.templates],
+                css=nt.css,
+                model_type=genanki.Model.CLOZE if nt.is_cloze else genanki.Model.FRONT_BACK,
+            )
+            models[str(nt.model_id)] = model.to_json(header.type_stamps[kind], deck_id)
+        newest = header.newest
+        cur.execute(
+            "UPDATE col SET crt = ?, mod = ?, decks = ?, models = ?",
+            (
+                newest - newest % 86400,
+                newest * 1000,
+                json.dumps(decks, sort_keys=True),
+                json.dumps(models, sort_keys=True),
+            ),
+        )
+        # Row by row (`WHERE 1`: never SQLite's bulk copy, whose result could depend on
+        # where one part ends), every notes row in id order, then every cards row.
+        total = len(parts) * 2 + len(indexes)
+        done = 0
+        for table in ("notes", "cards"):
+            for number in range(len(parts)):
+                cur.execute(f"INSERT INTO main.{table} SELECT * FROM part{number}.{table} WHERE 1")
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+        for statement in indexes:
+            cur.execute(statement)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        cur.execute("COMMIT")
+        for number in range(len(parts)):
+            cur.execute(f"DETACH DATABASE part{number}")
+    finally:
+        conn.close()
 
 
 def build_collection(
@@ -140,168 +341,25 @@ def build_collection(
     subdecks: Mapping[str, tuple[int, str]] | None = None,
     progress: Progress | None = None,
 ) -> None:
-    """Write the collection.anki2 database of `notes` into `db_path` (a new file).
-
-    `subdecks` maps a note group (a pillar id) to the (id, name) of the deck its cards
-    go in; the cards of other groups go in the deck itself."""
-    # genanki (the schema, the deck and note-type JSON) is imported only to build: a
-    # no-op rebuild never needs it.
-    import genanki
-    from genanki.apkg_col import APKG_COL
-
-    deck_id = deck_id_for(deck_key)
-    conn = sqlite3.connect(db_path, isolation_level=None)
+    """Write the collection.anki2 database of `notes` (in position order) into `db_path`."""
+    ctx = RowContext(
+        id_base(deck_key),
+        {kind: nt.model_id for kind, nt in types.items()},
+        deck_id_for(deck_key),
+        {group: sub_id for group, (sub_id, _) in (subdecks or {}).items()},
+    )
+    part = db_path.with_suffix(".rows.db")  # a scratch file too (deckgen.atomic.remove_stale)
+    rows = RowFile(part)
     try:
-        cur = conn.cursor()
-        # A scratch file that is zipped and deleted: no journal, no syncing.
-        cur.execute("PRAGMA journal_mode = OFF")
-        cur.execute("PRAGMA synchronous = OFF")
-        cur.execute("PRAGMA temp_store = MEMORY")
-        cur.execute("BEGIN")
-        tables, indexes = _schema()
-        for statement in tables:
-            cur.execute(statement)
-        cur.execute(APKG_COL)
-        deck = genanki.Deck(deck_id, deck_name, description)
-        decks = json.loads(cur.execute("SELECT decks FROM col").fetchone()[0])
-        decks[str(deck_id)] = deck.to_json()
-        for sub_id, sub_name in (subdecks or {}).values():
-            decks[str(sub_id)] = genanki.Deck(sub_id, sub_name, "").to_json()
-        models = {}
-        for kind, nt in types.items():
-            model = genanki.Model(
-                nt.model_id,
-                nt.name,
-                fields=[{"name": f} for f in nt.fields],
-                templates=[{"name": t.name, "qfmt": t.front, "afmt": t.back} for t in nt.templates],
-                css=nt.css,
-                model_type=genanki.Model.CLOZE if nt.is_cloze else genanki.Model.FRONT_BACK,
-            )
-            models[str(nt.model_id)] = model.to_json(stamps.note_types[kind], deck_id)
-        newest = stamps.newest
-        cur.execute(
-            "UPDATE col SET crt = ?, mod = ?, decks = ?, models = ?",
-            (
-                newest - newest % 86400,
-                newest * 1000,
-                json.dumps(decks, sort_keys=True),
-                json.dumps(models, sort_keys=True),
-            ),
-        )
-        hashes = _guid_hashes(notes)
-        note_ids = _unique_ids(hashes)
-        cards: list[tuple[int, int, int]] = []  # (card id, note index, ord), small ints only
-        card_ids = iter(
-            _unique_ids(
-                h + o * _ORD_STEP for h, n in zip(hashes, notes, strict=True) for o in n.card_ords
-            )
-        )
-        for index, note in enumerate(notes):
-            for ord_ in note.card_ords:
-                cards.append((next(card_ids), index, ord_))
-        cards.sort()
-        counter = _RowCounter(len(notes) + len(cards), progress)
-        note_order = sorted(range(len(notes)), key=note_ids.__getitem__)
-        model_ids = {kind: nt.model_id for kind, nt in types.items()}
-        cur.executemany(
-            "INSERT INTO notes VALUES (?,?,?,?,-1,?,?,?,?,0,'')",
-            counter.count(_note_rows(notes, note_ids, note_order, model_ids, stamps)),
-        )
-        # New cards: type and queue 0 (new), due = the note's place in the essay (new
-        # cards come in study order), no interval, ease, reviews, lapses, flags or data.
-        if subdecks:
-            dids = {group: sub_id for group, (sub_id, _) in subdecks.items()}
-            cur.executemany(
-                "INSERT INTO cards VALUES (?,?,?,?,?,-1,0,0,?,0,0,0,0,0,0,0,0,'')",
-                counter.count(_card_rows_in_decks(notes, note_ids, cards, stamps, dids, deck_id)),
-            )
-        else:
-            cur.executemany(
-                f"INSERT INTO cards VALUES (?,?,{int(deck_id)},?,?,-1,0,0,?,0,0,0,0,0,0,0,0,'')",
-                counter.count(_card_rows(notes, note_ids, cards, stamps)),
-            )
-        for statement in indexes:
-            cur.execute(statement)
-        cur.execute("COMMIT")
-        counter.finish()
+        rows.add(*note_rows(notes, [stamps.notes[n.key] for n in notes], ctx))
+        rows.close()
+        header = CollectionHeader(
+            deck_name, deck_key, description, types, stamps.note_types, stamps.newest,
+            dict(subdecks or {}),
+        )  # fmt: skip
+        assemble_collection(db_path, header, [part], progress=progress)
     finally:
-        conn.close()
-
-
-class _RowCounter:
-    """Reports rows written, every ROWS_PER_REPORT rows."""
-
-    def __init__(self, total: int, progress: Progress | None) -> None:
-        self.total = total
-        self.done = 0
-        self.progress = progress
-
-    def count(self, rows: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
-        if self.progress is None:
-            yield from rows
-            return
-        for row in rows:
-            yield row
-            self.done += 1
-            if self.done % ROWS_PER_REPORT == 0:
-                self.progress(self.done, self.total)
-
-    def finish(self) -> None:
-        if self.progress is not None:
-            self.progress(self.total, self.total)
-
-
-def _note_rows(
-    notes: list[Note],
-    note_ids: list[int],
-    order: list[int],
-    model_ids: dict[str, int],
-    stamps: Stamps,
-) -> Iterator[tuple[object, ...]]:
-    mods = stamps.notes
-    for index in order:
-        note = notes[index]
-        sfld = _sort_field(note.fields[0])
-        tags = " " + " ".join(note.tags) + " " if note.tags else ""
-        fields = "\x1f".join(note.fields)
-        mod = mods[note.key]
-        yield (
-            note_ids[index],
-            note.guid,
-            model_ids[note.kind],
-            mod,
-            tags,
-            fields,
-            sfld,
-            _checksum(sfld),
-        )
-
-
-def _card_rows(
-    notes: list[Note],
-    note_ids: list[int],
-    cards: list[tuple[int, int, int]],
-    stamps: Stamps,
-) -> Iterator[tuple[object, ...]]:
-    mods = stamps.notes
-    for card_id, index, ord_ in cards:
-        note = notes[index]
-        yield (card_id, note_ids[index], ord_, mods[note.key], note.position)
-
-
-def _card_rows_in_decks(
-    notes: list[Note],
-    note_ids: list[int],
-    cards: list[tuple[int, int, int]],
-    stamps: Stamps,
-    dids: dict[str, int],
-    default: int,
-) -> Iterator[tuple[object, ...]]:
-    mods = stamps.notes
-    for card_id, index, ord_ in cards:
-        note = notes[index]
-        did = dids.get(note.group, default)
-        yield (card_id, note_ids[index], did, ord_, mods[note.key], note.position)
+        part.unlink(missing_ok=True)
 
 
 # --- the zip ------------------------------------------------------------------------------
@@ -318,12 +376,13 @@ def _threads() -> int:
 def _deflate_block(window: bytes, block: bytes, last: bool, level: int) -> tuple[bytes, bytes]:
     """(the block, its raw deflate), primed with the window before it, byte-aligned."""
     if window:
-        c = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=window)
+        c = DEFLATER.compressobj(level, DEFLATER.DEFLATED, -15, zdict=window)
     else:
-        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+        c = DEFLATER.compressobj(level, DEFLATER.DEFLATED, -15)
     # A sync flush ends the output on a byte boundary without the final-block bit, so
     # the next block's deflate data simply follows; the last block finishes the stream.
-    return block, c.compress(block) + c.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+    flush = DEFLATER.Z_FINISH if last else DEFLATER.Z_SYNC_FLUSH
+    return block, c.compress(block) + c.flush(flush)
 
 
 def deflate_file(
@@ -365,7 +424,7 @@ def deflate_file(
 
 
 def _deflate_bytes(data: bytes) -> bytes:
-    c = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    c = DEFLATER.compressobj(COMPRESS_LEVEL, DEFLATER.DEFLATED, -15)
     return c.compress(data) + c.flush()
 
 

@@ -32,7 +32,13 @@ from deckgen.errors import ContentError, Finding, Location, quoted, sort_finding
 from deckgen.gcpause import without_cyclic_gc
 from deckgen.model import Checks, Deck
 from deckgen.pinyin import PINYIN_ANNOTATION
-from deckgen.validate import CLOZE_FIELDS, TextValue, Validation, validate_folder
+from deckgen.validate import (
+    CLOZE_FIELDS,
+    PrincipleEntry,
+    TextValue,
+    Validation,
+    validate_folder,
+)
 
 # Characters that count one each (CJK ideographs, kana, Hangul, full-width forms), and
 # runs of other letters and digits, which count one per word.
@@ -83,9 +89,32 @@ def load_checked_deck(folder: Path) -> Deck:
 
 def quality_findings(validation: Validation) -> list[Finding]:
     """The warnings of every rule, in no particular order."""
-    checks = validation.checks
+    return [
+        *text_findings(validation.texts, validation.principles, validation.checks),
+        *same_question_findings(asked(validation.texts)),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A question's text, for the one rule that looks across files (`same_question_findings`)."""
+
+    value: str
+    what: str
+    location: Location
+
+
+def asked(texts: list[TextValue]) -> list[Asked]:
+    return [Asked(t.value, t.what, t.location) for t in texts if t.key == "question"]
+
+
+def text_findings(
+    texts: list[TextValue], principles: list[PrincipleEntry], checks: Checks
+) -> list[Finding]:
+    """The warnings of every rule that looks at one text or one principle at a time: for
+    one file (a worker's share of the deck) as well as for all of them."""
     findings: list[Finding] = []
-    for text in validation.texts:
+    for text in texts:
         raw = text.raw
         # Cheap tests first: most texts have no parenthesis, are NFC, have short answers.
         if "(" in raw or FULL_WIDTH_LEFT_PARENTHESIS in raw:
@@ -101,7 +130,6 @@ def quality_findings(validation: Validation) -> list[Finding]:
         # Each recall unit is at least one character: a short answer cannot be too long.
         if text.key == "answer" and len(text.value) > checks.answer_max_length:
             findings.extend(_long_answer(text, checks))
-    findings.extend(_same_questions(validation.texts))
     if checks.principle_needs_question:
         findings.extend(
             Finding(
@@ -111,7 +139,7 @@ def quality_findings(validation: Validation) -> list[Finding]:
                 "is also asked, not only clozed (or set 'principle_needs_question: false' "
                 "under 'checks:' in deck.yaml)",
             )
-            for entry in validation.principles
+            for entry in principles
             if entry.question_items == 0
         )
     return findings
@@ -209,11 +237,10 @@ def _cloze_shares(
             yield number, seg, share
 
 
-def _same_questions(texts: list[TextValue]) -> Iterator[Finding]:
-    first: dict[str, TextValue] = {}
-    for text in texts:
-        if text.key != "question":
-            continue
+def same_question_findings(questions: list[Asked]) -> Iterator[Finding]:
+    """Two questions (anywhere in the deck, in reading order) that ask the same."""
+    first: dict[str, Asked] = {}
+    for text in questions:
         earlier = first.setdefault(text.value, text)
         if earlier is not text:
             yield Finding(

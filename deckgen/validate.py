@@ -23,6 +23,7 @@ from deckgen.errors import ContentError, Finding, Location, quoted
 from deckgen.language import LANGUAGE_TAG, LANGUAGES, known_language, language_instead
 from deckgen.load import (
     DECK_FILE,
+    CardsFolder,
     SourceFile,
     Written,
     display_path,
@@ -401,34 +402,67 @@ def slugify(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-")
 
 
+@dataclass
+class DeckFile:
+    """A deck folder's listing and its deck.yaml validated: the deck with no pillars yet
+    (None when deck.yaml is broken), and what was found in the folder and deck.yaml."""
+
+    listing: CardsFolder
+    deck: Deck | None
+    findings: list[Finding]  # the listing's, then deck.yaml's
+    texts: list[TextValue]  # deck.yaml's
+
+
+def validate_deck_file(folder: Path) -> DeckFile:
+    """The first step of validating a deck folder (then each of its pillar files).
+
+    Raises ContentError only when there is nothing to validate (no folder, no deck
+    file)."""
+    listing = find_card_files(folder)
+    assert listing.deck_file is not None  # find_card_files raises otherwise
+    findings = list(listing.findings)
+    try:
+        source = parse_yaml(listing.deck_file)
+    except ContentError as exc:
+        return DeckFile(listing, None, [*findings, *exc.findings], [])
+    v = Validation(None, [])
+    deck = _validate_deck(source, v, (), folder)
+    if not listing.pillar_files:
+        v.findings.append(
+            Finding(
+                Location(display_path(folder)),
+                "error",
+                f"the deck has no pillar files; add one YAML file per pillar beside {DECK_FILE}",
+            )
+        )
+    return DeckFile(listing, deck, [*findings, *v.findings], v.texts)
+
+
+def no_principles(deck_file: DeckFile, claims: list[Claim]) -> list[Finding]:
+    """The safety net of a deck whose files name no principle at all."""
+    if deck_file.deck is None or not deck_file.listing.pillar_files:
+        return []
+    if any(c.scope == "principle" for c in claims):
+        return []
+    return [Finding(deck_file.deck.location, "error", "the deck has no principles")]
+
+
 def validate_folder(folder: Path) -> Validation:
     """Validate one deck folder: every error in it, and the Deck if there is none.
 
     Raises ContentError only when there is nothing to validate (no folder, no deck
     file); every other problem is a finding of the returned Validation.
     """
-    listing = find_card_files(folder)
-    deck_file, pillar_files = listing.deck_file, listing.pillar_files
-    assert deck_file is not None  # find_card_files raises otherwise
-    v = Validation(None, [])
-    # YAML errors come first, in file order, as when every file was parsed up front;
-    # the folder's entries that cannot be read (and the skipped ones) before them.
-    syntax_errors: list[Finding] = list(listing.findings)
-
-    def parse(path: Path) -> SourceFile | None:
-        try:
-            return parse_yaml(path)
-        except ContentError as exc:
-            syntax_errors.extend(exc.findings)
-            return None
-
-    deck_source = parse(deck_file)
+    deck_file = validate_deck_file(folder)
+    v = Validation(None, list(deck_file.findings))
     pillars: list[Pillar] = []
     claims: list[Claim] = []
     # One file at a time: its node tree is freed before the next file is parsed.
-    for path in pillar_files:
-        source = parse(path)
-        if source is None:
+    for path in deck_file.listing.pillar_files:
+        try:
+            source = parse_yaml(path)
+        except ContentError as exc:
+            v.findings.extend(exc.findings)
             continue
         done = validate_pillar_file(source)
         v.findings.extend(done.findings)
@@ -439,27 +473,13 @@ def validate_folder(folder: Path) -> Validation:
             pillars.append(done.pillar)
         del source, done
     v.findings.extend(check_claims(claims))
-    seen_principles = any(c.scope == "principle" for c in claims)
-    v.findings[:0] = syntax_errors
-
-    deck = None
-    if deck_source is not None:
-        deck = _validate_deck(deck_source, v, tuple(pillars), folder)
-        if not pillar_files:
-            v.findings.append(
-                Finding(
-                    Location(display_path(folder)),
-                    "error",
-                    "the deck has no pillar files; add one YAML file per pillar beside "
-                    f"{DECK_FILE}",
-                )
-            )
-        elif not seen_principles and not v.errors:  # pragma: no cover - a safety net
-            v.findings.append(
-                Finding(deck_source_location(deck_source), "error", "the deck has no principles")
-            )
+    v.texts.extend(deck_file.texts)  # after the pillars' (the same-question rule's order)
+    deck = deck_file.deck
     if deck is not None:
+        deck = dataclasses.replace(deck, pillars=tuple(pillars))
         v.checks = deck.checks
+        if not v.errors:
+            v.findings.extend(no_principles(deck_file, claims))
     v.deck = None if v.errors else deck
     return v
 

@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 
 from deckgen.cloze import parse_cloze
 from deckgen.generate import (
+    MAX_IN_SLOT,
     chinese_numeral,
     cloze_field,
     deck_description,
     escape_field,
     generate_notes,
+    slot_of,
 )
 from deckgen.notetypes import CLOZE, QA, note_types
 from deckgen.validate import load_deck
@@ -38,7 +40,12 @@ def test_notes_from_a_small_deck(mini_cards: Path):
         "pillar/second",
         "pillars",
     ]
-    assert [n.position for n in notes] == list(range(1, 11))
+    # Positions in essay order: slot 0 the introduction, one slot per pillar file, then
+    # the deck overview; within a slot, 0, 1, 2, ...
+    assert [(slot_of(n.position), n.position & (MAX_IN_SLOT - 1)) for n in notes] == [
+        (0, 0), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2), (2, 3), (2, 4), (3, 0),
+    ]  # fmt: skip
+    assert [n.position for n in notes] == sorted(n.position for n in notes)
     alpha = notes[1]
     assert alpha.kind == CLOZE
     assert alpha.fields[0] == "Keep {{c1::calm}} and {{c2::carry on}} with the work."
