@@ -2,49 +2,60 @@
 
 For the project (`build_decks`):
 
-1. hold the deck folders, so two builds of one folder never interleave (buildlock);
+1. hold the deck folders, so two builds of one folder never interleave (buildlock),
+   and undo what a build killed between its two renames left (writing);
 2. nothing to do when every package is what the last build wrote from the same
    sources (cache);
-3. load and check every deck (project, rules).
+3. each deck file and the folder's listing (validate), and what must differ between
+   decks: keys and names (project).
 
 For each deck (`plan_deck`), before anything is written:
 
 4. the lock (lock), and what a learner may have imported besides it: the package at the
    output path, the last build of the folder (published, cache); a lost lock is rebuilt
    from them, or the build says what it would cost;
-5. the deck's note types, with ids of its own (notetypes);
-6. the notes, each cloze numbered against the lock (generate, numbering), in the script
-   asked for (script), and the notes the cards no longer make, retired (generate);
-7. what changed and what it would cost: a loss is refused without --accept-loss
-   (changes);
-8. the change stamps (changes) and the lock text (lock); --frozen stops here.
+5. the deck's language and note types, with ids of its own (wording, notetypes);
+6. every pillar file on its own, on every core (pillarfile, workers): read, validated,
+   checked, its notes generated, numbered against the lock, converted, classified and
+   stamped, its lock lines and rows written;
+7. what only the whole deck shows (validate, rules): ids used twice, one question asked
+   twice; the deck's introduction and overview notes, and the notes the cards no longer
+   make, retired (generate);
+8. what changed and what it would cost: a loss is refused without --accept-loss
+   (changes); the lock text (lock); --frozen stops here.
 
-Then for each deck (`write_plan`): the package and the lock are written to temporary
-files and renamed together (writing), and the build is remembered (cache).
+Then for each deck (`write_plan`): the collection is assembled from the files' rows
+(package), the package and the lock are written to temporary files and renamed
+together (writing), and the build is remembered (cache).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 import time
-from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
+from typing import BinaryIO
 
 from deckgen import cache
+from deckgen.atomic import temp_prefix
 from deckgen.buildlock import holding
 from deckgen.changes import (
     LOCK_LABEL,
     MAX_WAIT,
     Changes,
     Loss,
-    Stamps,
-    assign_stamps,
-    compare,
+    NewNote,
+    Stamper,
+    classify,
+    deck_losses,
     fresh_stamp,
     lock_state,
+    newest_of,
+    suspected_renames,
 )
 from deckgen.errors import (
     ContentError,
@@ -57,14 +68,16 @@ from deckgen.errors import (
 )
 from deckgen.gcpause import without_cyclic_gc, without_cyclic_gc_throughout
 from deckgen.generate import (
-    DECK_GROUP,
-    RETIRED_GROUP,
     Note,
     deck_description,
-    generate_notes,
-    pillar_heading,
+    intro_notes,
+    overview_notes,
+    pillar_notes,
+    position,
     retired_note,
+    retired_slot,
 )
+from deckgen.language import detect_language
 from deckgen.load import DECK_FILE, LOCK_FILE, display_path, find_deck_folders, parse_yaml
 from deckgen.lock import (
     LOCK_VERSION,
@@ -72,20 +85,36 @@ from deckgen.lock import (
     LockEntry,
     LockError,
     TypeEntry,
+    note_line,
     parse_lock,
     read_lock,
     read_lock_bytes,
-    render_lock,
+    render_lock_lines,
 )
-from deckgen.model import Deck
+from deckgen.model import Checks, Deck
 from deckgen.notetypes import NoteType, derived_ids, note_types, type_names
-from deckgen.numbering import ClozeNumbers, first_numbers, number_clozes
+from deckgen.numbering import LockNumbering
 from deckgen.options import BuildOptions
-from deckgen.package import PackageReadError, file_digest, read_package
-from deckgen.project import deck_outputs, default_output, load_decks
+from deckgen.package import (
+    CollectionHeader,
+    PackageReadError,
+    RowContext,
+    RowFile,
+    deck_id_for,
+    file_digest,
+    id_base,
+    note_rows,
+    read_package,
+    subdeck_of,
+)
+from deckgen.pillarfile import FileContext, FileResult, PillarSummary
+from deckgen.project import deck_outputs, default_output, load_decks, project_findings
 from deckgen.published import GitLock, Published, from_lock, lock_from_package, lock_in_git
+from deckgen.rules import asked, same_question_findings, text_findings
 from deckgen.script import Script
+from deckgen.validate import DeckFile, check_claims, no_principles, validate_deck_file
 from deckgen.wording import language_for
+from deckgen.workers import process_files, worker_count
 from deckgen.writing import recover_interrupted
 
 __all__ = [
@@ -98,6 +127,9 @@ __all__ = [
     "load_decks",
     "plan_deck",
 ]
+
+# How much of the pillar files tells a deck's language when deck.yaml names none.
+LANGUAGE_SAMPLE = 20_000  # characters
 
 
 @dataclass(frozen=True)
@@ -123,17 +155,21 @@ class GroupCount:
 class DeckPlan:
     """Everything a build of one deck will write, worked out before anything is."""
 
-    deck: Deck
+    deck: Deck  # the deck file's, without pillars (see `pillars`)
     folder: Path
     output: Path
-    notes: list[Note]
     types: dict[str, NoteType]
     changes: Changes
-    stamps: Stamps
+    type_stamps: dict[str, int]
+    newest: int  # the newest stamp of the build
+    restamped: dict[str, str]  # see deckgen.changes.Stamps
     description: str
     lock_path: Path
     lock_bytes: bytes
     old_lock: bytes | None
+    pillars: list[PillarSummary]
+    groups: list[GroupCount]
+    principle_count: int
     script: Script | None = None
     script_switched_from: str | None = None
     recovered_from: str | None = None  # where a lost lock was rebuilt from
@@ -144,10 +180,30 @@ class DeckPlan:
     # Subdecks whose name changed since the lock: (old name, new name).
     subdecks_renamed: list[tuple[str, str]] = field(default_factory=list)
     subdecks_new: bool = False  # the lock had none: this build turned them on
+    parts: list[Path] = field(default_factory=list)  # row files, in position order
+    notes: list[Note] = field(default_factory=list)  # every note, when asked to keep them
+    made_folders: list[Path] = field(default_factory=list)  # for the row files, deepest first
 
     @property
     def lock_changes(self) -> bool:
         return self.lock_bytes != self.old_lock
+
+    @property
+    def note_count(self) -> int:
+        return sum(g.notes for g in self.groups if not g.retired)
+
+    @property
+    def card_count(self) -> int:
+        return sum(g.cards for g in self.groups if not g.retired)
+
+    def discard(self) -> None:
+        """Remove the row files (after writing, or when nothing will be), and the
+        folders made for them if nothing else is in them."""
+        for path in self.parts:
+            path.unlink(missing_ok=True)
+        self.parts = []
+        _remove_folders(self.made_folders)
+        self.made_folders = []
 
 
 @dataclass(frozen=True)
@@ -158,10 +214,6 @@ class BuildResult:
     @property
     def deck(self) -> Deck:
         return self.plan.deck
-
-    @property
-    def notes(self) -> list[Note]:
-        return self.plan.notes
 
     @property
     def changes(self) -> Changes:
@@ -189,33 +241,15 @@ class BuildResult:
 
     @property
     def warnings(self) -> list[Finding]:
-        return [*self.plan.deck.warnings, *self.plan.warnings]
+        return self.plan.warnings
 
-    @cached_property
+    @property
     def groups(self) -> list[GroupCount]:
-        return count_groups(self.plan.deck, self.plan.notes)
+        return self.plan.groups
 
     @property
     def card_count(self) -> int:
-        return sum(len(n.card_ords) for n in self.notes)
-
-
-def count_groups(deck: Deck, notes: list[Note]) -> list[GroupCount]:
-    notes_by = Counter(n.group for n in notes)
-    cards_by = Counter({g: 0 for g in notes_by})
-    for n in notes:
-        cards_by[n.group] += len(n.card_ords)
-    groups = [
-        GroupCount(pillar_heading(i, p), notes_by[p.id], cards_by[p.id])
-        for i, p in enumerate(deck.pillars, start=1)
-    ]
-    if notes_by[DECK_GROUP]:
-        groups.append(GroupCount("", notes_by[DECK_GROUP], cards_by[DECK_GROUP]))
-    if notes_by[RETIRED_GROUP]:
-        groups.append(
-            GroupCount("", notes_by[RETIRED_GROUP], cards_by[RETIRED_GROUP], retired=True)
-        )
-    return groups
+        return self.plan.card_count
 
 
 # --- the project -------------------------------------------------------------------------
@@ -257,22 +291,74 @@ def _build(
         if fresh is not None:
             yield from fresh
             return
-        decks = load_decks(folders, options.progress)
-        outputs = deck_outputs(
-            [deck.key for deck in decks], options.output, folder=options.output_is_folder
-        )
-        plans = []
-        for folder, deck, out in zip(folders, decks, outputs, strict=True):
+        plans = plan_project(folders, options)
+        try:
+            for plan, source in zip(plans, sources, strict=True):
+                size = write_plan(plan, source, options)
+                yield BuildResult(plan, size)
+        finally:
+            discard(plans)
+
+
+def plan_project(
+    folders: list[Path],
+    options: BuildOptions,
+    *,
+    keep_notes: bool = False,
+    write_rows: bool = True,
+) -> list[DeckPlan]:
+    """Plan every deck of a project (stages 3 to 8): one ContentError lists the content
+    errors of all of them; any other refusal names its deck. Nothing is written."""
+    if options.progress is not None:
+        options.progress("Reading cards", 0, 1)
+    findings: list[Finding] = []
+    deck_files: list[DeckFile] = []
+    for folder in folders:
+        try:
+            deck_files.append(validate_deck_file(folder))
+        except ContentError as exc:
+            findings.extend(exc.findings)
+    findings.extend(project_findings([d.deck for d in deck_files if d.deck is not None]))
+    if not deck_files:
+        raise ContentError(findings)
+    keys = [d.deck.key if d.deck is not None else "" for d in deck_files]
+    try:
+        outputs = deck_outputs(keys, options.output, folder=options.output_is_folder)
+    except OutputError:
+        if any(f.severity == "error" for f in findings) or any(d.deck is None for d in deck_files):
+            outputs = [default_output(key or "deck") for key in keys]
+        else:
+            raise
+    plans: list[DeckPlan] = []
+    try:
+        for deck_file, out in zip(deck_files, outputs, strict=True):
             try:
-                plans.append(plan_deck(deck, folder, out, options))
+                plans.append(
+                    plan_deck(deck_file, out, options, keep_notes=keep_notes, write_rows=write_rows)
+                )
+            except ContentError as exc:
+                findings.extend(exc.findings)  # every deck's errors are reported at once
             except DeckgenError as exc:
-                if len(decks) == 1 or isinstance(exc, ContentError):
-                    raise  # a content error names its file already
-                where = f"deck '{deck.key}' in {display_path(folder)}"
+                if len(deck_files) == 1:
+                    raise
+                key = deck_file.deck.key if deck_file.deck is not None else "?"
+                where = f"deck '{key}' in {display_path(deck_file.listing.folder)}"
                 raise type(exc)(f"{where}: nothing was built: {exc}") from None
-        for plan, source in zip(plans, sources, strict=True):
-            size = write_plan(plan, source, options)
-            yield BuildResult(plan, size)
+        if any(f.severity == "error" for f in findings):
+            raise ContentError(findings)
+    except BaseException:
+        discard(plans)
+        raise
+    return plans
+
+
+def discard(plans: list[DeckPlan]) -> None:
+    """Every plan's row files, then the folders made for them (one may hold another's)."""
+    folders = [folder for plan in plans for folder in plan.made_folders]
+    for plan in plans:
+        plan.made_folders = []
+        plan.discard()
+    _remove_folders(folders)
 
 
 @without_cyclic_gc
@@ -416,30 +502,7 @@ def _parsed(raw: bytes) -> Lock | None:
         return None
 
 
-class _Numberer:
-    """Cloze numbers of each note against the lock (deckgen.numbering), remembered."""
-
-    def __init__(self, lock: Lock | None) -> None:
-        self.lock = lock
-        self.results: dict[str, ClozeNumbers] = {}
-        self._fold: dict[str, str] = {}
-
-    def fold(self, phrase: str) -> str:
-        """A phrase in Simplified characters: the same phrase in either script."""
-        if phrase not in self._fold:
-            from deckgen.script import converter
-
-            self._fold[phrase] = converter("simplified")(phrase)
-        return self._fold[phrase]
-
-    def __call__(self, key: str, phrases: list[str]) -> tuple[int, ...]:
-        locked = self.lock.notes.get(key) if self.lock is not None else None
-        if locked is None:
-            result = first_numbers(len(phrases))
-        else:
-            result = number_clozes(phrases, locked.clozes, locked.removed_clozes, self.fold)
-            self.results[key] = result
-        return result.numbers
+# --- one deck: the plan ------------------------------------------------------------------
 
 
 def deck_note_types(
@@ -452,78 +515,387 @@ def deck_note_types(
     return note_types(tts=tts, ids=ids, names=type_names(deck.key, ids), language=language)
 
 
-@without_cyclic_gc
-def plan_deck(deck: Deck, folder: Path, output: Path, options: BuildOptions) -> DeckPlan:
-    """Stages 4 to 8 for one deck: everything it will write, nothing written yet.
+def deck_language(deck_file: DeckFile) -> str:
+    """The deck's language: `language:` of deck.yaml, else the language of its text,
+    read from deck.yaml's values and the start of the pillar files (deckgen.language)."""
+    deck = deck_file.deck
+    if deck is not None and deck.language is not None:
+        return deck.language
+    texts = [t.value for t in deck_file.texts]
+    left = LANGUAGE_SAMPLE
+    for path in deck_file.listing.pillar_files:
+        if left <= 0:
+            break
+        try:
+            text = path.read_bytes()[: left * 4].decode("utf-8", "replace")[:left]
+        except OSError:
+            continue
+        texts.append(text)
+        left -= len(text)
+    return detect_language(texts)
 
-    Raises LockError for a lock that cannot be read, GuardError for a change that would
-    cost the learner progress (unless `accept_loss`), FrozenLockError when `frozen` and
-    the lock would change.
+
+def _checking_deck(deck_file: DeckFile) -> Deck:
+    """A deck to validate the pillar files with when deck.yaml is broken."""
+    if deck_file.deck is not None:
+        return deck_file.deck
+    return Deck("", "", "", (), "", (), deck_file.listing.folder, Location(""), checks=Checks())
+
+
+@without_cyclic_gc
+def plan_deck(
+    deck_file: DeckFile,
+    output: Path,
+    options: BuildOptions,
+    *,
+    keep_notes: bool = False,
+    write_rows: bool = True,
+) -> DeckPlan:
+    """Stages 4 to 8 for one deck: everything it will write, nothing written yet (but
+    its row files, which the plan's `discard` removes).
+
+    Raises ContentError for bad content or a lock that cannot be read, GuardError for a
+    change that would cost the learner progress (unless `accept_loss`), FrozenLockError
+    when `frozen` and the lock would change.
     """
+    folder = deck_file.listing.folder
     lock_path = folder / LOCK_FILE
     lock_display = display_path(lock_path)
     progress = options.progress
+    findings = list(deck_file.findings)
+    lock = None
+    try:
+        lock = read_lock(lock_path, lock_display)
+    except LockError as exc:
+        findings.extend(exc.findings)
+    deck = deck_file.deck
+    if deck is None or any(f.severity == "error" for f in findings):
+        # Nothing to build: the pillar files are still checked, for every error at once.
+        checking = _checking_deck(deck_file)
+        ctx = _context(checking, "zh-Hant", None, {}, None, None, Stamper([], 0), False, False)
+        results, _ = process_files(deck_file.listing.pillar_files, ctx, _scratch(output), 1)
+        findings += _deck_wide(deck_file, results, checking.checks)
+        raise ContentError(findings)
     if progress is not None:
         progress("Generating notes", 0, 1)
-    lock = read_lock(lock_path, lock_display)
     history = _history(lock, folder, output, deck)
     base = lock if lock is not None else history.recovered
     git_lock = _parsed(history.git.raw) if history.git is not None else None
     source = base if base is not None else git_lock
-    tts = options.tts if options.tts is not None else deck.tts
+    deck = dataclasses.replace(deck, language=deck_language(deck_file))
     language = language_for(deck, options.script)
+    tts = options.tts if options.tts is not None else deck.tts
     types = deck_note_types(deck, source, tts, language)
-    numberer = _Numberer(source)
-    notes = own_notes = generate_notes(deck, numberer, language)
+    states = [lock_state(base), *history.states] if base is not None else list(history.states)
+    clock = _no_wait if options.dry_run else fresh_stamp
+    stamper = Stamper(states, clock(newest_of(states, git_lock.newest_stamp if git_lock else 0)))
+    ctx = _context(
+        deck, language, options.script, types, source, base, stamper, keep_notes, write_rows
+    )
+    files = deck_file.listing.pillar_files
+    sizes = sum(_size(p) for p in files)
+    scratch = _scratch(output)
+    made = _make_folder(output.parent) if write_rows else []
+    plan_parts: list[Path] = []
+    try:
+        results, parts = process_files(files, ctx, scratch, worker_count(sizes, options.workers))
+        plan_parts = [scratch(len(parts)), *parts, scratch(len(parts) + 1)] if write_rows else []
+        plan = _plan(
+            deck_file, deck, output, options, ctx, results, plan_parts, lock, history, git_lock,
+            findings,
+        )  # fmt: skip
+    except BaseException:
+        for path in plan_parts:
+            path.unlink(missing_ok=True)
+        _remove_folders(made)
+        raise
+    plan.made_folders = made
+    return plan
+
+
+def _make_folder(folder: Path) -> list[Path]:
+    """Make `folder` and its missing parents; return those made, deepest first."""
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return made
+
+
+def _remove_folders(folders: list[Path]) -> None:
+    """Remove the folders a build made, if it left nothing in them."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _context(
+    deck: Deck,
+    language: str,
+    script: Script | None,
+    types: dict[str, NoteType],
+    source: Lock | None,
+    base: Lock | None,
+    stamper: Stamper,
+    keep_notes: bool,
+    write_rows: bool,
+) -> FileContext:
+    rows = RowContext(
+        id_base(deck.key),
+        {kind: nt.model_id for kind, nt in types.items()},
+        deck_id_for(deck.key),
+        {},
+    )
+    return FileContext(
+        deck, language, script, types, rows, source, base, stamper, keep_notes, write_rows,
+        generate=bool(types),
+    )  # fmt: skip
+
+
+def _scratch(output: Path) -> Callable[[int], Path]:
+    """Names of a build's row files: hidden beside the output, with the builder's pid."""
+    token = os.urandom(4).hex()
+    return lambda n: output.parent / f"{temp_prefix(output)}{token}.part{n}.db"
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _deck_wide(deck_file: DeckFile, results: list[FileResult], checks: Checks) -> list[Finding]:
+    """The findings only the whole deck shows, and every file's."""
+    claims = [claim for result in results for claim in result.claims]
+    questions = [a for result in results for a in result.asked] + asked(deck_file.texts)
+    return [
+        *(f for result in results for f in result.findings),
+        *check_claims(claims),
+        *same_question_findings(questions),
+        *text_findings(deck_file.texts, [], checks),
+        *no_principles(deck_file, claims),
+    ]
+
+
+def _plan(
+    deck_file: DeckFile,
+    deck: Deck,
+    output: Path,
+    options: BuildOptions,
+    ctx: FileContext,
+    results: list[FileResult],
+    parts: list[Path],
+    lock: Lock | None,
+    history: _History,
+    git_lock: Lock | None,
+    findings: list[Finding],
+) -> DeckPlan:
+    folder = deck_file.listing.folder
+    lock_display = display_path(folder / LOCK_FILE)
+    findings += _deck_wide(deck_file, results, deck.checks)
+    if any(f.severity == "error" for f in findings):
+        raise ContentError(findings)
+    base, source, types, stamper = ctx.base, ctx.numbering_lock, ctx.types, ctx.stamper
+    pillars = [r.pillar for r in results if r.pillar is not None]
+    numbering = LockNumbering(source)
+    head = intro_notes(deck, numbering)
+    tail = overview_notes(deck, [p.heading for p in pillars])
     description = deck_description(deck)  # HTML, as Anki shows it
     if options.script is not None:
         from deckgen.script import convert_notes, converter
 
-        notes = convert_notes(notes, types, options.script)
+        head = convert_notes(head, types, options.script)
+        tail = convert_notes(tail, types, options.script)
         description = converter(options.script)(description)
+    made = {n.key for r in results for n in r.notes} | {n.key for n in (*head, *tail)}
+    retired = []
     if source is not None:
-        made = {n.key for n in notes}
+        gone = (locked for key, locked in source.notes.items() if key not in made)
         retired = [
-            retired_note(deck, locked, len(notes) + i, language)
-            for i, locked in enumerate(
-                (locked for key, locked in source.notes.items() if key not in made), start=1
-            )
+            retired_note(deck, locked, position(retired_slot(len(pillars)), i), ctx.language)
+            for i, locked in enumerate(gone)
         ]
-        notes = [*notes, *retired]
 
-    def rename_command(old: str, new: str) -> str:
+    changes = Changes(first_build=base is None)
+    restamped: dict[str, str] = {}
+    new: dict[str, NewNote] = {}
+    newest = 0
+    head_lines, head_mods = _deck_level(head, ctx, numbering, changes, restamped, new)
+    tail_lines, tail_mods = _deck_level(tail, ctx, numbering, changes, restamped, new)
+    for result in results:
+        for info in result.notes:
+            changes.count(info.key, info.status, info.cards_added)
+            if info.restamped is not None:
+                restamped[info.key] = info.restamped
+        changes.losses += result.losses
+        new.update((n.key, n) for n in result.new)
+        newest = max(newest, result.newest)
+    retired_lines, retired_mods = [], []
+    for note in retired:
+        old = base.notes.get(note.key) if base is not None else None
+        if old is not None:
+            if old.retired:
+                changes.still_retired += 1
+            else:
+                changes.retired.append(note.key)
+        mod, _ = stamper.note(note.key, note.content_hash)
+        retired_mods.append(mod)
+        locked = source.notes[note.key] if source is not None else None
+        removed = locked.removed_clozes if locked is not None else ()
+        entry = LockEntry(
+            note.key, note.guid, note.kind, note.content_hash, mod, note.clozes, removed, True
+        )
+        retired_lines.append(note_line(entry).encode("utf-8"))
+    newest = max([newest, *head_mods, *tail_mods, *retired_mods])
+
+    def rename_command(old: str, new_id: str) -> str:
         shown = display_path(folder)
         cards = "" if shown == "cards" else f"--cards {shown} "
-        return f"deckgen rename {cards}{old} {new}"
+        return f"deckgen rename {cards}{old} {new_id}"
 
-    changes = compare(base, notes, types, deck.key, deck.name, numberer.results, rename_command)
+    if base is not None:
+        live = made
+        changes.losses += suspected_renames(base, live, changes.retired, new, rename_command)
+    losses, changes.note_types_changed = deck_losses(base, types, deck.key, deck.name)
+    changes.losses += losses
     if lock is None and base is None and (history.git is not None or cache.remembers(folder)):
-        changes.losses.append(_lost_lock(lock_display, history.git, len(notes)))
-    switched_from = _script_switch(lock, lock_display, changes, own_notes, types, options)
+        changes.losses.append(_lost_lock(lock_display, history.git, len(made)))
+    switched_from = _script_switch(lock, lock_display, changes, deck_file, ctx, options)
     if changes.losses and not options.accept_loss:
-        raise GuardError(_guard_message(changes), _loss_findings(changes.losses, deck))
+        raise GuardError(_guard_message(changes), loss_findings(changes.losses, deck))
     if options.frozen and lock is None:
         raise FrozenLockError(
             f"--frozen: there is no lock file at {lock_display}; run `deckgen build` "
             "without --frozen once and commit the lock"
         )
-    states = [lock_state(base), *history.states] if base is not None else list(history.states)
-    floor = git_lock.newest_stamp if git_lock is not None else 0
-    clock = _no_wait if options.dry_run else fresh_stamp
-    stamps = assign_stamps(notes, types, states, clock, floor=floor)
-    subdecks = subdeck_names(deck) if deck.subdecks else {}
-    lock_bytes = render_lock(
+    type_stamps = {kind: stamper.note_type(kind, nt) for kind, nt in types.items()}
+    newest = max([newest, *type_stamps.values()])
+    subdecks = (
+        {p.identity: subdeck_of(deck.key, deck.name, p.identity, p.heading) for p in pillars}
+        if deck.subdecks
+        else {}
+    )
+    lines = [
+        *head_lines,
+        *(info.line for result in results for info in result.notes),
+        *tail_lines,
+        *retired_lines,
+    ]
+    lock_bytes = render_lock_lines(
         deck.key,
         deck.name,
-        _type_entries(types, stamps),
-        _lock_entries(notes, stamps, numberer, source),
+        _type_entries(types, type_stamps),
+        lines,
         {identity: name for identity, (_, name) in subdecks.items()},
     )
     old_lock = lock.raw if lock is not None else None
     if options.frozen and lock_bytes != old_lock:
-        raise FrozenLockError(_frozen_message(changes, stamps, lock, lock_display))
-    if progress is not None:
-        progress("Generating notes", 1, 1)
+        raise FrozenLockError(_frozen_message(changes, len(restamped), lock, lock_display))
+    if ctx.write_rows:
+        _write_rows(parts[0], head, head_mods, ctx.rows)
+        _write_rows(parts[-1], [*tail, *retired], [*tail_mods, *retired_mods], ctx.rows)
+    if options.progress is not None:
+        options.progress("Generating notes", 1, 1)
+    warnings = [f for f in findings if f.severity != "error"]
+    warnings += _clock_and_output_warnings(
+        lock, lock_display, stamper.states, history, output, deck
+    )
+    groups = [GroupCount(p.heading, p.notes, p.cards) for p in pillars]
+    deck_level = [*head, *tail]
+    if deck_level:
+        groups.append(GroupCount("", len(deck_level), sum(len(n.card_ords) for n in deck_level)))
+    if retired:
+        groups.append(
+            GroupCount("", len(retired), sum(len(n.card_ords) for n in retired), retired=True)
+        )
+    notes: list[Note] = []
+    if ctx.keep_notes:
+        notes = [*head, *(n for r in results for n in r.kept), *tail, *retired]
+    return DeckPlan(
+        deck,
+        folder,
+        output,
+        types,
+        changes,
+        type_stamps,
+        newest,
+        restamped,
+        description,
+        folder / LOCK_FILE,
+        lock_bytes,
+        old_lock,
+        pillars,
+        groups,
+        sum(p.principles for p in pillars),
+        options.script,
+        switched_from,
+        history.recovered_from if lock is None else None,
+        warnings,
+        ctx.language,
+        {p.id: subdecks[p.identity] for p in pillars} if subdecks else {},
+        _renamed_subdecks(base, subdecks),
+        bool(subdecks) and base is not None and not base.subdecks,
+        parts,
+        notes,
+    )
+
+
+def _deck_level(
+    notes: list[Note],
+    ctx: FileContext,
+    numbering: LockNumbering,
+    changes: Changes,
+    restamped: dict[str, str],
+    new: dict[str, NewNote],
+) -> tuple[list[bytes], list[int]]:
+    """The introduction's and the overview's notes, as a pillar file's are
+    (deckgen.pillarfile): classified, stamped, their lock lines."""
+    base = ctx.base.notes if ctx.base is not None else {}
+    lines, mods = [], []
+    for note in notes:
+        old = base.get(note.key)
+        status, cards_added, losses = classify(
+            old, note, numbering.results.get(note.key) if old is not None else None
+        )
+        changes.count(note.key, status, cards_added)
+        changes.losses += losses
+        mod, differs = ctx.stamper.note(note.key, note.content_hash)
+        if differs is not None:
+            restamped[note.key] = differs
+        if old is None:
+            new[note.key] = NewNote(note.key, note.phrases, note.source)
+        mods.append(mod)
+        entry = LockEntry(
+            note.key,
+            note.guid,
+            note.kind,
+            note.content_hash,
+            mod,
+            note.clozes,
+            numbering.removed(note.key),
+            False,
+        )
+        lines.append(note_line(entry).encode("utf-8"))
+    return lines, mods
+
+
+def _write_rows(path: Path, notes: list[Note], mods: list[int], ctx: RowContext) -> None:
+    rows = RowFile(path)
+    try:
+        rows.add(*note_rows(notes, mods, ctx))
+    finally:
+        rows.close()
+
+
+def _clock_and_output_warnings(
+    lock: Lock | None,
+    lock_display: str,
+    states: list[Published],
+    history: _History,
+    output: Path,
+    deck: Deck,
+) -> list[Finding]:
     warnings = []
     ahead = max([s.newest_stamp for s in states], default=0) - int(time.time())
     if ahead >= MAX_WAIT:
@@ -537,42 +909,44 @@ def plan_deck(deck: Deck, folder: Path, output: Path, options: BuildOptions) -> 
                 f"({history.unreadable_output}); the build replaces it",
             )
         )
-    return DeckPlan(
-        deck,
-        folder,
-        output,
-        notes,
-        types,
-        changes,
-        stamps,
-        description,
-        lock_path,
-        lock_bytes,
-        old_lock,
-        options.script,
-        switched_from,
-        history.recovered_from if lock is None else None,
-        warnings,
-        language,
-        {pillar.id: subdecks[pillar.identity] for pillar in deck.pillars if subdecks},
-        _renamed_subdecks(base, subdecks),
-        bool(subdecks) and base is not None and not base.subdecks,
-    )
+    return warnings
 
 
-def subdeck_names(deck: Deck) -> dict[str, tuple[int, str]]:
-    """Each pillar's identity -> the (id, name) of its subdeck: `<deck name>::<heading>`.
+def _script_switch(
+    lock: Lock | None,
+    lock_display: str,
+    changes: Changes,
+    deck_file: DeckFile,
+    ctx: FileContext,
+    options: BuildOptions,
+) -> str | None:
+    """The script the lock was written in, when every note changed because of it."""
+    if lock is None or not changes.changed or changes.unchanged:
+        return None
+    from deckgen.script import locked_script, script_option
 
-    A `::` in a heading would nest one more deck: it is written `:`."""
-    from deckgen.package import deck_id_for
-
-    return {
-        pillar.identity: (
-            deck_id_for(f"{deck.key}::{pillar.identity}"),
-            f"{deck.name}::{pillar_heading(i, pillar).replace('::', ':').strip()}",
+    own = _own_sample(deck_file, ctx)
+    locked = {key: n.hash for key, n in lock.notes.items()}
+    switched_from = locked_script(locked, own, ctx.types, options.script)
+    if options.frozen and switched_from is not None:
+        raise FrozenLockError(
+            f"--frozen: {lock_display} was written by a build {script_option(switched_from)}, "
+            f"and this build is {script_option(options.script)}; give --frozen the --script "
+            "of the builds you publish"
         )
-        for i, pillar in enumerate(deck.pillars, start=1)
-    }
+    return switched_from
+
+
+def _own_sample(deck_file: DeckFile, ctx: FileContext) -> list[Note]:
+    """Some notes as the cards write them, in no other script: the first pillar file's."""
+    from deckgen.validate import validate_pillar_file
+
+    for path in deck_file.listing.pillar_files[:1]:
+        checked = validate_pillar_file(parse_yaml(path))
+        if checked.pillar is not None:
+            numbering = LockNumbering(ctx.numbering_lock)
+            return pillar_notes(ctx.deck, 1, checked.pillar, numbering, ctx.language)
+    return []
 
 
 def _renamed_subdecks(
@@ -591,64 +965,11 @@ def _no_wait(newest: int) -> int:
     return max(int(time.time()), newest + 1)
 
 
-def _lock_entries(
-    notes: list[Note], stamps: Stamps, numberer: _Numberer, source: Lock | None
-) -> list[LockEntry]:
-    entries = []
-    for note in notes:
-        result = numberer.results.get(note.key)
-        if result is not None:
-            removed = result.removed
-        else:
-            locked = source.notes.get(note.key) if source is not None else None
-            removed = locked.removed_clozes if locked is not None else ()
-        entries.append(
-            LockEntry(
-                note.key,
-                note.guid,
-                note.kind,
-                note.content_hash,
-                stamps.notes[note.key],
-                note.clozes,
-                removed,
-                note.retired,
-            )
-        )
-    return entries
-
-
-def _type_entries(types: dict[str, NoteType], stamps: Stamps) -> list[TypeEntry]:
+def _type_entries(types: dict[str, NoteType], stamps: dict[str, int]) -> list[TypeEntry]:
     return [
-        TypeEntry(
-            kind, nt.model_id, nt.name, nt.fields_hash, nt.style_hash, stamps.note_types[kind]
-        )
+        TypeEntry(kind, nt.model_id, nt.name, nt.fields_hash, nt.style_hash, stamps[kind])
         for kind, nt in types.items()
     ]
-
-
-def _script_switch(
-    lock: Lock | None,
-    lock_display: str,
-    changes: Changes,
-    own_notes: list[Note],
-    types: dict[str, NoteType],
-    options: BuildOptions,
-) -> str | None:
-    """The script the lock was written in, when every note changed because of it."""
-    if lock is None or not changes.changed or changes.unchanged:
-        return None
-    from deckgen.script import locked_script, script_option
-
-    locked = {key: n.hash for key, n in lock.notes.items()}
-    switched_from = locked_script(locked, own_notes, types, options.script)
-    if options.frozen and switched_from is not None:
-        raise FrozenLockError(
-            f"--frozen: {lock_display} was "
-            f"written by a build {script_option(switched_from)}, and this build is "
-            f"{script_option(options.script)}; give --frozen the --script of the builds you "
-            "publish"
-        )
-    return switched_from
 
 
 def _lost_lock(lock_display: str, git: GitLock | None, count: int) -> Loss:
@@ -672,7 +993,7 @@ def _lost_lock(lock_display: str, git: GitLock | None, count: int) -> Loss:
     )
 
 
-def _loss_findings(losses: list[Loss], deck: Deck) -> list[Finding]:
+def loss_findings(losses: list[Loss], deck: Deck) -> list[Finding]:
     return [
         Finding(
             loss.location if loss.location is not None else deck.location,
@@ -721,7 +1042,7 @@ def _guard_message(changes: Changes) -> str:
     return "\n".join(lines)
 
 
-def _frozen_message(changes: Changes, stamps: Stamps, lock: Lock | None, lock_display: str) -> str:
+def _frozen_message(changes: Changes, restamped: int, lock: Lock | None, lock_display: str) -> str:
     parts = []
     if changes.added:
         parts.append(f"{len(changes.added)} added")
@@ -729,8 +1050,8 @@ def _frozen_message(changes: Changes, stamps: Stamps, lock: Lock | None, lock_di
         parts.append(f"{len(changes.changed)} changed")
     if changes.retired:
         parts.append(f"{len(changes.retired)} retired")
-    if stamps.restamped:
-        parts.append(f"{len(stamps.restamped)} restamped")
+    if restamped:
+        parts.append(f"{restamped} restamped")
     if changes.note_types_changed:
         parts.append(f"note types changed: {', '.join(changes.note_types_changed)}")
     if lock is not None and lock.version != LOCK_VERSION and not parts:
@@ -746,23 +1067,23 @@ def _frozen_message(changes: Changes, stamps: Stamps, lock: Lock | None, lock_di
 
 
 def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
-    """Write the deck and its lock together (deckgen.writing); remember the build."""
-    from deckgen.package import write_deck_file
+    """Assemble the collection from the plan's row files, write the deck and its lock
+    together (deckgen.writing); remember the build."""
+    from deckgen.package import write_collection_zip
     from deckgen.writing import write_together
 
-    def write(fh: object) -> None:
-        write_deck_file(
-            fh,  # type: ignore[arg-type]
-            plan.output,
-            plan.deck.name,
-            plan.deck.key,
-            plan.description,
-            plan.notes,
-            plan.types,
-            plan.stamps,
-            subdecks=plan.subdecks,
-            progress=options.progress,
-        )
+    header = CollectionHeader(
+        plan.deck.name,
+        plan.deck.key,
+        plan.description,
+        plan.types,
+        plan.type_stamps,
+        plan.newest,
+        plan.subdecks,
+    )
+
+    def write(fh: BinaryIO) -> None:
+        write_collection_zip(fh, plan.output, header, plan.parts, progress=options.progress)
 
     size, package_sha = write_together(
         plan.output,
@@ -772,6 +1093,7 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
         plan.old_lock,
         before_rename=options.before_rename,
     )
+    plan.discard()
     record = cache.Record(
         cache.build_stamp(sources, plan.lock_bytes), package_sha, cache.sha256(plan.lock_bytes)
     )

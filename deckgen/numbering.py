@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from deckgen.lock import Numbered
+from deckgen.lock import Lock, Numbered
 
 # How alike an edited phrase must be to the one it replaces (difflib's ratio).
 SIMILAR = 0.5
@@ -108,3 +108,38 @@ def number_clozes(
     newly = tuple(sorted(live.items()))
     still_removed = tuple(sorted({**gone, **live}.items()))
     return ClozeNumbers(tuple(n for n in numbers if n is not None), still_removed, newly)
+
+
+class LockNumbering:
+    """The cloze numbers of each note against a lock (None: a deck's first build), as
+    generation asks for them (deckgen.generate.Numbering); each note's result kept."""
+
+    def __init__(self, lock: Lock | None) -> None:
+        self.lock = lock
+        self.results: dict[str, ClozeNumbers] = {}
+        self._folded: dict[str, str] = {}
+
+    def fold(self, phrase: str) -> str:
+        """A phrase in Simplified characters: the same phrase in either script."""
+        if phrase not in self._folded:
+            from deckgen.script import converter
+
+            self._folded[phrase] = converter("simplified")(phrase)
+        return self._folded[phrase]
+
+    def __call__(self, key: str, phrases: list[str]) -> tuple[int, ...]:
+        locked = self.lock.notes.get(key) if self.lock is not None else None
+        if locked is None:
+            result = first_numbers(len(phrases))
+        else:
+            result = number_clozes(phrases, locked.clozes, locked.removed_clozes, self.fold)
+            self.results[key] = result
+        return result.numbers
+
+    def removed(self, key: str) -> Numbered:
+        """The removed phrases the lock keeps for the note `key`, after this build."""
+        result = self.results.get(key)
+        if result is not None:
+            return result.removed
+        locked = self.lock.notes.get(key) if self.lock is not None else None
+        return locked.removed_clozes if locked is not None else ()

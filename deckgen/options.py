@@ -32,3 +32,4 @@ class BuildOptions:
     before_rename: Callable[[Path], None] | None = None
     # Plan only (`deckgen check`): never wait for the clock to give a stamp.
     dry_run: bool = False
+    workers: int | None = None  # processes for the pillar files (default: deckgen.workers)

@@ -94,6 +94,16 @@ def deck_id_for(deck_key: str) -> int:
     return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
 
 
+def subdeck_of(deck_key: str, deck_name: str, identity: str, heading: str) -> tuple[int, str]:
+    """The (id, name) of a pillar's subdeck (`subdecks: true`): `<deck name>::<heading>`.
+
+    A `::` in a heading would nest one more deck: it is written `:`."""
+    return (
+        deck_id_for(f"{deck_key}::{identity}"),
+        f"{deck_name}::{heading.replace('::', ':').strip()}",
+    )
+
+
 def id_base(deck_key: str) -> int:
     """The lowest note and card id of the deck: decks of one learner keep apart."""
     digest = hashlib.sha256(f"deckgen ids\x1f{deck_key}".encode()).digest()
@@ -521,6 +531,34 @@ def write_package(
     except OSError as exc:
         raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path.stat().st_size
+
+
+def write_collection_zip(
+    fh: BinaryIO,
+    path: Path,
+    header: CollectionHeader,
+    parts: list[Path],
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> None:
+    """Write the .apkg into `fh` (a temporary file beside `path`): the collection
+    assembled from the row files `parts` in a scratch file beside `path`, always
+    removed, then zipped."""
+    try:
+        fd, db_name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".db")
+        os.close(fd)
+        os.unlink(db_name)  # SQLite makes it
+    except OSError as exc:
+        raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    db = Path(db_name)
+    try:
+        try:
+            assemble_collection(db, header, parts, progress=_stage(progress, "Writing notes"))
+        except sqlite3.Error as exc:
+            raise PackageError(f"cannot write {path}: {exc}") from None
+        _write_zip(fh, db, _stage(progress, "Compressing"))
+    finally:
+        db.unlink(missing_ok=True)
 
 
 def write_deck_file(

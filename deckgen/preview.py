@@ -21,7 +21,7 @@ from pathlib import Path
 
 from deckgen.atomic import write_text_atomically
 from deckgen.errors import DeckgenError
-from deckgen.generate import DECK_GROUP, RETIRED_GROUP, Note, deck_description, pillar_heading
+from deckgen.generate import DECK_GROUP, RETIRED_GROUP, Note, deck_description
 from deckgen.load import find_deck_folders
 from deckgen.model import Deck
 from deckgen.notetypes import CLOZE, NoteType, read_template
@@ -185,6 +185,7 @@ class DeckPreview:
     cards: list[PreviewCard]
     words: Wording  # in the deck's language
     css: str
+    headings: dict[str, str]  # pillar id -> its numbered heading
 
 
 @dataclass(frozen=True)
@@ -250,10 +251,10 @@ def _deck_html(preview: DeckPreview, deck_number: int, named: bool) -> str:
     """One deck (`named`: headed by its name): its cards grouped by pillar, in study order
     within each pillar, and the deck-level notes last (as in the build summary)."""
     deck, words = preview.deck, preview.words
-    titles = {p.id: pillar_heading(i, p) for i, p in enumerate(deck.pillars, start=1)}
+    titles = dict(preview.headings)
     titles[DECK_GROUP] = words.deck_overview
     titles[RETIRED_GROUP] = words.retired
-    groups = [*(p.id for p in deck.pillars), DECK_GROUP, RETIRED_GROUP]
+    groups = [*preview.headings, DECK_GROUP, RETIRED_GROUP]
     sections, links = [], []
     number = 0
     for index, group in enumerate(groups, start=1):
@@ -325,27 +326,22 @@ def write_preview(root: Path, out_dir: Path | None = None) -> PreviewResult:
 
     Raises ContentError for bad content, like a build; nothing is written then.
     """
-    from deckgen.build import plan_deck
+    from deckgen.build import plan_project
     from deckgen.options import BuildOptions
-    from deckgen.project import default_output as deck_output
-    from deckgen.project import load_decks
 
-    folders = find_deck_folders(root)
-    decks = load_decks(folders)
-    previews = []
-    for folder, deck in zip(folders, decks, strict=True):
-        output = deck_output(deck.key)
-        options = BuildOptions(output=output, accept_loss=True, dry_run=True)
-        plan = plan_deck(deck, folder, output, options)
-        previews.append(
-            DeckPreview(
-                deck,
-                plan.notes,
-                preview_cards(plan.notes, plan.types),
-                wording(plan.language),
-                plan.types[CLOZE].css,
-            )
+    options = BuildOptions(accept_loss=True, dry_run=True)
+    plans = plan_project(find_deck_folders(root), options, keep_notes=True, write_rows=False)
+    previews = [
+        DeckPreview(
+            plan.deck,
+            plan.notes,
+            preview_cards(plan.notes, plan.types),
+            wording(plan.language),
+            plan.types[CLOZE].css,
+            {p.id: p.heading for p in plan.pillars},
         )
+        for plan in plans
+    ]
     page = render_page(previews)
     output = (out_dir if out_dir is not None else default_output()) / PREVIEW_FILE
     write_text_atomically(output, page)

@@ -36,10 +36,10 @@ def build_summary(result: BuildResult) -> list[str]:
     for g, title in zip(result.groups, titles, strict=True):
         pad = " " * (width - display_width(title))
         lines.append(f"  {title}{pad}  {g.notes:>5} notes  {g.cards:>5} cards")
-    live = [n for n in result.notes if not n.retired]
+    plan = result.plan
     lines.append(
-        f"  total: {len(live)} notes, {sum(len(n.card_ords) for n in live)} cards, "
-        f"{len(deck.pillars)} pillars, {sum(len(p.principles) for p in deck.pillars)} principles"
+        f"  total: {plan.note_count} notes, {plan.card_count} cards, "
+        f"{len(plan.pillars)} pillars, {plan.principle_count} principles"
     )
     lines.extend(change_report(result))
     lines.append(f"Wrote {display_path(result.output)} ({human_size(result.size)})")
@@ -69,7 +69,7 @@ def change_report(result: BuildResult) -> list[str]:
         if accepted:
             return [f"No lock file: all {len(c.added)} notes get new stamps.", *accepted]
         return [f"First build: no lock yet; all {len(c.added)} notes are new."]
-    restamped = plan.stamps.restamped
+    restamped = plan.restamped
     if not c.any and not restamped:
         return [
             *lines,
@@ -78,14 +78,14 @@ def change_report(result: BuildResult) -> list[str]:
         ]
     lines.append(
         f"Changes since the last build: {len(c.added)} added, {len(c.changed)} changed, "
-        f"{len(c.retired)} retired, {len(c.unchanged)} unchanged notes; "
+        f"{len(c.retired)} retired, {c.unchanged} unchanged notes; "
         f"{c.cards_added} new cards."
     )
-    revived = {n.key for n in c.revived}
-    for note in c.added:
-        lines.append(f"  + {note.key}")
-    for note in c.changed:
-        lines.append(f"  ~ {note.key}{' (back from retirement)' if note.key in revived else ''}")
+    revived = set(c.revived)
+    for key in c.added:
+        lines.append(f"  + {key}")
+    for key in c.changed:
+        lines.append(f"  ~ {key}{' (back from retirement)' if key in revived else ''}")
     for key, where in restamped.items():
         lines.append(
             f"  ~ {key}: as the lock has it, but {where} has other content (a revert?): "
@@ -98,8 +98,8 @@ def change_report(result: BuildResult) -> list[str]:
             f"learner's collection, tagged {tag} and showing a notice that they may be "
             f"deleted (search tag:{tag} in Anki's browser):"
         )
-        for note in c.retired:
-            lines.append(f"  - {note.key}  ({key_search(result.deck.key, note.key)})")
+        for key in c.retired:
+            lines.append(f"  - {key}  ({key_search(result.deck.key, key)})")
     for kind in c.note_types_changed:
         lines.append(f"  note type '{kind}': templates or style updated")
     lines.extend(subdeck_report(result))

@@ -84,7 +84,9 @@ def test_multi_deck_project_is_checked_deck_by_deck(tmp_path: Path, monkeypatch)
     for name in ("10-b", "2-a"):
         write_cards(Path("cards") / name, MINI_DECK)
         deck = Path("cards") / name / "deck.yaml"
-        deck.write_text(deck.read_text().replace("[[skill]]", "[[skill"), encoding="utf-8")
+        text = deck.read_text().replace("[[skill]]", "[[skill")
+        text = text.replace("key: mini", f"key: mini-{name}").replace("Mini deck", f"Deck {name}")
+        deck.write_text(text, encoding="utf-8")
     result = run_cli("check", "--cards", "cards")
     assert result.output.splitlines() == [
         "cards/2-a/deck.yaml:4:44: error: introduction: '[[' is never closed; end the phrase "

@@ -1,0 +1,170 @@
+"""Everything one pillar file contributes to a build, made from the file alone.
+
+A build's work is almost all per file: read and compose the YAML, validate it, run the
+card-quality rules on its texts, generate its notes (its own slot of positions:
+deckgen.generate.position), number their clozes against the lock, convert their script,
+classify and stamp each note, render its lock line, and write its rows. `process_file`
+does all that for one file, given the deck-wide `FileContext`; what only the whole deck
+can decide (ids used in two files, the same question twice, the deck's overview and
+retired notes, renames, the guards) the build does afterwards from the `FileResult`s,
+in reading order. So files may be processed in any process (deckgen.workers) and the
+build is the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deckgen.changes import Loss, NewNote, Stamper, classify
+from deckgen.errors import ContentError, Finding, Location
+from deckgen.generate import Note, pillar_heading, pillar_notes
+from deckgen.load import parse_yaml
+from deckgen.lock import Lock, LockEntry, note_line
+from deckgen.model import Deck, Pillar
+from deckgen.notetypes import NoteType
+from deckgen.numbering import LockNumbering
+from deckgen.package import RowContext, RowFile, note_rows, subdeck_of
+from deckgen.rules import Asked, asked, text_findings
+from deckgen.script import Script
+from deckgen.validate import Claim, validate_pillar_file
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """What every pillar file of a deck is processed with."""
+
+    deck: Deck  # the deck file's deck, without pillars
+    language: str
+    script: Script | None
+    types: dict[str, NoteType]
+    rows: RowContext  # without subdecks: a file adds its own
+    numbering_lock: Lock | None  # where cloze numbers come from (the lock, or git's)
+    base: Lock | None  # what changes are counted against
+    stamper: Stamper
+    keep_notes: bool = False  # keep every Note (the preview renders them)
+    write_rows: bool = True  # `deckgen check` needs no rows
+    generate: bool = True  # False: only check the file (its deck file is broken)
+
+
+@dataclass(frozen=True, slots=True)
+class NoteInfo:
+    """What the build needs of one note beyond its rows."""
+
+    key: str
+    status: str  # deckgen.changes: added, changed, unchanged, revived
+    cards_added: int
+    line: bytes  # its lock line, UTF-8
+    restamped: str | None  # where other content was seen (a revert), if stamped anew
+
+
+@dataclass(frozen=True)
+class PillarSummary:
+    id: str
+    identity: str
+    heading: str  # numbered, as on the cards
+    location: Location
+    principles: int
+    notes: int
+    cards: int
+
+
+@dataclass
+class FileResult:
+    """What one pillar file contributed to the build."""
+
+    findings: list[Finding]
+    claims: list[Claim] = field(default_factory=list)
+    asked: list[Asked] = field(default_factory=list)
+    pillar: PillarSummary | None = None  # None when the file has errors
+    notes: list[NoteInfo] = field(default_factory=list)
+    new: list[NewNote] = field(default_factory=list)  # the notes the lock does not know
+    losses: list[Loss] = field(default_factory=list)
+    kept: list[Note] = field(default_factory=list)  # with FileContext.keep_notes
+    newest: int = 0  # the newest stamp of its notes
+
+    @property
+    def errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+
+def process_file(path: Path, index: int, ctx: FileContext, rows: RowFile | None) -> FileResult:
+    """Read, check and generate the `index`-th pillar file (1-based, in reading order),
+    adding its rows to `rows`. A file with errors gets no further than its findings."""
+    try:
+        source = parse_yaml(path)
+    except ContentError as exc:
+        return FileResult(list(exc.findings))
+    checked = validate_pillar_file(source)
+    del source
+    findings = [
+        *checked.findings,
+        *text_findings(checked.texts, checked.principles, ctx.deck.checks),
+    ]
+    result = FileResult(findings, checked.claims, asked(checked.texts))
+    if checked.pillar is None or result.errors or not ctx.generate:
+        return result
+    _generate(checked.pillar, index, ctx, rows, result)
+    return result
+
+
+def _generate(
+    pillar: Pillar, index: int, ctx: FileContext, rows: RowFile | None, result: FileResult
+) -> None:
+    numbering = LockNumbering(ctx.numbering_lock)
+    notes = pillar_notes(ctx.deck, index, pillar, numbering, ctx.language)
+    if ctx.script is not None:
+        from deckgen.script import convert_notes
+
+        notes = convert_notes(notes, ctx.types, ctx.script)
+    base = ctx.base.notes if ctx.base is not None else {}
+    stamper = ctx.stamper
+    mods = []
+    cards = 0
+    for note in notes:
+        old = base.get(note.key)
+        status, cards_added, losses = classify(
+            old, note, numbering.results.get(note.key) if old is not None else None
+        )
+        result.losses += losses
+        mod, restamped = stamper.note(note.key, note.content_hash)
+        mods.append(mod)
+        line = note_line(
+            LockEntry(
+                note.key,
+                note.guid,
+                note.kind,
+                note.content_hash,
+                mod,
+                note.clozes,
+                numbering.removed(note.key),
+                False,
+            )
+        )
+        result.notes.append(
+            NoteInfo(note.key, status, cards_added, line.encode("utf-8"), restamped)
+        )
+        if old is None:
+            result.new.append(NewNote(note.key, note.phrases, note.source))
+        cards += len(note.card_ords)
+    heading = pillar_heading(index, pillar)
+    result.pillar = PillarSummary(
+        pillar.id,
+        pillar.identity,
+        heading,
+        pillar.location,
+        len(pillar.principles),
+        len(notes),
+        cards,
+    )
+    result.newest = max(mods, default=0)
+    if rows is not None and ctx.write_rows:
+        context = ctx.rows
+        if ctx.deck.subdecks:
+            sub_id, _ = subdeck_of(ctx.deck.key, ctx.deck.name, pillar.identity, heading)
+            context = RowContext(
+                context.base, context.model_ids, context.deck_id, {pillar.id: sub_id}
+            )
+        rows.add(*note_rows(notes, mods, context))
+    if ctx.keep_notes:
+        result.kept = notes

@@ -1,0 +1,136 @@
+"""The pillar files processed in one process or two give the same deck, lock and findings,
+and a worker that fails is a clean error with nothing written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import deckgen.build as build_module
+import deckgen.workers as workers_module
+from bench.synth import write_cards as synth_cards
+from deckgen.build import build_deck, plan_deck
+from deckgen.errors import ContentError, sort_findings
+from deckgen.options import BuildOptions
+from deckgen.validate import validate_deck_file
+from deckgen.workers import WorkerError, shares
+from tests.conftest import run_cli
+
+NOTES = 3_000  # about twenty pillar files
+
+
+@pytest.fixture
+def big(tmp_path: Path) -> Path:
+    return synth_cards(tmp_path / "cards", NOTES)
+
+
+def _copies(cards: Path, count: int) -> list[Path]:
+    out = []
+    for n in range(count):
+        copy = cards.parent / f"copy-{n}" / "cards"
+        shutil.copytree(cards, copy)
+        out.append(copy)
+    return out
+
+
+def test_one_or_two_workers_build_the_same_bytes(
+    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # A changed note gets the present second as its stamp: one second for both builds.
+    monkeypatch.setattr(build_module, "fresh_stamp", lambda newest: max(newest + 1, 1_900_000_000))
+    one, two = _copies(big, 2)
+    a = build_deck(one, tmp_path / "one.apkg", BuildOptions(workers=1))
+    b = build_deck(two, tmp_path / "two.apkg", BuildOptions(workers=2))
+    assert len(a.plan.pillars) > 10
+    assert (tmp_path / "one.apkg").read_bytes() == (tmp_path / "two.apkg").read_bytes()
+    assert (one / "deckgen.lock").read_bytes() == (two / "deckgen.lock").read_bytes()
+    assert a.plan.groups == b.plan.groups
+    # And again from the lock each wrote, after an edit in the middle of the deck.
+    for cards in (one, two):
+        middle = sorted(cards.glob("*.yaml"))[10]
+        middle.write_text(middle.read_text(encoding="utf-8").replace("text: ", "text: X", 1))
+    build_deck(one, tmp_path / "one.apkg", BuildOptions(workers=1))
+    build_deck(two, tmp_path / "two.apkg", BuildOptions(workers=2))
+    assert (tmp_path / "one.apkg").read_bytes() == (tmp_path / "two.apkg").read_bytes()
+    assert (one / "deckgen.lock").read_bytes() == (two / "deckgen.lock").read_bytes()
+
+
+def _findings(cards: Path, workers: int) -> list[str]:
+    deck_file = validate_deck_file(cards)
+    options = BuildOptions(dry_run=True, workers=workers)
+    with pytest.raises(ContentError) as failed:
+        plan_deck(deck_file, cards.parent / "out.apkg", options, write_rows=False)
+    return [str(f) for f in sort_findings(failed.value.findings)]
+
+
+def test_findings_are_the_same_in_one_process_or_two(big: Path):
+    files = sorted(p for p in big.glob("*.yaml") if p.name != "deck.yaml")
+    # Errors and warnings in several files, one in each share: an unknown key, an answer
+    # too long, a question asked twice, and a principle id used in two files.
+    first, last = files[1], files[-2]
+    first.write_text(first.read_text(encoding="utf-8").replace("title:", "titel:", 1))
+    text = last.read_text(encoding="utf-8")
+    last.write_text(text.replace("answer: ", "answer: " + "x " * 30, 1))
+    ids = [
+        line.split("id: ")[1]
+        for line in files[2].read_text().splitlines()
+        if "- id: principle" in line
+    ]
+    text = files[-3].read_text(encoding="utf-8")
+    files[-3].write_text(
+        text.replace("- id: principle-", f"- id: {ids[0]}\n    renamed_from: principle-", 1)
+    )
+    serial, parallel = _findings(big, 1), _findings(big, 2)
+    assert serial == parallel
+    assert any("unknown key 'titel'" in f for f in serial)
+    assert any("is too long to recall" in f for f in serial)
+    duplicate = [f for f in serial if f"duplicate principle id '{ids[0]}'" in f]
+    assert len(duplicate) == 1 and f"also used at {files[2]}:" in duplicate[0]
+    assert duplicate[0].startswith(f"{files[-3]}:")
+
+
+def test_shares_are_contiguous_and_balanced():
+    assert shares([10, 10, 10, 10], 2) == [range(0, 2), range(2, 4)]
+    assert shares([40, 1, 1, 1], 2) == [range(0, 1), range(1, 4)]
+    assert shares([5], 2) == [range(0, 1)]
+    assert shares([1, 1, 1], 1) == [range(0, 3)]
+
+
+def test_a_worker_that_fails_is_a_clean_error_and_nothing_is_written(
+    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    real = workers_module.process_file
+
+    def failing(path: Path, index: int, ctx, rows):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            raise RuntimeError("a bug in a worker")
+        return real(path, index, ctx, rows)
+
+    parent = os.getpid()
+    monkeypatch.setattr(workers_module, "process_file", failing)
+    out = tmp_path / "dist" / "deck.apkg"
+    with pytest.raises(WorkerError, match=r"a worker process \(\d+\) failed: RuntimeError: a bug"):
+        build_deck(big, out, BuildOptions(workers=2))
+    assert not out.parent.exists()
+    assert not (big / "deckgen.lock").exists()
+
+
+def test_a_worker_that_dies_is_a_clean_error(big: Path, tmp_path: Path, monkeypatch):
+    real = workers_module.process_file
+
+    def dying(path: Path, index: int, ctx, rows):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            os._exit(9)
+        return real(path, index, ctx, rows)
+
+    parent = os.getpid()
+    monkeypatch.setattr(workers_module, "process_file", dying)
+    monkeypatch.setattr(workers_module, "PARALLEL_FROM", 0)
+    result = run_cli("build", "--cards", big, "-o", tmp_path / "dist" / "deck.apkg")
+    assert result.exit_code == 1
+    assert result.output.startswith("error: a worker process (")
+    assert "ended without its results" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "dist").exists() and not (big / "deckgen.lock").exists()
