@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from deckgen import cache
+from deckgen import cache, incremental
 from deckgen.atomic import temp_prefix
 from deckgen.buildlock import holding
 from deckgen.changes import (
@@ -98,6 +98,7 @@ from deckgen.options import BuildOptions
 from deckgen.package import (
     CollectionHeader,
     PackageReadError,
+    Part,
     RowContext,
     RowFile,
     deck_id_for,
@@ -180,7 +181,11 @@ class DeckPlan:
     # Subdecks whose name changed since the lock: (old name, new name).
     subdecks_renamed: list[tuple[str, str]] = field(default_factory=list)
     subdecks_new: bool = False  # the lock had none: this build turned them on
-    parts: list[Path] = field(default_factory=list)  # row files, in position order
+    parts: list[Part] = field(default_factory=list)  # where the rows are, in slot order
+    scratch: list[Path] = field(default_factory=list)  # the row files made for the plan
+    # For deckgen.incremental: the context and each file's result, by file key.
+    context: str = ""
+    file_results: dict[str, FileResult] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)  # every note, when asked to keep them
     made_folders: list[Path] = field(default_factory=list)  # for the row files, deepest first
 
@@ -199,8 +204,9 @@ class DeckPlan:
     def discard(self) -> None:
         """Remove the row files (after writing, or when nothing will be), and the
         folders made for them if nothing else is in them."""
-        for path in self.parts:
+        for path in self.scratch:
             path.unlink(missing_ok=True)
+        self.scratch = []
         self.parts = []
         _remove_folders(self.made_folders)
         self.made_folders = []
@@ -573,7 +579,8 @@ def plan_deck(
         # Nothing to build: the pillar files are still checked, for every error at once.
         checking = _checking_deck(deck_file)
         ctx = _context(checking, "zh-Hant", None, {}, None, None, Stamper([], 0), False, False)
-        results, _ = process_files(deck_file.listing.pillar_files, ctx, _scratch(output), 1)
+        pillar_files = list(enumerate(deck_file.listing.pillar_files, 1))
+        results, _ = process_files(pillar_files, ctx, _scratch(output), 1)
         findings += _deck_wide(deck_file, results, checking.checks)
         raise ContentError(findings)
     if progress is not None:
@@ -593,24 +600,82 @@ def plan_deck(
         deck, language, options.script, types, source, base, stamper, keep_notes, write_rows
     )
     files = deck_file.listing.pillar_files
-    sizes = sum(_size(p) for p in files)
+    keys: list[str | None] = incremental.file_keys(files) if write_rows else [None] * len(files)
+    context = _incremental_context(deck_file, deck, options, language, tts, types)
+    kept = None
+    if write_rows and not keep_notes and lock is not None and lock is base and not history.states:
+        kept = incremental.load(folder, context, lock.raw)
+    reuse = kept.results if kept is not None else {}
+    todo = [(i, p) for i, (p, k) in enumerate(zip(files, keys, strict=True), 1) if k not in reuse]
     scratch = _scratch(output)
     made = _make_folder(output.parent) if write_rows else []
-    plan_parts: list[Path] = []
+    scratch_files: list[Path] = []
     try:
-        results, parts = process_files(files, ctx, scratch, worker_count(sizes, options.workers))
-        plan_parts = [scratch(len(parts)), *parts, scratch(len(parts) + 1)] if write_rows else []
+        size = sum(_size(path) for _, path in todo)
+        done, held = process_files(todo, ctx, scratch, worker_count(size, options.workers))
+        scratch_files = [path for path, _ in held]
+        fresh_results = dict(zip((i for i, _ in todo), done, strict=True))
+        results = [
+            fresh_results[i] if i in fresh_results else reuse[k]  # type: ignore[index]
+            for i, k in enumerate(keys, start=1)
+        ]
+        parts: list[Part] = []
+        if write_rows:
+            head, tail = scratch(len(held)), scratch(len(held) + 1)
+            scratch_files += [head, tail]
+            where = {i: path for path, indexes in held for i in indexes}
+            parts = _parts(head, tail, len(files), where, kept.rows if kept else None)
         plan = _plan(
-            deck_file, deck, output, options, ctx, results, plan_parts, lock, history, git_lock,
+            deck_file, deck, output, options, ctx, results, parts, lock, history, git_lock,
             findings,
         )  # fmt: skip
     except BaseException:
-        for path in plan_parts:
+        for path in scratch_files:
             path.unlink(missing_ok=True)
         _remove_folders(made)
         raise
     plan.made_folders = made
+    plan.scratch = scratch_files
+    plan.context = context
+    plan.file_results = {k: r for k, r in zip(keys, results, strict=True) if k is not None}
     return plan
+
+
+def _incremental_context(
+    deck_file: DeckFile,
+    deck: Deck,
+    options: BuildOptions,
+    language: str,
+    tts: bool,
+    types: dict[str, NoteType],
+) -> str:
+    """What every file's result depends on beyond the file (deckgen.incremental)."""
+    try:
+        deck_bytes = (deck_file.listing.folder / DECK_FILE).read_bytes()
+    except OSError:
+        deck_bytes = b""
+    type_ids = sorted((k, t.model_id, t.fields_hash, t.style_hash) for k, t in types.items())
+    return incremental.context_digest(
+        deck_bytes, deck.language, language, options.script, tts, type_ids
+    )
+
+
+def _parts(
+    head: Path, tail: Path, pillars: int, fresh: dict[int, Path], kept: Path | None
+) -> list[Part]:
+    """Where the rows of each slot are, in runs: the introduction's, each pillar file's
+    (a new row file, or the kept collection), the overview's and the retired notes'."""
+    parts = [Part(head, 0, 1)]
+    for index in range(1, pillars + 1):
+        path = fresh.get(index, kept)
+        assert path is not None  # a file not processed was kept
+        last = parts[-1]
+        if last.path == path and last.end == index:
+            parts[-1] = Part(path, last.first, index + 1)
+        else:
+            parts.append(Part(path, index, index + 1))
+    parts.append(Part(tail, pillars + 1, pillars + 3))
+    return parts
 
 
 def _make_folder(folder: Path) -> list[Path]:
@@ -685,7 +750,7 @@ def _plan(
     options: BuildOptions,
     ctx: FileContext,
     results: list[FileResult],
-    parts: list[Path],
+    parts: list[Part],
     lock: Lock | None,
     history: _History,
     git_lock: Lock | None,
@@ -793,8 +858,8 @@ def _plan(
     if options.frozen and lock_bytes != old_lock:
         raise FrozenLockError(_frozen_message(changes, len(restamped), lock, lock_display))
     if ctx.write_rows:
-        _write_rows(parts[0], head, head_mods, ctx.rows)
-        _write_rows(parts[-1], [*tail, *retired], [*tail_mods, *retired_mods], ctx.rows)
+        _write_rows(parts[0].path, head, head_mods, ctx.rows)
+        _write_rows(parts[-1].path, [*tail, *retired], [*tail_mods, *retired_mods], ctx.rows)
     if options.progress is not None:
         options.progress("Generating notes", 1, 1)
     warnings = [f for f in findings if f.severity != "error"]
@@ -836,8 +901,8 @@ def _plan(
         {p.id: subdecks[p.identity] for p in pillars} if subdecks else {},
         _renamed_subdecks(base, subdecks),
         bool(subdecks) and base is not None and not base.subdecks,
-        parts,
-        notes,
+        parts=parts,
+        notes=notes,
     )
 
 
@@ -1072,6 +1137,9 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
     from deckgen.package import write_collection_zip
     from deckgen.writing import write_together
 
+    # Assembled where deckgen.incremental can keep it for the next build.
+    db = incremental.rows_scratch(plan.folder)
+
     header = CollectionHeader(
         plan.deck.name,
         plan.deck.key,
@@ -1083,17 +1151,24 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
     )
 
     def write(fh: BinaryIO) -> None:
-        write_collection_zip(fh, plan.output, header, plan.parts, progress=options.progress)
+        write_collection_zip(fh, plan.output, header, plan.parts, db, progress=options.progress)
 
-    size, package_sha = write_together(
-        plan.output,
-        write,
-        plan.lock_path,
-        plan.lock_bytes if plan.lock_changes else None,
-        plan.old_lock,
-        before_rename=options.before_rename,
-    )
+    try:
+        size, package_sha = write_together(
+            plan.output,
+            write,
+            plan.lock_path,
+            plan.lock_bytes if plan.lock_changes else None,
+            plan.old_lock,
+            before_rename=options.before_rename,
+        )
+    except BaseException:
+        if db is not None:
+            db.unlink(missing_ok=True)
+        raise
     plan.discard()
+    if db is not None:
+        incremental.save(plan.folder, plan.context, plan.lock_bytes, plan.file_results, db)
     record = cache.Record(
         cache.build_stamp(sources, plan.lock_bytes), package_sha, cache.sha256(plan.lock_bytes)
     )

@@ -47,7 +47,7 @@ def cache_root() -> Path | None:
         return None
 
 
-def _key(path: Path) -> str | None:
+def path_key(path: Path) -> str | None:
     try:
         where = str(path.resolve())
     except (OSError, RuntimeError):
@@ -72,7 +72,7 @@ def source_digest(folder: Path, project: list[Path], *, options: str) -> str:
         h.update(len(data).to_bytes(8, "big"))
         h.update(data)
 
-    add(_code_identity("opencc" in options).encode())
+    add(code_identity("opencc" in options).encode())
     add(options.encode())
     for deck_folder in project:
         add(_read(deck_folder / DECK_FILE))
@@ -102,7 +102,7 @@ def build_stamp(sources: str, lock: bytes) -> str:
 
 
 @cache
-def _code_identity(with_opencc: bool) -> str:
+def code_identity(with_opencc: bool) -> str:
     """deckgen's own files, and which Python, SQLite, zlib, PyYAML and genanki build."""
     h = hashlib.sha256()
     versions = [sys.version, sqlite3.sqlite_version, zlib.ZLIB_RUNTIME_VERSION]
@@ -138,7 +138,7 @@ class Record:
 
 
 def _record_path(output: Path) -> Path | None:
-    root, key = cache_root(), _key(output)
+    root, key = cache_root(), path_key(output)
     return root / "builds" / key if root is not None and key is not None else None
 
 
@@ -159,7 +159,7 @@ def remember(output: Path, folder: Path, record: Record, lock: bytes) -> None:
     """Record the build of `output` from `folder`, and keep the lock it left."""
     root = cache_root()
     path = _record_path(output)
-    folder_key = _key(folder)
+    folder_key = path_key(folder)
     if root is None or path is None or folder_key is None:
         return
     try:
@@ -194,7 +194,7 @@ def _stored_sha(path: Path) -> str | None:
 
 def last_lock(folder: Path) -> tuple[str, bytes] | None:
     """(SHA-256, bytes) of the lock the last build of `folder` on this machine left."""
-    root, key = cache_root(), _key(folder)
+    root, key = cache_root(), path_key(folder)
     if root is None or key is None:
         return None
     try:
@@ -209,11 +209,11 @@ def last_lock(folder: Path) -> tuple[str, bytes] | None:
 
 def remembers(folder: Path) -> bool:
     """Whether a build of `folder` was made on this machine (its lock kept or not)."""
-    root, key = cache_root(), _key(folder)
+    root, key = cache_root(), path_key(folder)
     return root is not None and key is not None and (root / "locks" / key).exists()
 
 
 def lock_holder_path(folder: Path) -> Path | None:
     """Where a build holding the folder says who it is (deckgen.buildlock)."""
-    root, key = cache_root(), _key(folder)
+    root, key = cache_root(), path_key(folder)
     return root / "holders" / key if root is not None and key is not None else None

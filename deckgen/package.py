@@ -38,7 +38,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO
 
 from deckgen.atomic import replaced_atomically, temp_prefix
 from deckgen.errors import PackageError
-from deckgen.generate import SLOT_BITS, Note
+from deckgen.generate import MAX_SLOTS, SLOT_BITS, Note
 from deckgen.notetypes import NoteType
 
 if TYPE_CHECKING:
@@ -258,20 +258,35 @@ class CollectionHeader:
     subdecks: dict[str, tuple[int, str]] = field(default_factory=dict)  # group -> (id, name)
 
 
+@dataclass(frozen=True)
+class Part:
+    """The rows of the slots `first` to `end` (not included) that a SQLite file holds (a
+    RowFile, or the collection of an earlier build: deckgen.incremental)."""
+
+    path: Path
+    first: int
+    end: int
+
+    def bounds(self, base: int, table: str) -> tuple[int, int]:
+        """The ids of its rows in `table`, from and up to (not included)."""
+        shift = SLOT_BITS + (ORD_BITS if table == "cards" else 0)
+        return base + (self.first << shift), base + (self.end << shift)
+
+
 def assemble_collection(
     db_path: Path,
     header: CollectionHeader,
-    parts: list[Path],
+    parts: list[Part],
     *,
     progress: Progress | None = None,
 ) -> None:
     """Write the collection.anki2 of a build into `db_path` (a new file): the `col` row
-    of `header`, then the rows of each RowFile of `parts`, which hold consecutive
-    positions in order, then the indexes.
+    of `header`, then the rows of each of `parts`, which hold consecutive slots in order,
+    then the indexes.
 
     Every build, however its rows were made (in one process or several, from a cache
-    or not), writes the same rows in the same order through this one function: the
-    file's bytes depend on its rows, never on how they were split.
+    or not), writes the same rows in the same order through this one function, by the
+    same statements: the file's bytes depend on its rows, never on how they were split.
     """
     # genanki (the schema, the deck and note-type JSON) is imported only to build: a
     # no-op rebuild never needs it.
@@ -284,8 +299,9 @@ def assemble_collection(
         cur = conn.cursor()
         for pragma in _SCRATCH_PRAGMAS:
             cur.execute(pragma)
-        for number, part in enumerate(parts):
-            cur.execute(f"ATTACH DATABASE ? AS part{number}", (str(part),))
+        files = list(dict.fromkeys(part.path for part in parts))
+        for number, path in enumerate(files):
+            cur.execute(f"ATTACH DATABASE ? AS part{number}", (str(path),))
         cur.execute("BEGIN")
         tables, indexes = _schema()
         for statement in tables:
@@ -317,13 +333,19 @@ def assemble_collection(
                 json.dumps(models, sort_keys=True),
             ),
         )
-        # Row by row (`WHERE 1`: never SQLite's bulk copy, whose result could depend on
-        # where one part ends), every notes row in id order, then every cards row.
+        # Row by row (a WHERE clause: never SQLite's bulk copy, whose result could depend
+        # on where one part ends), every notes row in id order, then every cards row.
+        base = id_base(header.deck_key)
         total = len(parts) * 2 + len(indexes)
         done = 0
         for table in ("notes", "cards"):
-            for number in range(len(parts)):
-                cur.execute(f"INSERT INTO main.{table} SELECT * FROM part{number}.{table} WHERE 1")
+            for part in parts:
+                number = files.index(part.path)
+                cur.execute(
+                    f"INSERT INTO main.{table} SELECT * FROM part{number}.{table} "
+                    "WHERE id >= ? AND id < ? ORDER BY id",
+                    part.bounds(base, table),
+                )
                 done += 1
                 if progress is not None:
                     progress(done, total)
@@ -333,7 +355,7 @@ def assemble_collection(
             if progress is not None:
                 progress(done, total)
         cur.execute("COMMIT")
-        for number in range(len(parts)):
+        for number in range(len(files)):
             cur.execute(f"DETACH DATABASE part{number}")
     finally:
         conn.close()
@@ -367,7 +389,7 @@ def build_collection(
             deck_name, deck_key, description, types, stamps.note_types, stamps.newest,
             dict(subdecks or {}),
         )  # fmt: skip
-        assemble_collection(db_path, header, [part], progress=progress)
+        assemble_collection(db_path, header, [Part(part, 0, MAX_SLOTS)], progress=progress)
     finally:
         part.unlink(missing_ok=True)
 
@@ -537,13 +559,22 @@ def write_collection_zip(
     fh: BinaryIO,
     path: Path,
     header: CollectionHeader,
-    parts: list[Path],
+    parts: list[Part],
+    keep: Path | None = None,
     *,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> None:
     """Write the .apkg into `fh` (a temporary file beside `path`): the collection
-    assembled from the row files `parts` in a scratch file beside `path`, always
-    removed, then zipped."""
+    assembled from `parts`, then zipped. It is assembled at `keep` (kept for the
+    caller) or in a scratch file beside `path`, which is always removed."""
+    if keep is not None:
+        keep.unlink(missing_ok=True)
+        try:
+            assemble_collection(keep, header, parts, progress=_stage(progress, "Writing notes"))
+        except sqlite3.Error as exc:
+            raise PackageError(f"cannot write {path}: {exc}") from None
+        _write_zip(fh, keep, _stage(progress, "Compressing"))
+        return
     try:
         fd, db_name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".db")
         os.close(fd)

@@ -71,17 +71,18 @@ def shares(sizes: list[int], count: int) -> list[range]:
 
 
 def process_files(
-    files: Sequence[Path],
+    files: Sequence[tuple[int, Path]],
     ctx: FileContext,
     scratch: Callable[[int], Path],
     workers: int,
-) -> tuple[list[FileResult], list[Path]]:
-    """Process every pillar file (the i-th is pillar i + 1) in `workers` processes.
+) -> tuple[list[FileResult], list[tuple[Path, list[int]]]]:
+    """Process the pillar files `files` ((pillar number, path), in reading order) in
+    `workers` processes.
 
-    Returns the results in reading order and the row files in position order (none
-    when `ctx.write_rows` is off); `scratch(n)` names the n-th row file. On any error
-    the row files are removed."""
-    sizes = [_size(path) for path in files]
+    Returns the results in the same order, and the row files with the pillar numbers
+    each holds (none when `ctx.write_rows` is off); `scratch(n)` names the n-th row
+    file. On any error the row files are removed."""
+    sizes = [_size(path) for _, path in files]
     ranges = shares(sizes, workers) if files else []
     parts = [scratch(n) for n in range(len(ranges))] if ctx.write_rows else []
     children: list[tuple[Any, Connection]] = []
@@ -107,7 +108,10 @@ def process_files(
         for process, receive in children:
             results += _receive(process.pid or 0, receive)
         finished = True
-        return results, parts
+        held = [
+            (path, [files[i][0] for i in share]) for path, share in zip(parts, ranges, strict=False)
+        ]
+        return results, held
     except BaseException:
         for path in parts:
             path.unlink(missing_ok=True)
@@ -128,11 +132,11 @@ def _size(path: Path) -> int:
 
 
 def _share(
-    files: Sequence[Path], share: range, ctx: FileContext, rows_path: Path | None
+    files: Sequence[tuple[int, Path]], share: range, ctx: FileContext, rows_path: Path | None
 ) -> list[FileResult]:
     rows = RowFile(rows_path) if rows_path is not None else None
     try:
-        results = [process_file(files[i], i + 1, ctx, rows) for i in share]
+        results = [process_file(files[i][1], files[i][0], ctx, rows) for i in share]
     finally:
         if rows is not None:
             rows.close()
@@ -140,7 +144,7 @@ def _share(
 
 
 def _child(
-    files: Sequence[Path],
+    files: Sequence[tuple[int, Path]],
     share: range,
     ctx: FileContext,
     rows_path: Path | None,

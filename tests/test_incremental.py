@@ -1,0 +1,308 @@
+"""A rebuild that reuses the last build's files (deckgen.incremental) writes exactly what a
+cold build of the same cards writes: the same deck bytes, lock and messages. Each change
+below is made to two copies of a deck: one rebuilt with its cache, one without."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import deckgen.build as build_module
+import deckgen.incremental as incremental
+from bench.synth import write_cards as synth_cards
+from tests.conftest import run_cli
+
+NOTES = 1_400  # eight pillar files
+LONG_ANSWER = "answer: " + "\u5f88\u9577\u7684\u7b54\u6848" * 12
+
+
+class Twin:
+    """One copy of a deck in `root`: cards/ and dist/deck.apkg, built from `root`."""
+
+    def __init__(self, root: Path, source: Path):
+        self.root = root
+        self.last_output = ""
+        shutil.copytree(source, root / "cards")
+
+    @property
+    def cards(self) -> Path:
+        return self.root / "cards"
+
+    def pillar_files(self) -> list[Path]:
+        return sorted(p for p in self.cards.glob("*.yaml") if p.name != "deck.yaml")
+
+    def build(self, monkeypatch: pytest.MonkeyPatch, *extra: str) -> tuple[int, str]:
+        with monkeypatch.context() as m:
+            m.chdir(self.root)
+            result = run_cli("build", "--cards", "cards", "-o", "dist/deck.apkg", *extra)
+        return result.exit_code, result.output
+
+    def outputs(self) -> tuple[bytes, bytes]:
+        deck = self.root / "dist" / "deck.apkg"
+        return deck.read_bytes(), (self.cards / "deckgen.lock").read_bytes()
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> list[set[int]]:
+    """The pillar file numbers each build processed (rather than took from its cache);
+    and one second for every stamp, so that builds made apart can give the same bytes."""
+    monkeypatch.setattr(build_module, "fresh_stamp", lambda newest: max(newest + 1, 1_900_000_000))
+    real = build_module.process_files
+    calls: list[set[int]] = []
+
+    def recording(files, ctx, scratch, workers):  # type: ignore[no-untyped-def]
+        calls.append({index for index, _ in files})
+        return real(files, ctx, scratch, workers)
+
+    monkeypatch.setattr(build_module, "process_files", recording)
+    return calls
+
+
+@pytest.fixture
+def twins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spy: list[set[int]]
+) -> tuple[Twin, Twin]:
+    """Two copies of a built deck of eight files, one with a warning in its second file."""
+    source = synth_cards(tmp_path / "source", NOTES)
+    second = sorted(source.glob("0*.yaml"))[1]
+    second.write_text(
+        second.read_text(encoding="utf-8").replace("answer: ", LONG_ANSWER, 1), encoding="utf-8"
+    )
+    warm, cold = Twin(tmp_path / "warm", source), Twin(tmp_path / "cold", source)
+    for twin in (warm, cold):
+        code, output = twin.build(monkeypatch)
+        assert code == 0, output
+    assert warm.outputs() == cold.outputs()
+    return warm, cold
+
+
+def _no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(incremental, "load", lambda folder, context, lock: None)
+
+
+def _rebuild_both(
+    warm: Twin, cold: Twin, monkeypatch: pytest.MonkeyPatch, spy: list[set[int]], *extra: str
+) -> set[int]:
+    """Rebuild both twins (the cold one without its cache), check that they wrote and said
+    the same; return the files the warm build processed."""
+    spy.clear()
+    warm_code, warm_output = warm.build(monkeypatch, *extra)
+    with monkeypatch.context() as m:
+        _no_cache(m)
+        cold_code, cold_output = cold.build(monkeypatch, *extra)
+    assert (warm_code, warm_output) == (cold_code, cold_output)
+    assert warm_code == 0, warm_output
+    assert warm.outputs() == cold.outputs()
+    assert len(spy) == 2 and spy[1] == set(range(1, len(cold.pillar_files()) + 1))
+    warm.last_output = warm_output
+    return spy[0]
+
+
+def _both(twins: tuple[Twin, Twin], change: Callable[[Twin], None]) -> None:
+    for twin in twins:
+        change(twin)
+
+
+def _edit(index: int) -> Callable[[Twin], None]:
+    def change(twin: Twin) -> None:
+        path = twin.pillar_files()[index - 1]
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("text: ", "text: \u4fee\u8a02", 1), encoding="utf-8")
+
+    return change
+
+
+def test_an_edit_reprocesses_its_file_only(twins, monkeypatch, spy):
+    warm, cold = twins
+    _both(twins, _edit(3))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {3}
+    # The warning of a file taken from the cache is said again, where it is.
+    _, output = warm.build(monkeypatch)
+    assert "No changes since the last build" in output
+    _both(twins, _edit(5))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {5}
+    assert "is too long to recall" in warm.last_output
+    assert str(Path("cards") / warm.pillar_files()[1].name) + ":" in warm.last_output
+    # And again: the cache the last incremental build left is right too.
+    _both(twins, _edit(5))
+    _both(twins, _edit(8))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {5, 8}
+
+
+def test_a_file_added_at_the_end_is_the_only_one_read(twins, monkeypatch, spy):
+    warm, cold = twins
+
+    def add(twin: Twin) -> None:
+        last = twin.pillar_files()[-1].read_text(encoding="utf-8")
+        text = last.replace("pillar-0008", "pillar-0009").replace("principle-", "extra-")
+        (twin.cards / "0009-pillar.yaml").write_text(text, encoding="utf-8")
+
+    _both(twins, add)
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {9}
+
+
+def test_a_file_added_in_the_middle_moves_those_after_it(twins, monkeypatch, spy):
+    warm, cold = twins
+
+    def add(twin: Twin) -> None:
+        last = twin.pillar_files()[-1].read_text(encoding="utf-8")
+        text = last.replace("pillar-0008", "pillar-0003b").replace("principle-", "extra-")
+        (twin.cards / "0003b-pillar.yaml").write_text(text, encoding="utf-8")
+
+    _both(twins, add)
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(4, 10))
+
+
+def test_a_removed_file_retires_its_notes_and_moves_those_after_it(twins, monkeypatch, spy):
+    warm, cold = twins
+    _both(twins, lambda twin: twin.pillar_files()[-1].unlink())
+    assert _rebuild_both(warm, cold, monkeypatch, spy, "--accept-loss") == set()
+    _both(twins, lambda twin: twin.pillar_files()[2].unlink())
+    assert _rebuild_both(warm, cold, monkeypatch, spy, "--accept-loss") == set(range(3, 7))
+
+
+def test_a_renamed_file_is_read_again(twins, monkeypatch, spy):
+    warm, cold = twins
+
+    def rename(twin: Twin) -> None:
+        path = twin.pillar_files()[3]
+        path.rename(path.with_name("0004-renamed.yaml"))
+
+    _both(twins, rename)
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {4}
+
+
+def test_a_changed_deck_file_reprocesses_every_file(twins, monkeypatch, spy):
+    warm, cold = twins
+
+    def change(twin: Twin) -> None:
+        deck = twin.cards / "deck.yaml"
+        text = deck.read_text(encoding="utf-8")
+        deck.write_text(text.replace("description: ", "description: \u65b0", 1), encoding="utf-8")
+
+    _both(twins, change)
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(1, 9))
+
+
+def test_another_deckgen_reprocesses_every_file(twins, monkeypatch, spy):
+    warm, cold = twins
+    _both(twins, _edit(2))
+    real = incremental.code_identity
+    monkeypatch.setattr(incremental, "code_identity", lambda opencc: real(opencc) + "-next")
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(1, 9))
+
+
+def test_another_script_or_tts_reprocesses_every_file(twins, monkeypatch, spy):
+    warm, cold = twins
+    assert _rebuild_both(warm, cold, monkeypatch, spy, "--tts") == set(range(1, 9))
+    _both(twins, _edit(2))
+    assert _rebuild_both(warm, cold, monkeypatch, spy, "--tts") == {2}
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(1, 9))
+    out = ("-o", "dist/simplified.apkg")
+    assert _rebuild_both(warm, cold, monkeypatch, spy, "--script", "simplified", *out) == set(
+        range(1, 9)
+    )
+
+
+def test_a_lock_other_than_the_one_written_reprocesses_every_file(twins, monkeypatch, spy):
+    warm, cold = twins
+    first = {t: (t.cards / "deckgen.lock").read_bytes() for t in twins}
+    _both(twins, _edit(3))
+    _rebuild_both(warm, cold, monkeypatch, spy)
+    # The author checks out the lock of the build before (the edit stays): every file is
+    # compared with that lock again.
+    for twin in twins:
+        (twin.cards / "deckgen.lock").write_bytes(first[twin])
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(1, 9))
+    # Again with nothing else to tell that the lock is not the last build's: no deck at
+    # the output, no record of builds, only the files the last build kept.
+    _both(twins, _edit(3))
+    _rebuild_both(warm, cold, monkeypatch, spy)
+    root = incremental.cache_root()
+    assert root is not None
+    for twin in twins:
+        (twin.cards / "deckgen.lock").write_bytes(first[twin])
+        (twin.root / "dist" / "deck.apkg").unlink()
+    shutil.rmtree(root / "builds")
+    shutil.rmtree(root / "locks")
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(1, 9))
+
+
+def test_the_paths_in_messages_follow_the_working_folder(twins, monkeypatch, spy):
+    warm, _ = twins
+    _both(twins, _edit(3))
+    code, output = warm.build(monkeypatch)
+    assert code == 0 and "cards/0002-pillar.yaml:" in output.replace("\\", "/")
+    _edit(4)(warm)
+    with monkeypatch.context() as m:
+        m.chdir(warm.cards)
+        result = run_cli("build", "--cards", ".", "-o", "../dist/deck.apkg")
+    assert result.exit_code == 0, result.output
+    assert "\n0002-pillar.yaml:" in "\n" + result.output
+    assert "cards/0002-pillar.yaml" not in result.output.replace("\\", "/")
+
+
+@pytest.mark.parametrize("damage", ["rows", "results", "both"])
+def test_a_damaged_cache_only_costs_time(twins, monkeypatch, spy, damage):
+    warm, cold = twins
+    where = incremental.folder_cache(warm.cards)
+    assert where is not None and (where / incremental.ROWS).is_file()
+    if damage in ("rows", "both"):
+        with open(where / incremental.ROWS, "r+b") as fh:
+            fh.truncate(4096)
+    if damage in ("results", "both"):
+        (where / incremental.RESULTS).write_bytes(pickle.dumps({"context": 1})[:-3])
+    _both(twins, _edit(3))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(1, 9))
+    _both(twins, _edit(4))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {4}
+
+
+def test_a_failed_build_keeps_the_cache_of_the_last_good_one(twins, monkeypatch, spy):
+    warm, cold = twins
+
+    def break_file(twin: Twin) -> None:
+        path = twin.pillar_files()[5]
+        path.write_text(path.read_text(encoding="utf-8").replace("title:", "titel:", 1))
+
+    _both(twins, break_file)
+    code, output = warm.build(monkeypatch)
+    assert code == 1 and "unknown key 'titel'" in output
+    _both(twins, lambda twin: _fix(twin.pillar_files()[5]))
+    _both(twins, _edit(2))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {2}
+
+
+def _fix(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace("titel:", "title:", 1))
+
+
+def test_no_cache_is_written_where_the_cache_folder_cannot_be_made(
+    twins, monkeypatch, spy, tmp_path
+):
+    warm, cold = twins
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    _both(twins, _edit(3))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(1, 9))
+    _both(twins, _edit(4))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(1, 9))
+
+
+def test_files_processed_in_two_workers_join_the_kept_rows(twins, monkeypatch, spy):
+    import deckgen.workers as workers_module
+
+    warm, cold = twins
+    monkeypatch.setattr(workers_module, "PARALLEL_FROM", 0)
+    _both(twins, _edit(2))
+    _both(twins, _edit(3))
+    _both(twins, _edit(7))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {2, 3, 7}
+    _both(twins, _edit(1))
+    _both(twins, _edit(8))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {1, 8}
