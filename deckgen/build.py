@@ -31,6 +31,7 @@ together (writing), and the build is remembered (cache).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -185,7 +186,7 @@ class DeckPlan:
     scratch: list[Path] = field(default_factory=list)  # the row files made for the plan
     # For deckgen.incremental: the context and each file's result, by file key.
     context: str = ""
-    file_results: dict[str, FileResult] = field(default_factory=dict)
+    file_results: dict[str, FileResult | bytes] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)  # every note, when asked to keep them
     made_folders: list[Path] = field(default_factory=list)  # for the row files, deepest first
 
@@ -605,8 +606,12 @@ def plan_deck(
     kept = None
     if write_rows and not keep_notes and lock is not None and lock is base and not history.states:
         kept = incremental.load(folder, context, lock.raw)
-    reuse = kept.results if kept is not None else {}
-    todo = [(i, p) for i, (p, k) in enumerate(zip(files, keys, strict=True), 1) if k not in reuse]
+    reused: dict[int, FileResult] = {}  # by file number
+    for i, k in enumerate(keys, start=1):
+        if kept is not None and k is not None and k in kept.encoded:
+            with contextlib.suppress(ValueError, TypeError, EOFError):  # else processed anew
+                reused[i] = kept.result(k)
+    todo = [(i, p) for i, p in enumerate(files, start=1) if i not in reused]
     scratch = _scratch(output)
     made = _make_folder(output.parent) if write_rows else []
     scratch_files: list[Path] = []
@@ -616,8 +621,7 @@ def plan_deck(
         scratch_files = [path for path, _ in held]
         fresh_results = dict(zip((i for i, _ in todo), done, strict=True))
         results = [
-            fresh_results[i] if i in fresh_results else reuse[k]  # type: ignore[index]
-            for i, k in enumerate(keys, start=1)
+            fresh_results[i] if i in fresh_results else reused[i] for i in range(1, len(files) + 1)
         ]
         parts: list[Part] = []
         if write_rows:
@@ -637,7 +641,11 @@ def plan_deck(
     plan.made_folders = made
     plan.scratch = scratch_files
     plan.context = context
-    plan.file_results = {k: r for k, r in zip(keys, results, strict=True) if k is not None}
+    plan.file_results = {
+        k: kept.encoded[k] if kept is not None and i in reused else r
+        for i, (k, r) in enumerate(zip(keys, results, strict=True), start=1)
+        if k is not None
+    }
     return plan
 
 

@@ -22,6 +22,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from deckgen.errors import Location, quoted
 from deckgen.generate import Note
@@ -173,8 +174,7 @@ def deck_losses(
 # --- renames by hand -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class NewNote:
+class NewNote(NamedTuple):
     """A note the lock does not know: what a rename by hand is recognised by."""
 
     key: str

@@ -24,6 +24,9 @@ _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs
 _SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
+At = tuple[str, int, int]  # a Location as plain values: (path, line, col)
+
+
 @dataclass(frozen=True, order=True, slots=True)
 class Location:
     """Where in the cards a finding points: 1-based line and column."""
@@ -31,6 +34,10 @@ class Location:
     path: str
     line: int = 0
     col: int = 0
+
+    @property
+    def at(self) -> At:
+        return (self.path, self.line, self.col)
 
     def __str__(self) -> str:
         if self.line <= 0:

@@ -248,17 +248,19 @@ class _Builder:
         source: Location,
         clozes: Numbered = (),
     ) -> None:
+        deck_key = self.deck.key
         self.notes.append(
             Note(
-                key=key,
-                kind=kind,
-                guid=guid_for(self.deck.key, key),
-                fields=(*fields, key_field(self.deck.key, key)),
-                tags=tags,
-                clozes=clozes,
-                group=group,
-                position=position(self.slot, len(self.notes)),
-                source=source,
+                key,
+                kind,
+                guid_for(deck_key, key),
+                (*fields, key_field(deck_key, key)),
+                tags,
+                clozes,
+                group,
+                position(self.slot, len(self.notes)),
+                False,
+                source,
             )
         )
 

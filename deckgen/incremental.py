@@ -14,6 +14,10 @@ other file is processed as usual, and the collection is assembled from the kept 
 the new ones by the one procedure every build uses (deckgen.package.assemble_collection):
 a rebuild writes exactly the deck, lock and messages of a cold build.
 
+The results are kept as plain values in marshal's format (the fastest Python reads and
+writes), each file's apart, so that a rebuild decodes what it takes and writes back the
+bytes of every file it did not process as it read them.
+
 Best effort, like the rest of the cache: anything that cannot be read or written here
 only makes a build do all the work.
 """
@@ -22,21 +26,20 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import marshal
 import os
-import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.atomic import remove_stale, temp_prefix, write_text_atomically
 from deckgen.cache import cache_root, code_identity, path_key
-from deckgen.changes import UNCHANGED
 from deckgen.load import display_path
-from deckgen.pillarfile import FileResult
+from deckgen.pillarfile import FileResult, decode, encode
 
-FORMAT = 2
+FORMAT = 3
 ROWS = "collection.anki2"
-RESULTS = "results.pickle"
+RESULTS = "results.marshal"
 
 
 def folder_cache(folder: Path) -> Path | None:
@@ -74,7 +77,12 @@ class Kept:
     """What the last build of a folder left to reuse."""
 
     rows: Path  # its collection
-    results: dict[str, FileResult]  # by file key, each note unchanged against its lock
+    encoded: dict[str, bytes]  # each file's result, by file key, as kept
+
+    def result(self, key: str) -> FileResult:
+        """The file's result against the lock its own build wrote: every note unchanged.
+        Raises ValueError, TypeError or EOFError when it cannot be read."""
+        return decode(marshal.loads(self.encoded[key]), unchanged=True)
 
 
 def load(folder: Path, context: str, lock: bytes) -> Kept | None:
@@ -85,27 +93,20 @@ def load(folder: Path, context: str, lock: bytes) -> Kept | None:
         return None
     try:
         with open(where / RESULTS, "rb") as fh:
-            saved = pickle.load(fh)
-        if saved["context"] != context or saved["lock"] != hashlib.sha256(lock).hexdigest():
+            saved = marshal.load(fh)
+        if saved["format"] != FORMAT or saved["context"] != context:
+            return None
+        if saved["lock"] != hashlib.sha256(lock).hexdigest():
             return None
         rows = where / ROWS
-        if _identity(rows) != saved["rows"]:  # not the collection they were kept with
+        if _identity(rows) != tuple(saved["rows"]):  # not the collection they were kept with
             return None
-        results: dict[str, FileResult] = {
-            key: _unchanged(result) for key, result in saved["results"].items()
-        }
-    except (OSError, pickle.UnpicklingError, EOFError, KeyError, TypeError, AttributeError,
-            ValueError, ImportError):  # fmt: skip
+        encoded = saved["results"]
+        if not isinstance(encoded, dict):
+            return None
+    except (OSError, EOFError, KeyError, TypeError, ValueError):
         return None
-    return Kept(rows, results)
-
-
-def _unchanged(result: FileResult) -> FileResult:
-    """A file's result as it is against the lock its own build wrote: nothing new."""
-    notes = [
-        replace(info, status=UNCHANGED, cards_added=0, restamped=None) for info in result.notes
-    ]
-    return replace(result, notes=notes, new=[], losses=[], kept=[])
+    return Kept(rows, encoded)
 
 
 def _identity(path: Path) -> tuple[int, int, int]:
@@ -132,25 +133,31 @@ def save(
     folder: Path,
     context: str,
     lock: bytes,
-    results: dict[str, FileResult],
+    results: dict[str, FileResult | bytes],
     rows: Path,
 ) -> None:
     """Keep `rows` (the collection a build wrote, assembled at `rows_scratch`) and the
-    results of its files, for the next build of `folder`."""
+    results of its files (each a FileResult, or as it was kept: Kept.encoded), for the
+    next build of `folder`."""
     where = folder_cache(folder)
     if where is None:
         rows.unlink(missing_ok=True)
         return
     try:
+        encoded = {
+            key: r if isinstance(r, bytes) else marshal.dumps(encode(r))
+            for key, r in results.items()
+        }
         (where / RESULTS).unlink(missing_ok=True)  # never results beside other rows
         os.replace(rows, where / ROWS)
         saved = {
+            "format": FORMAT,
             "context": context,
             "lock": hashlib.sha256(lock).hexdigest(),
             "rows": _identity(where / ROWS),
-            "results": results,
+            "results": encoded,
         }
-        write_text_atomically(where / RESULTS, pickle.dumps(saved, pickle.HIGHEST_PROTOCOL))
+        write_text_atomically(where / RESULTS, marshal.dumps(saved))
     except OSError:
         with contextlib.suppress(OSError):
             rows.unlink(missing_ok=True)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
-from deckgen.changes import Loss, NewNote, Stamper, classify
+from deckgen.changes import UNCHANGED, Loss, NewNote, Stamper, classify
 from deckgen.errors import ContentError, Finding, Location
 from deckgen.generate import Note, pillar_heading, pillar_notes
 from deckgen.load import parse_yaml
@@ -47,9 +48,8 @@ class FileContext:
     generate: bool = True  # False: only check the file (its deck file is broken)
 
 
-@dataclass(frozen=True, slots=True)
-class NoteInfo:
-    """What the build needs of one note beyond its rows."""
+class NoteInfo(NamedTuple):
+    """What the build needs of one note beyond its rows (plain values, see `encode`)."""
 
     key: str
     status: str  # deckgen.changes: added, changed, unchanged, revived
@@ -86,6 +86,76 @@ class FileResult:
     @property
     def errors(self) -> bool:
         return any(f.severity == "error" for f in self.findings)
+
+
+# --- results as plain values ------------------------------------------------------------
+#
+# A worker sends its results to the build, and the cache keeps them (deckgen.incremental),
+# as marshal's plain values: written and read many times faster than pickled objects.
+# The many items (notes, questions, claims) are named tuples of plain values, taken and
+# made back whole; the few others are taken apart.
+
+
+def _at(location: Location | None) -> tuple[str, int, int] | None:
+    return location.at if location is not None else None
+
+
+def _location(at: Any) -> Location | None:
+    return Location(*at) if at is not None else None
+
+
+def encode(result: FileResult) -> tuple[Any, ...]:
+    """`result` as plain values (but `kept`, which a caller sends its own way)."""
+    pillar = result.pillar
+    return (
+        [(f.location.at, f.severity, f.message) for f in result.findings],
+        list(map(tuple, result.claims)),
+        list(map(tuple, result.asked)),
+        None
+        if pillar is None
+        else (
+            pillar.id,
+            pillar.identity,
+            pillar.heading,
+            pillar.location.at,
+            pillar.principles,
+            pillar.notes,
+            pillar.cards,
+        ),
+        list(map(tuple, result.notes)),
+        [(n.key, n.phrases, _at(n.source)) for n in result.new],
+        [(x.kind, x.key, x.message, _at(x.location)) for x in result.losses],
+        result.newest,
+    )
+
+
+def decode(value: tuple[Any, ...], *, unchanged: bool = False) -> FileResult:
+    """The FileResult `encode` made (raises ValueError or TypeError on anything else).
+    With `unchanged`, as it is against the lock its own build wrote: every note
+    unchanged, nothing new or lost (deckgen.incremental)."""
+    findings, claims, asked_, pillar, notes, new, losses, newest = value
+    make_claim, make_asked, make_info = Claim._make, Asked._make, NoteInfo._make
+    if unchanged:
+        infos = [make_info((key, UNCHANGED, 0, line, None)) for key, _, _, line, _ in notes]
+        new, losses = [], []
+    else:
+        infos = list(map(make_info, notes))
+    return FileResult(
+        [Finding(Location(*at), severity, message) for at, severity, message in findings],
+        list(map(make_claim, claims)),
+        list(map(make_asked, asked_)),
+        None if pillar is None else _pillar(*pillar),
+        infos,
+        [NewNote(key, tuple(phrases), _location(at)) for key, phrases, at in new],
+        [Loss(kind, key, message, _location(at)) for kind, key, message, at in losses],
+        newest=newest,
+    )
+
+
+def _pillar(
+    id_: str, identity: str, heading: str, at: Any, principles: int, notes: int, cards: int
+) -> PillarSummary:
+    return PillarSummary(id_, identity, heading, Location(*at), principles, notes, cards)
 
 
 def process_file(path: Path, index: int, ctx: FileContext, rows: RowFile | None) -> FileResult:
@@ -144,7 +214,7 @@ def _generate(
         result.notes.append(
             NoteInfo(note.key, status, cards_added, line.encode("utf-8"), restamped)
         )
-        if old is None:
+        if old is None and base:  # for a rename's detection: only against a lock
             result.new.append(NewNote(note.key, note.phrases, note.source))
         cards += len(note.card_ords)
     heading = pillar_heading(index, pillar)

@@ -19,6 +19,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from deckgen.chinese import (
     FULL_WIDTH_LEFT_PARENTHESIS,
@@ -28,7 +29,7 @@ from deckgen.chinese import (
     full_width,
 )
 from deckgen.cloze import Segment, mark_offsets
-from deckgen.errors import ContentError, Finding, Location, quoted, sort_findings
+from deckgen.errors import At, ContentError, Finding, Location, quoted, sort_findings
 from deckgen.gcpause import without_cyclic_gc
 from deckgen.model import Checks, Deck
 from deckgen.pinyin import PINYIN_ANNOTATION
@@ -95,17 +96,21 @@ def quality_findings(validation: Validation) -> list[Finding]:
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """A question's text, for the one rule that looks across files (`same_question_findings`)."""
+class Asked(NamedTuple):
+    """A question's text, for the one rule that looks across files (`same_question_findings`).
+    Plain values, like deckgen.validate.Claim: one per question, sent and cached as is."""
 
     value: str
     what: str
-    location: Location
+    at: At
+
+    @property
+    def location(self) -> Location:
+        return Location(*self.at)
 
 
 def asked(texts: list[TextValue]) -> list[Asked]:
-    return [Asked(t.value, t.what, t.location) for t in texts if t.key == "question"]
+    return [Asked(t.value, t.what, t.location.at) for t in texts if t.key == "question"]
 
 
 def text_findings(

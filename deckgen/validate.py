@@ -15,11 +15,12 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
 from deckgen.cloze import ClozeSyntaxError, Segment, parse_cloze
-from deckgen.errors import ContentError, Finding, Location, quoted
+from deckgen.errors import At, ContentError, Finding, Location, quoted
 from deckgen.language import LANGUAGE_TAG, LANGUAGES, known_language, language_instead
 from deckgen.load import (
     DECK_FILE,
@@ -585,30 +586,40 @@ def _is_bad_type(node: yaml.Node) -> bool:
     return not isinstance(node, yaml.SequenceNode) and node.tag != "tag:yaml.org,2002:null"
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """An item's id (or identity) that no other item of its kind in the deck may have."""
+class Claim(NamedTuple):
+    """An item's id (or identity) that no other item of its kind in the deck may have.
+
+    A named tuple of plain values (its locations as (path, line, col)): a deck makes one
+    per principle, sent from worker processes and kept in the cache as they are."""
 
     scope: str  # "pillar" or "principle"
     id: str  # '' when the id itself was bad (reported already)
-    id_location: Location
+    id_at: At
     identity: str
-    identity_location: Location  # of `renamed_from` when there is one, else of `id`
+    identity_at: At  # of `renamed_from` when there is one, else of `id`
     renamed: bool
     what: str
+
+    @property
+    def id_location(self) -> Location:
+        return Location(*self.id_at)
+
+    @property
+    def identity_location(self) -> Location:
+        return Location(*self.identity_at)
 
 
 def check_claims(claims: list[Claim]) -> list[Finding]:
     """The duplicates among every file's claims, taken in reading order: a duplicate id,
     and an identity (`renamed_from`) that is another item's, each at the later item."""
     findings: list[Finding] = []
-    ids: dict[tuple[str, str], Location] = {}
-    identities: dict[tuple[str, str], tuple[str, Location, bool]] = {}
+    ids: dict[tuple[str, str], At] = {}
+    identities: dict[tuple[str, str], tuple[str, At, bool]] = {}
     for claim in claims:
         if claim.id:
-            finding = _unique(claim.scope, claim.id, claim.id_location, ids)
-            if finding is not None:
-                findings.append(finding)
+            first = ids.setdefault((claim.scope, claim.id), claim.id_at)
+            if first is not claim.id_at:
+                findings.append(_duplicate(claim.scope, claim.id, claim.id_location, first))
         if claim.identity:
             finding = _unique_identity(claim, identities)
             if finding is not None:
@@ -616,30 +627,26 @@ def check_claims(claims: list[Claim]) -> list[Finding]:
     return findings
 
 
-def _unique(
-    scope: str, value: str, here: Location, seen: dict[tuple[str, str], Location]
-) -> Finding | None:
-    first = seen.setdefault((scope, value), here)
-    if first is here:
-        return None
+def _duplicate(scope: str, value: str, here: Location, first: At) -> Finding:
     return Finding(
         here,
         "error",
-        f"duplicate {scope} id {quoted(value)}, also used at {first}; ids must be unique: "
-        "rename one of them",
+        f"duplicate {scope} id {quoted(value)}, also used at {Location(*first)}; ids must be "
+        "unique: rename one of them",
     )
 
 
 def _unique_identity(
-    claim: Claim, seen: dict[tuple[str, str], tuple[str, Location, bool]]
+    claim: Claim, seen: dict[tuple[str, str], tuple[str, At, bool]]
 ) -> Finding | None:
     """Two items with one identity would have the same notes (GUIDs) in Anki. Two items
     with the same id and no `renamed_from` are already a duplicate id, reported once."""
     key = (claim.scope, claim.identity)
     if key not in seen:
-        seen[key] = (claim.what, claim.identity_location, claim.renamed)
+        seen[key] = (claim.what, claim.identity_at, claim.renamed)
         return None
-    other, where, other_renamed = seen[key]
+    other, where_at, other_renamed = seen[key]
+    where = Location(*where_at)
     if not claim.renamed and not other_renamed:
         return None  # a duplicate id
     what, identity = claim.what, claim.identity
@@ -663,7 +670,7 @@ def _identity(
     item_id: str,
     scope: str,
     claims: list[Claim] | None = None,
-    seen: dict[tuple[str, str], tuple[str, Location, bool]] | None = None,
+    seen: dict[tuple[str, str], tuple[str, At, bool]] | None = None,
 ) -> str:
     """The item's `renamed_from` ('' if none); its id and identity (the id its notes were
     first built under: `renamed_from`, else `id`) are claimed in `claims` (pillars and
@@ -675,7 +682,9 @@ def _identity(
     identity = renamed_from or item_id
     id_location = c.at(fields["id"][1]) if "id" in fields else Location(c.source.display)
     here = c.at(fields["renamed_from" if renamed_from else "id"][1]) if identity else id_location
-    claim = Claim(scope, item_id, id_location, identity, here, bool(renamed_from), what)
+    claim = Claim(
+        scope, item_id, id_location.at, identity, here.at, bool(renamed_from), what
+    )  # fmt: skip
     if claims is not None:
         claims.append(claim)
     elif seen is not None and identity:
@@ -711,7 +720,7 @@ def _validate_principle(c: _Collector, node: yaml.Node, claims: list[Claim]) -> 
     note = c.text(fields, "note", what) or ""
     questions: list[Question] = []
     seen_q: dict[str, Location] = {}
-    seen_q_identities: dict[tuple[str, str], tuple[str, Location, bool]] = {}
+    seen_q_identities: dict[tuple[str, str], tuple[str, At, bool]] = {}
     items = c.sequence(fields, "questions", what)
     for item in items:
         q = _validate_question(c, item, what, seen_q, seen_q_identities)
@@ -726,7 +735,7 @@ def _validate_question(
     node: yaml.Node,
     owner: str,
     seen: dict[str, Location],
-    seen_identities: dict[tuple[str, str], tuple[str, Location, bool]],
+    seen_identities: dict[tuple[str, str], tuple[str, At, bool]],
 ) -> Question | None:
     fields = c.mapping(node, f"a question of {owner}", QUESTION_KEYS, QUESTION_REQUIRED)
     if fields is None:

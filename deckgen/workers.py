@@ -14,7 +14,9 @@ A worker that fails or dies is a clean error, and every row file goes with the b
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
+import pickle
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -25,7 +27,7 @@ from typing import Any
 
 from deckgen.errors import DeckgenError
 from deckgen.package import RowFile
-from deckgen.pillarfile import FileContext, FileResult, process_file
+from deckgen.pillarfile import FileContext, FileResult, decode, encode, process_file
 
 # Below this many bytes of cards, one process does it all: forking costs more.
 PARALLEL_FROM = 1 << 20
@@ -155,12 +157,16 @@ def _child(
     code = 0
     _die_with(parent)
     try:
-        send.send(("ok", _share(files, share, ctx, rows_path)))
+        results = _share(files, share, ctx, rows_path)
+        # Plain values through marshal (deckgen.pillarfile.encode); the preview's notes,
+        # the one thing that is not, pickled.
+        kept = pickle.dumps([r.kept for r in results]) if ctx.keep_notes else b""
+        send.send_bytes(marshal.dumps(("ok", [encode(r) for r in results], kept)))
     except BaseException as exc:  # every failure goes back to the build as one message
         code = 1
         with contextlib.suppress(BaseException):
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            send.send(("error", detail))
+            send.send_bytes(marshal.dumps(("error", detail, b"")))
     finally:
         with contextlib.suppress(BaseException):
             send.close()
@@ -182,13 +188,16 @@ def _die_with(parent: int) -> None:
 
 def _receive(pid: int, receive: Connection) -> list[FileResult]:
     try:
-        status, payload = receive.recv()
-    except (EOFError, OSError):
+        status, payload, kept = marshal.loads(receive.recv_bytes())
+    except (EOFError, OSError, ValueError):
         raise WorkerError(
             f"a worker process ({pid}) ended without its results (killed, or out of "
             "memory?); nothing was written"
         ) from None
     if status != "ok":
         raise WorkerError(f"a worker process ({pid}) failed: {payload}; nothing was written")
-    results: list[FileResult] = payload
+    results = [decode(value) for value in payload]
+    if kept:
+        for result, notes in zip(results, pickle.loads(kept), strict=True):
+            result.kept = notes
     return results
