@@ -1,27 +1,45 @@
-"""Where a first build's time and memory go, stage by stage, in one fresh process.
+"""Where a build's time goes, stage by stage, in one fresh process.
 
     python -m bench.stages CARDS OUT.apkg
 
-Runs the stages of deckgen.build.build_deck one by one, as it does (cyclic GC paused,
-no lock yet), and prints one JSON object: for each stage its wall and CPU seconds and
-the process's peak memory (ru_maxrss, MiB) when it ended. Peak memory only grows, so
-the stage where it jumps is the one that needs it.
+Runs `deckgen build --cards CARDS -o OUT.apkg` in this process, the way the command
+runs it, with the functions below timed: each stage's wall time excludes the stages it
+calls, so the rows add up to the whole run. The process's own peak resident size after
+each stage is given (a worker's memory is not in it: see bench/child.py). Prints one JSON
+list of {"stage", "wall", "peak_mib"}.
 """
 
 from __future__ import annotations
 
-import gc
+import contextlib
+import functools
 import json
-import resource
+import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+STARTED = time.perf_counter()
+
+# (module, function, stage): the functions timed, looked up where the build calls them.
+TIMED = (
+    ("deckgen.build", "_sources", "digest the sources (is the deck up to date?)"),
+    ("deckgen.build", "_up_to_date", "digest the sources (is the deck up to date?)"),
+    ("deckgen.build", "validate_deck_file", "read the deck files"),
+    ("deckgen.build", "plan_deck", "history, note types, file keys"),
+    ("deckgen.incremental", "load", "read the cache of the last build"),
+    ("deckgen.build", "process_files", "pillar files: read, check, generate, rows (workers)"),
+    ("deckgen.build", "_plan", "the deck as a whole: findings, overview, lock"),
+    ("deckgen.build", "write_plan", "write the deck and lock (fsync, rename)"),
+    ("deckgen.package", "assemble_collection", "SQLite: copy rows, indexes"),
+    ("deckgen.package", "_write_zip", "deflate and zip"),
+    ("deckgen.incremental", "save", "keep the cache for the next build"),
+)
 
 
 def peak_mib() -> float:
-    """This process's peak resident size so far, in MiB."""
-    # On Linux, VmHWM: ru_maxrss would include the resident size of the process that
-    # started this one (the high-water mark survives exec).
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
@@ -29,47 +47,61 @@ def peak_mib() -> float:
                     return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         pass
+    import resource
+
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / (1 << 20 if sys.platform == "darwin" else 1 << 10), 1)
 
 
+class Clock:
+    """Exclusive wall time per stage: time in a timed function, less its timed callees."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+        self.peaks: dict[str, float] = {}
+        self.stack: list[list[float]] = []  # [start, time in timed callees]
+
+    def wrap(self, stage: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self.stack.append([time.perf_counter(), 0.0])
+            try:
+                return function(*args, **kwargs)
+            finally:
+                start, inner = self.stack.pop()
+                spent = time.perf_counter() - start
+                self.totals[stage] = self.totals.get(stage, 0.0) + spent - inner
+                self.peaks[stage] = peak_mib()
+                if self.stack:
+                    self.stack[-1][1] += spent
+
+        return timed
+
+
 def main(cards: Path, out: Path) -> None:
-    stages: list[dict[str, object]] = []
-    wall, cpu = time.perf_counter(), time.process_time()
+    import importlib
 
-    def stage(name: str) -> None:
-        nonlocal wall, cpu
-        now, now_cpu = time.perf_counter(), time.process_time()
-        stages.append(
-            {
-                "stage": name,
-                "wall": round(now - wall, 3),
-                "cpu": round(now_cpu - cpu, 3),
-                "peak_mib": peak_mib(),
-            }
-        )
-        wall, cpu = time.perf_counter(), time.process_time()
+    from deckgen.cli import cli
 
-    from deckgen.generate import generate_notes
-    from deckgen.lock import assign_stamps, compare, render_lock
-    from deckgen.notetypes import note_types
-    from deckgen.package import package_deck
-    from deckgen.rules import load_checked_deck
-
-    stage("import deckgen")
-    gc.disable()
-    deck = load_checked_deck(cards)
-    stage("load, validate, check (YAML -> model)")
-    notes = generate_notes(deck)
-    stage("generate notes")
-    types = note_types()
-    stamps = assign_stamps(None, compare(None, notes, types, deck.name), types)
-    lock_text = render_lock(deck.name, notes, types, stamps)
-    stage("compare, stamp, render lock")
-    package_deck(out, deck.name, deck.key, deck.description, notes, types, stamps)
-    stage("package (SQLite rows, deflate, zip)")
-    out.with_suffix(".lock").write_bytes(lock_text)
-    stage("write lock")
+    clock = Clock()
+    imported = time.perf_counter()
+    for module_name, name, stage in TIMED:
+        module = importlib.import_module(module_name)
+        if hasattr(module, name):
+            setattr(module, name, clock.wrap(stage, getattr(module, name)))
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        cli.main(["build", "--cards", str(cards), "-o", str(out)], standalone_mode=False)
+    end = time.perf_counter()
+    timed = sum(clock.totals.values())
+    stages: list[dict[str, object]] = [
+        {"stage": "start and import the command", "wall": imported - STARTED, "peak_mib": 0}
+    ]
+    for stage in dict.fromkeys(stage for _, _, stage in TIMED):
+        if stage in clock.totals:
+            wall = round(clock.totals[stage], 3)
+            stages.append({"stage": stage, "wall": wall, "peak_mib": clock.peaks[stage]})
+    rest = end - imported - timed
+    stages.append({"stage": "the rest (the command itself)", "wall": rest, "peak_mib": peak_mib()})
     print(json.dumps(stages))
 
 

@@ -171,6 +171,7 @@ def write_cards(
             "\n".join(
                 [
                     f"key: {DECK_KEY}",
+                    "language: zh-Hant",
                     f"name: 基準測試卡組({notes}則)",
                     "description: deckgen 的效能基準測試用合成卡組。",
                     "introduction: 辦公室工作要做到[[實事求是]]、[[精益求精]],"
