@@ -11,7 +11,7 @@ import pytest
 
 from deckgen import __version__
 from deckgen.cli import cli
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def test_version():

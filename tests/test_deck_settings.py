@@ -11,9 +11,17 @@ from typing import Any
 import pytest
 
 from tests.browser import client_html, launch_browser, phone_page, render_deck
-from tests.conftest import MINI_DECK, SHIPPED_CARDS, import_apkg, run_cli, write_cards
-from tests.helpers import TEA_DECK, TEA_NAME
-from tests.test_extract import FINANCE, write_doc
+from tests.helpers import (
+    FINANCE,
+    MINI_DECK,
+    SHIPPED_CARDS,
+    TEA_DECK,
+    TEA_NAME,
+    import_apkg,
+    run_cli,
+    write_cards,
+    write_doc,
+)
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from deckgen.chinese import chinese_numeral
 from deckgen.cloze import parse_cloze
 from deckgen.generate import (
-    chinese_numeral,
     cloze_field,
     deck_description,
     escape_field,

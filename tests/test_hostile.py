@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deckgen.cli import cli
-from tests.conftest import MINI_DECK, write_cards
+from tests.helpers import MINI_DECK, write_cards
 
 TIMEOUT = 60  # seconds for one command; a hang fails the test instead of stalling it
 
@@ -39,7 +39,7 @@ class Case:
     prints (and `deckgen build` on stderr), in order; `errors` is how many are errors."""
 
     id: str
-    edit: Callable[[Path], None]
+    edit: Callable[[Path], object]
     findings: tuple[str, ...]
     root: bool = False  # needs root (mknod)
 

@@ -33,7 +33,7 @@ from deckgen.package import (
     write_package,
 )
 from deckgen.validate import load_deck
-from tests.conftest import import_apkg, run_cli
+from tests.helpers import import_apkg, run_cli
 
 
 def _old_escape_field(text: str) -> str:
@@ -166,14 +166,6 @@ def test_package_imports_into_anki(mini_cards: Path, tmp_path: Path, collection)
 # --- the no-op rebuild (build.py) ---------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The build records of these tests go to their own cache, not the user's."""
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
-    return cache
-
-
 UP_TO_DATE = "No changes since the last build: {} is up to date, nothing written.\n"
 
 
@@ -278,12 +270,12 @@ def test_unwritable_cache_only_costs_the_skip(
 
 
 def test_cache_keeps_a_bounded_number_of_records(
-    mini_cards: Path, tmp_path: Path, _own_cache: Path, monkeypatch: pytest.MonkeyPatch
+    mini_cards: Path, tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(cache_module, "MAX_RECORDS", 3)
     for i in range(5):
         assert run_cli("build", "--cards", mini_cards, "-o", tmp_path / f"{i}.apkg").exit_code == 0
-    assert len(list((_own_cache / "deckgen" / "builds").iterdir())) == 3
+    assert len(list((private_cache / "deckgen" / "builds").iterdir())) == 3
 
 
 def test_default_outputs_of_a_project_are_up_to_date(
@@ -366,7 +358,7 @@ def test_card_ids_may_change_between_versions(
 
 
 def test_a_lock_checked_out_with_crlf_is_the_same_lock(
-    mini_cards: Path, tmp_path: Path, _own_cache: Path
+    mini_cards: Path, tmp_path: Path, private_cache: Path
 ):
     out = tmp_path / "mini.apkg"
     assert run_cli("build", "--cards", mini_cards, "-o", out).exit_code == 0
@@ -375,7 +367,7 @@ def test_a_lock_checked_out_with_crlf_is_the_same_lock(
     crlf = lock.read_bytes()
     again = run_cli("build", "--cards", mini_cards, "-o", out, "--frozen")
     assert again.output == UP_TO_DATE.format(out)
-    shutil.rmtree(_own_cache)  # no record: a whole build, which finds the lock unchanged
+    shutil.rmtree(private_cache)  # no record: a whole build, which finds the lock unchanged
     full = run_cli("build", "--cards", mini_cards, "-o", out, "--frozen")
     assert full.exit_code == 0, full.output
     assert "No changes since the last build: importing updates nothing." in full.output

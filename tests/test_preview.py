@@ -20,7 +20,7 @@ from tests.browser import (
     relative_luminance,
     render_deck,
 )
-from tests.conftest import MINI_DECK, SHIPPED_CARDS, run_cli, write_cards
+from tests.helpers import MINI_DECK, SHIPPED_CARDS, import_apkg, run_cli, write_cards
 
 # The mini deck with what the shipped deck lacks: a hint, an Extra (note), characters
 # that HTML, templates and MathJax treat specially, a description with markup.
@@ -256,8 +256,6 @@ def test_page_has_no_script_and_loads_nothing(page_file: Path):
 def test_preview_shows_the_description_as_anki_stores_it(tmp_path: Path):
     """The deck overview shows the description as HTML: the preview shows the same HTML."""
     from anki.collection import Collection
-
-    from tests.conftest import import_apkg
 
     folder = write_cards(tmp_path / "cards", RICH_DECK)
     assert run_cli("preview", "--cards", folder, "-o", tmp_path / "look").exit_code == 0

@@ -26,8 +26,7 @@ from deckgen.cloze import (
 )
 from deckgen.generate import generate_notes
 from deckgen.validate import load_deck
-from tests.conftest import MINI_DECK, import_apkg, run_cli
-from tests.helpers import typeset_by_mathjax, visible_text
+from tests.helpers import MINI_DECK, import_apkg, run_cli, typeset_by_mathjax, visible_text
 
 # --- the cloze parser ----------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import tests.browser as helpers
+import tests.browser as browser_module
 from deckgen.notetypes import note_types
 from tests.browser import (
     PHONE,
@@ -30,7 +30,7 @@ from tests.browser import (
     relative_luminance,
     render_deck,
 )
-from tests.conftest import SHIPPED_CARDS
+from tests.helpers import SHIPPED_CARDS
 
 # The night-mode classes each client puts on the element that has .card.
 MODES = {
@@ -84,7 +84,7 @@ def test_every_card_reads_well_on_a_phone(shipped: list[RenderedCard], browser: 
 
 
 def test_without_chromium_browser_tests_skip_but_fail_under_ci(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(helpers, "CHROMIUM", Path("/nowhere/chromium"))
+    monkeypatch.setattr(browser_module, "CHROMIUM", Path("/nowhere/chromium"))
     monkeypatch.setenv("PATH", "")
     monkeypatch.delenv("CI", raising=False)
     reason = "Chromium is missing at /nowhere/chromium (apt-get install chromium fonts-noto-cjk)"
