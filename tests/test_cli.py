@@ -35,7 +35,8 @@ def test_top_level_help_lists_commands():
     assert "build" in result.output and "Example" in result.output
 
 
-def test_build_prints_summary(mini_cards: Path, tmp_path: Path):
+def test_build_prints_summary(mini_cards: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # paths print relative to the working folder
     out = tmp_path / "dist" / "mini.apkg"
     result = run_cli("build", "--cards", mini_cards, "-o", out)
     assert result.exit_code == 0, result.output
@@ -46,8 +47,11 @@ def test_build_prints_summary(mini_cards: Path, tmp_path: Path):
     assert lines[3].split() == ["(deck", "overview)", "2", "notes", "3", "cards"]
     assert lines[4] == "  total: 10 notes, 14 cards, 2 pillars, 3 principles"
     assert lines[5] == "First build: no lock yet; all 10 notes are new."
-    assert lines[6].startswith(f"Wrote {out}") or "mini.apkg (" in lines[6]
-    assert out.exists() and out.stat().st_size > 0
+    assert out.stat().st_size > 1024
+    assert lines[6:] == [
+        f"Wrote dist/mini.apkg ({out.stat().st_size / 1024:.1f} KiB)",
+        "Updated mini/deckgen.lock: commit it with the cards.",
+    ]
 
 
 def test_default_output_is_dist_deck_key(mini_cards: Path, tmp_path: Path, monkeypatch):

@@ -214,26 +214,44 @@ def _add_file(cards: Path) -> None:
     )
 
 
+BAD_LOCK = (
+    "{}:1:1: error: lock file version None is not one this deckgen reads (1, 2); upgrade deckgen"
+)
+
+
 @pytest.mark.parametrize(
-    ("change", "extra"),
+    ("change", "extra", "status", "line"),
     [
-        (_edit_card, ()),
-        (_add_file, ()),
-        (lambda cards: (cards / "deckgen.lock").write_bytes(b"{}"), ()),
-        (lambda cards: None, ("--tts",)),
-        (lambda cards: None, ("--script", "simplified")),
+        (_edit_card, (), 0, "  ~ principle/alpha/cloze"),
+        (_add_file, (), 0, "  + pillar/third"),
+        # The lock is read again, so its damage is found (an error, nothing written).
+        (lambda cards: (cards / "deckgen.lock").write_bytes(b"{}"), (), 1, BAD_LOCK),
+        (lambda cards: None, ("--tts",), 0, "  note type 'cloze': templates or style updated"),
+        (
+            lambda cards: None,
+            ("--script", "simplified"),
+            0,
+            "Converted to Simplified Chinese with OpenCC (t2s); the deck name and note "
+            "identities are unchanged.",
+        ),
     ],
     ids=["edited card", "new pillar file", "lock replaced", "--tts", "--script"],
 )
 def test_any_change_of_input_or_option_builds_again(
-    mini_cards: Path, tmp_path: Path, change, extra: tuple[str, ...]
+    mini_cards: Path, tmp_path: Path, change, extra: tuple[str, ...], status: int, line: str
 ):
     out = tmp_path / "mini.apkg"
     assert run_cli("build", "--cards", mini_cards, "-o", out).exit_code == 0
     change(mini_cards)
     result = run_cli("build", "--cards", mini_cards, "-o", out, *extra)
+    lines = result.output.splitlines()
     assert "up to date" not in result.output
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code == status, result.output
+    assert line.format(mini_cards / "deckgen.lock") in lines
+    if status == 0:
+        assert f"Wrote {out} ({out.stat().st_size / 1024:.1f} KiB)" in lines
+    else:
+        assert lines[-1] == "Aborted with 1 error: nothing was written."
 
 
 @pytest.mark.parametrize(
