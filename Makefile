@@ -6,11 +6,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 CARDS  ?= cards
 
-.PHONY: deck test lint format bench preview clean help
+.PHONY: deck test test-fast lint format bench preview clean help
 
 help:
 	@echo "make deck     build the deck from $(CARDS)/ into dist/"
 	@echo "make test     install what the tests need and run them all"
+	@echo "make test-fast  the unit tests alone (pytest --fast): no Anki, browser, processes, slow tests"
 	@echo "make lint     ruff (lint, format check) and mypy"
 	@echo "make bench    benchmarks against raw genanki (writes bench/RESULTS.md)"
 	@echo "make preview  write dist/preview/index.html with every card"
@@ -37,6 +38,11 @@ preview: $(VENV)/.deck-installed
 test: $(VENV)/.test-installed
 	bash tools/system-deps
 	$(BIN)/python -m pytest
+
+# The unit tests alone, in well under a minute: `pytest --fast` leaves out the tests
+# marked anki, browser, process and slow (tests/conftest.py; README, "Developing").
+test-fast: $(VENV)/.test-installed
+	$(BIN)/python -m pytest --fast
 
 # Synthetic decks of 1,000 to 100,000 notes against raw genanki; a few minutes.
 bench: $(VENV)/.deck-installed

@@ -84,6 +84,7 @@ def test_missing_cards_folder(tmp_path: Path):
     assert "nope: error: cards folder not found" in result.output
 
 
+@pytest.mark.process
 def test_real_process_exit_status_and_no_traceback(tmp_path: Path):
     """Through a real process: the console script's exit status and stderr."""
     (tmp_path / "cards").mkdir()

@@ -49,6 +49,7 @@ def simplified_extracted(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
     return render_deck(out, "--tts")
 
 
+@pytest.mark.anki
 def test_a_simplified_deck_is_a_simplified_deck(simplified_extracted: list[Any]):
     for card in simplified_extracted:
         for side in (card.question, card.answer):
@@ -59,6 +60,7 @@ def test_a_simplified_deck_is_a_simplified_deck(simplified_extracted: list[Any])
     assert all("\u201c" in c.fields["Question"] for c in pillars), pillars[0].fields
 
 
+@pytest.mark.anki
 def test_the_shipped_deck_built_in_simplified_is_simplified(tmp_path: Path):
     import shutil
 
@@ -112,6 +114,7 @@ def test_two_decks_keep_their_own_language_and_voice(tmp_path: Path, collection)
     )
 
 
+@pytest.mark.anki
 def test_tts_is_a_deck_setting_and_the_flags_override_it_for_one_build(tmp_path: Path):
     tea = write_cards(tmp_path / "tea", with_settings(TEA_DECK, "tts: true"))
     assert voices(render_deck(tea)) == {"zh_TW"}

@@ -364,6 +364,7 @@ def test_bad_key_and_unreadable_documents(tmp_path: Path):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.process
 def test_extract_is_quiet_and_keeps_jieba_out_of_the_shared_temp_folder(tmp_path: Path):
     """jieba logs to stderr and caches in the shared temp folder unless told otherwise."""
     source = write_doc(tmp_path, SMALL_DOC)

@@ -363,6 +363,7 @@ def test_a_failed_deck_rename_puts_the_previous_lock_back(tea: Path, tmp_path: P
     assert leftovers(tea, tmp_path) == []
 
 
+@pytest.mark.process
 def test_sigterm_aborts_like_ctrl_c_and_leaves_nothing(tmp_path: Path):
     from bench.synth import write_cards as synth_cards
 
@@ -390,6 +391,7 @@ def _lines(stream: Iterable[str], into: queue.Queue[str]) -> None:
         into.put(line)
 
 
+@pytest.mark.process
 def test_a_second_build_of_a_folder_waits_and_says_for_whom(tea: Path, tmp_path: Path):
     from deckgen.buildlock import holding
 
@@ -407,6 +409,7 @@ def test_a_second_build_of_a_folder_waits_and_says_for_whom(tea: Path, tmp_path:
     assert out.is_file()
 
 
+@pytest.mark.process
 def test_two_builds_at_once_leave_a_deck_and_a_lock_that_agree(tea: Path, tmp_path: Path):
     out = tmp_path / "tea.apkg"
     build(tea, out)
@@ -420,6 +423,7 @@ def test_two_builds_at_once_leave_a_deck_and_a_lock_that_agree(tea: Path, tmp_pa
     assert leftovers(tea, tmp_path) == []
 
 
+@pytest.mark.process
 def test_scratch_files_of_a_build_killed_while_packaging_go_with_the_next_build(tmp_path: Path):
     from bench.synth import write_cards as synth_cards
 

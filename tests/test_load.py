@@ -645,6 +645,7 @@ def _tree(node: yaml.Node | None) -> object:
     return ("map", node.tag, node.flow_style, marks, pairs)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_DOCUMENTS, st.sampled_from([None, True, False]), st.booleans())
 def test_the_careful_composer_gives_libyamls_nodes(

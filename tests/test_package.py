@@ -343,6 +343,7 @@ def test_progress_bar_draws_on_stderr_once_the_build_is_slow(
     assert out.err.split() == ["Writing", "notes", "Compressing"]  # click: labels only off a tty
 
 
+@pytest.mark.process
 def test_no_progress_bar_when_stderr_is_not_a_terminal(mini_cards: Path, tmp_path: Path):
     """Through a real process with stderr captured: the output has no bar in it."""
     proc = subprocess.run(

@@ -57,6 +57,7 @@ def _cards_by_key(folder: Path) -> dict[tuple[str, int], tuple[str, str]]:
 
 
 @pytest.mark.parametrize("deck", ["shipped", "rich"])
+@pytest.mark.anki
 def test_preview_renders_every_card_exactly_as_anki(tmp_path: Path, deck: str):
     """Each side, as preview draws it, is character for character Anki's own rendering
     (question_text/answer_text) of the built and imported deck: same text, same markup."""
@@ -253,6 +254,7 @@ def test_page_has_no_script_and_loads_nothing(page_file: Path):
     assert f"<style>\n{note_types()['cloze'].css}\n</style>" in page  # the deck's CSS, as is
 
 
+@pytest.mark.anki
 def test_preview_shows_the_description_as_anki_stores_it(tmp_path: Path):
     """The deck overview shows the description as HTML: the preview shows the same HTML."""
     from anki.collection import Collection

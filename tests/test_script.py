@@ -218,6 +218,7 @@ def test_mini_deck_without_han_is_unchanged(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("args", "loaded"), [((), False), (("--script", "simplified"), True)])
+@pytest.mark.process
 def test_opencc_is_imported_only_for_script(mini_cards: Path, tmp_path: Path, args, loaded):
     code = (
         "import sys\n"
