@@ -12,7 +12,7 @@ help:
 	@echo "make deck     build the deck from $(CARDS)/ into dist/"
 	@echo "make test     install what the tests need and run them all"
 	@echo "make test-fast  the unit tests alone (pytest --fast): no Anki, browser, processes, slow tests"
-	@echo "make lint     ruff (lint, format check) and mypy"
+	@echo "make lint     ruff (lint, format check) and mypy over deckgen/, tests/ and bench/"
 	@echo "make bench    benchmarks against raw genanki (writes bench/RESULTS.md)"
 	@echo "make preview  write dist/preview/index.html with every card"
 	@echo "make clean    remove .venv, dist and caches"
@@ -48,6 +48,7 @@ test-fast: $(VENV)/.test-installed
 bench: $(VENV)/.deck-installed
 	$(BIN)/python -m bench.run
 
+# mypy reads what to check from pyproject.toml: deckgen/, tests/ and bench/.
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check deckgen tests bench
 	$(BIN)/ruff format --check deckgen tests bench

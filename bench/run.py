@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.synth import write_cards
 
@@ -156,7 +157,7 @@ class SizeResult:
     noop: Measure
     check: Measure
     genanki: Measure
-    stages: list[dict[str, object]]
+    stages: list[dict[str, Any]]  # bench/stages.py's JSON
 
 
 def bench_size(notes: int, runs: int, work: Path, env: dict[str, str]) -> SizeResult:
@@ -166,7 +167,7 @@ def bench_size(notes: int, runs: int, work: Path, env: dict[str, str]) -> SizeRe
     lock = cards / "deckgen.lock"
     cache = Path(env["XDG_CACHE_HOME"])
     deckgen = deckgen_command()
-    build = [*deckgen, "build", "--cards", cards, "-o", out]
+    build: list[str | Path] = [*deckgen, "build", "--cards", cards, "-o", out]
     print(
         f"  {notes:,} notes: {sum(f.stat().st_size for f in cards.iterdir()) >> 10} KiB of YAML",
         flush=True,
@@ -202,7 +203,12 @@ def bench_size(notes: int, runs: int, work: Path, env: dict[str, str]) -> SizeRe
 
     data = folder / "notes.marshal"
     genanki_input(cards, data)
-    baseline = [sys.executable, HERE / "genanki_baseline.py", data, folder / "genanki.apkg"]
+    baseline: list[str | Path] = [
+        sys.executable,
+        HERE / "genanki_baseline.py",
+        data,
+        folder / "genanki.apkg",
+    ]
     genanki = measure(baseline, runs, env)
 
     lock.unlink(missing_ok=True)

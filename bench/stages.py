@@ -50,9 +50,8 @@ def main(cards: Path, out: Path) -> None:
         )
         wall, cpu = time.perf_counter(), time.process_time()
 
-    from deckgen.generate import generate_notes
-    from deckgen.lock import assign_stamps, compare, render_lock
-    from deckgen.notetypes import note_types
+    from deckgen.build import plan_deck
+    from deckgen.options import BuildOptions
     from deckgen.package import package_deck
     from deckgen.rules import load_checked_deck
 
@@ -60,15 +59,13 @@ def main(cards: Path, out: Path) -> None:
     gc.disable()
     deck = load_checked_deck(cards)
     stage("load, validate, check (YAML -> model)")
-    notes = generate_notes(deck)
-    stage("generate notes")
-    types = note_types()
-    stamps = assign_stamps(None, compare(None, notes, types, deck.name), types)
-    lock_text = render_lock(deck.name, notes, types, stamps)
-    stage("compare, stamp, render lock")
-    package_deck(out, deck.name, deck.key, deck.description, notes, types, stamps)
+    # Generating the notes, comparing them with the (absent) lock, stamping and rendering
+    # the lock are one call in deckgen.build (plan_deck).
+    plan = plan_deck(deck, cards, out, BuildOptions(output=out))
+    stage("generate, compare, stamp, render lock")
+    package_deck(out, deck.name, deck.key, plan.description, plan.notes, plan.types, plan.stamps)
     stage("package (SQLite rows, deflate, zip)")
-    out.with_suffix(".lock").write_bytes(lock_text)
+    out.with_suffix(".lock").write_bytes(plan.lock_bytes)
     stage("write lock")
     print(json.dumps(stages))
 
