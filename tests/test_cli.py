@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,15 +11,37 @@ from pathlib import Path
 import click
 import pytest
 
+import deckgen
 from deckgen import __version__
 from deckgen.cli import cli
-from tests.helpers import run_cli
+from tests.helpers import ROOT, run_cli
+
+
+def _pyproject_version() -> str:
+    found = re.search(r'^version = "([^"]+)"$', (ROOT / "pyproject.toml").read_text(), re.M)
+    assert found, "pyproject.toml has no version"
+    return found.group(1)
 
 
 def test_version():
     result = run_cli("--version")
     assert result.exit_code == 0
-    assert result.output == f"deckgen, version {__version__}\n"
+    assert result.output == f"deckgen, version {_pyproject_version()}\n"
+    assert __version__ == importlib.metadata.version("deckgen") == _pyproject_version()
+
+
+def test_the_version_is_written_once_in_pyproject():
+    """deckgen/__init__.py reads it from the installed metadata; no module spells it."""
+    literal = re.compile(r"""__version__\s*=\s*['"]""")
+    assert [p.name for p in (ROOT / "deckgen").rglob("*.py") if literal.search(p.read_text())] == []
+
+
+def test_a_source_tree_without_metadata_reads_pyproject(monkeypatch: pytest.MonkeyPatch):
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    assert deckgen._version() == _pyproject_version()
 
 
 @pytest.mark.parametrize("name", sorted(cli.commands))
