@@ -9,6 +9,7 @@ import inspect
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests import helpers
 from tests.helpers import ROOT, require_seed
@@ -113,3 +114,20 @@ def test_without_the_seed_tests_skip_with_the_reason_but_fail_under_ci(
     missing.parent.mkdir(parents=True)
     missing.write_text("seed", encoding="utf-8")
     assert require_seed(missing) == missing
+
+
+def test_the_pre_commit_hooks_are_local_and_run_what_make_lint_runs():
+    """No hook repository to fetch: each hook runs a tool of the project's .venv."""
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    [repo] = config["repos"]
+    assert repo["repo"] == "local"
+    entries = {hook["id"]: hook["entry"] for hook in repo["hooks"]}
+    assert entries == {
+        "ruff-check": ".venv/bin/ruff check --force-exclude",
+        "ruff-format": ".venv/bin/ruff format --force-exclude",
+        "mypy": ".venv/bin/mypy",
+    }
+    assert all(hook["language"] == "system" for hook in repo["hooks"])
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "$(BIN)/ruff check deckgen tests bench" in makefile
+    assert "$(BIN)/mypy\n" in makefile
