@@ -40,6 +40,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.synth import write_cards
 
@@ -169,8 +170,8 @@ class SizeResult:
     noop: Measure
     check: Measure
     genanki: Measure
-    stages: list[dict[str, object]]
-    one_edit_stages: list[dict[str, object]]
+    stages: list[dict[str, Any]]  # bench/stages.py's JSON
+    one_edit_stages: list[dict[str, Any]]
 
 
 def bench_size(notes: int, runs: int, work: Path, env: dict[str, str]) -> SizeResult:
@@ -180,13 +181,15 @@ def bench_size(notes: int, runs: int, work: Path, env: dict[str, str]) -> SizeRe
     lock = cards / "deckgen.lock"
     cache = Path(env["XDG_CACHE_HOME"])
     deckgen = deckgen_command()
-    build = [*deckgen, "build", "--cards", cards, "-o", out]
+    build: list[str | Path] = [*deckgen, "build", "--cards", cards, "-o", out]
     yaml_files = [f for f in cards.iterdir() if f.suffix == ".yaml"]
     print(f"  {notes:,} notes, {len(yaml_files)} files", flush=True)
 
     data = folder / "notes.marshal"
     card_count = genanki_input(cards, data)
-    baseline = [sys.executable, HERE / "genanki_baseline.py", data, folder / "genanki.apkg"]
+    baseline: list[str | Path] = [
+        sys.executable, HERE / "genanki_baseline.py", data, folder / "genanki.apkg"
+    ]  # fmt: skip
 
     def fresh() -> None:
         lock.unlink(missing_ok=True)
@@ -225,7 +228,7 @@ def bench_size(notes: int, runs: int, work: Path, env: dict[str, str]) -> SizeRe
 
     check = measure([*deckgen, "check", "--cards", cards], runs, env, memory_runs=0)
 
-    def stages_of(*args: str | Path) -> list[dict[str, object]]:
+    def stages_of(*args: str | Path) -> list[dict[str, Any]]:
         proc = subprocess.run(
             [sys.executable, "-m", "bench.stages", *map(str, args)],
             capture_output=True,
@@ -234,7 +237,8 @@ def bench_size(notes: int, runs: int, work: Path, env: dict[str, str]) -> SizeRe
             cwd=ROOT,
             check=True,
         )
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+        stages: list[dict[str, Any]] = json.loads(proc.stdout.strip().splitlines()[-1])
+        return stages
 
     fresh()
     stages = stages_of(cards, out)
@@ -446,7 +450,7 @@ def targets(results: list[SizeResult], start: Startup) -> list[str]:
     return [*lines, ""]
 
 
-def profile(stages: list[dict[str, object]], what: str, whole: float | None) -> list[str]:
+def profile(stages: list[dict[str, Any]], what: str, whole: float | None) -> list[str]:
     total = sum(float(s["wall"]) for s in stages)
     lines = [
         f"## Where the time of {what} goes (bench/stages.py, one in-process run)",

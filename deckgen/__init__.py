@@ -28,4 +28,26 @@ step), gcpause.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """The installed distribution's version; pyproject.toml holds its only literal."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("deckgen")
+    except PackageNotFoundError:
+        pass
+    # A source tree that was never installed (PYTHONPATH=. python -m deckgen.cli): read
+    # the version from the pyproject.toml beside the package, if it is there.
+    import re
+    from pathlib import Path
+
+    try:
+        text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text("utf-8")
+    except OSError:
+        return "0+unknown"
+    found = re.search(r'^version\s*=\s*"([^"]+)"', text, re.MULTILINE)
+    return found.group(1) if found else "0+unknown"
+
+
+__version__ = _version()

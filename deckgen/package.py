@@ -74,12 +74,13 @@ _END = struct.Struct("<IHHHHIIH")
 # about seven times faster than zlib at level 4, to 10 % more bytes; zlib where ISA-L is
 # not installed. The bytes depend on which one (the build cache knows: deckgen.cache).
 try:
-    from isal import isal_zlib as DEFLATER
+    from isal import isal_zlib as _deflater
 
     COMPRESS_LEVEL = 1
 except ImportError:  # pragma: no cover - python-isal is a dependency
-    DEFLATER = zlib  # type: ignore[misc]
+    _deflater = zlib  # type: ignore[misc]
     COMPRESS_LEVEL = 4
+DEFLATER = _deflater
 BLOCK = 1 << 20  # the output depends on the block size, never on the number of threads
 WINDOW = 1 << 15  # deflate's window: the input a block may refer back to
 ROWS_PER_REPORT = 4096

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import import_apkg, run_cli
+from tests.helpers import import_apkg, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -72,16 +72,18 @@ def render_deck(folder: Path, *build_args: str) -> list[RenderedCard]:
             card = col.get_card(cid)
             note = card.note()
             output = card.render_output()
+            note_type = note.note_type()
+            assert note_type is not None
             cards.append(
                 RenderedCard(
                     key=note["Key"],
                     card_ord=card.ord,
-                    is_cloze=note.note_type()["type"] == 1,
+                    is_cloze=note_type["type"] == 1,
                     question=card.question(),
                     answer=card.answer(),
                     question_text=output.question_text,
                     answer_text=output.answer_text,
-                    css=note.note_type()["css"],
+                    css=note_type["css"],
                     question_av=card.question_av_tags(),
                     answer_av=card.answer_av_tags(),
                     fields=dict(note.items()),

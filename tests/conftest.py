@@ -1,34 +1,142 @@
-"""Shared fixtures: cards folders in tmp_path, builds, and real Anki collections."""
+"""Fixtures only: cards folders in tmp_path, a real Anki collection, the seed, the private
+build cache every test gets, and the markers of tests that are not unit tests.
+
+No test imports this file (tests/test_suite.py checks it): whatever is not a fixture is in
+tests/helpers.py.
+
+Markers (see README, "Developing"): `anki` (a real Anki collection), `browser` (headless
+Chromium), `process` (deckgen in real processes), `slow` (large synthetic decks). A test
+that requests the `collection` or `browser` fixture gets its marker here; the others are
+written on the tests. `pytest --fast` (`make test-fast`) leaves all four out, and makes a
+test that imports Anki or Playwright, or starts a Python process, without its marker fail.
+"""
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import shutil
-import textwrap
-from collections.abc import Callable, Iterator
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from deckgen.cli import cli
+from tests.helpers import MINI_DECK, SHIPPED_CARDS, TEA_DECK, require_seed, write_cards
 
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_CARDS = ROOT / "cards"
-# The seed essay lives in shared/ beside the checkout (as in CI), not in the repository.
-SEED = ROOT.parent / "shared" / "seed" / "000_a1ddf1d21b40ffd2.txt"
+if TYPE_CHECKING:
+    from anki.collection import Collection
+
+# What `--fast` leaves out: each marker, and the fixtures that give a test that marker.
+NOT_UNIT = {
+    "anki": ("collection",),
+    "browser": ("browser",),
+    "process": (),
+    "slow": (),
+}
+
+
+# --- test selection: pytest --fast ------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="unit tests only: leave out the tests marked " + ", ".join(NOT_UNIT),
+    )
+
+
+# The markers of tests that may import these packages.
+_IMPORT_MARKERS = {"anki": "anki", "playwright": "browser"}
+
+
+class _RefusedInFastRun(importlib.abc.MetaPathFinder):
+    """Under --fast, importing Anki or Playwright fails the test that does it."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        marker = _IMPORT_MARKERS.get(fullname.partition(".")[0])
+        if marker:
+            pytest.fail(
+                f"pytest --fast: this test imports {fullname}; mark it @pytest.mark.{marker}",
+                pytrace=False,
+            )
+        return None
+
+
+class _GuardedPopen(subprocess.Popen[Any]):
+    """Under --fast, starting a Python process fails the test that does it."""
+
+    def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+        program = args if isinstance(args, (str, Path)) else next(iter(args), "")
+        if str(program) == sys.executable:
+            pytest.fail(
+                "pytest --fast: this test starts a Python process; mark it @pytest.mark.process",
+                pytrace=False,
+            )
+        super().__init__(args, *rest, **kwargs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--fast"):
+        sys.meta_path.insert(0, _RefusedInFastRun())
+        subprocess.Popen = _GuardedPopen  # type: ignore[misc]  # for this run's whole life
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for marker, fixtures in NOT_UNIT.items():
+            if any(name in getattr(item, "fixturenames", ()) for name in fixtures):
+                item.add_marker(marker)
+    if not config.getoption("--fast"):
+        return
+    kept = [item for item in items if not any(item.get_closest_marker(m) for m in NOT_UNIT)]
+    deselected = [item for item in items if item not in kept]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+# --- every test -----------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
 def private_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Each test gets its own build cache: none reads or fills the user's ~/.cache."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+) -> Path:
+    """Each test gets its own build cache (`XDG_CACHE_HOME`): none reads or fills the user's
+    ~/.cache. The folder exists; deckgen's records go to `deckgen/` inside it."""
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
 
 
-def run_cli(*args: str | Path) -> Result:
-    """Run `deckgen ARGS` in-process, the way a user runs it."""
-    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+# --- cards folders ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The mini deck in `cards/` of the current folder (tmp_path): `Path("cards")`, so
+    that messages print paths as `cards/<file>`."""
+    monkeypatch.chdir(tmp_path)
+    return write_cards(Path("cards"), MINI_DECK)
+
+
+@pytest.fixture
+def mini_cards(tmp_path: Path) -> Path:
+    """The mini deck in tmp_path/mini (an absolute path)."""
+    return write_cards(tmp_path / "mini", MINI_DECK)
+
+
+@pytest.fixture
+def tea(tmp_path: Path) -> Path:
+    """The tea deck (Traditional Chinese, full-width punctuation) in tmp_path/tea."""
+    return write_cards(tmp_path / "tea", TEA_DECK)
 
 
 @pytest.fixture
@@ -39,66 +147,18 @@ def cards_copy(tmp_path: Path) -> Path:
     return dest
 
 
-def write_cards(folder: Path, files: dict[str, str]) -> Path:
-    """Write a small cards folder: {file name: YAML text (dedented)}."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return folder
+@pytest.fixture
+def seed() -> Path:
+    """The seed essay: skipped without it, with the reason; a failure under CI."""
+    return require_seed()
 
 
-MINI_DECK = {
-    "deck.yaml": """
-        key: mini
-        name: Mini deck
-        description: A small deck for tests.
-        introduction: Serve with [[awareness]] and [[skill]].
-        question: What are the two pillars?
-        """,
-    "1-first.yaml": """
-        id: first
-        title: First pillar
-        principles:
-          - id: alpha
-            title: Alpha principle
-            text: Keep [[calm]] and [[carry on]] with the work.
-            questions:
-              - id: what
-                question: What do you keep?
-                answer: calm
-        """,
-    "2-second.yaml": """
-        id: second
-        title: Second pillar
-        principles:
-          - id: beta
-            title: Beta principle
-            text: Write [[clearly]], speak [[plainly]].
-            questions:
-              - id: how
-                question: How do you write?
-                answer: clearly
-          - id: gamma
-            title: Gamma principle
-            text: Plan [[ahead]] and finish [[early]].
-            questions:
-              - id: when
-                question: When do you finish?
-                answer: early
-        """,
-}
+# --- real Anki collections ---------------------------------------------------------------
 
 
 @pytest.fixture
-def mini_cards(tmp_path: Path) -> Path:
-    return write_cards(tmp_path / "mini", MINI_DECK)
-
-
-# --- real Anki collections ---------------------------------------------------------
-
-
-@pytest.fixture
-def collection(tmp_path: Path) -> Iterator[object]:
+def collection(tmp_path: Path) -> Iterator[Collection]:
+    """An empty Anki collection (marks the test `anki`)."""
     from anki.collection import Collection
 
     col = Collection(str(tmp_path / "collection.anki2"))
@@ -106,66 +166,3 @@ def collection(tmp_path: Path) -> Iterator[object]:
         yield col
     finally:
         col.close()
-
-
-def import_apkg(col: object, apkg: Path) -> object:
-    """Import with Anki's default options (as the desktop and AnkiDroid dialogs do)."""
-    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
-
-    return col.import_anki_package(  # type: ignore[attr-defined]
-        ImportAnkiPackageRequest(package_path=str(apkg), options=ImportAnkiPackageOptions())
-    ).log
-
-
-def answer_all_cards(col: object, deck_name: str) -> int:
-    """Answer every card of the deck once (Good) with Anki's v3 scheduler."""
-    from anki.scheduler.v3 import CardAnswer
-
-    col.decks.set_current(col.decks.id_for_name(deck_name))  # type: ignore[attr-defined]
-    # Study every new card today, whatever the deck options' daily limit.
-    conf = col.decks.config_dict_for_deck_id(col.decks.id_for_name(deck_name))  # type: ignore[attr-defined]
-    conf["new"]["perDay"] = 9999
-    conf["rev"]["perDay"] = 9999
-    col.decks.update_config(conf)  # type: ignore[attr-defined]
-    answered: set[int] = set()
-    total = col.card_count()  # type: ignore[attr-defined]
-    for _ in range(total * 4):
-        queued = col.sched.get_queued_cards(fetch_limit=1).cards  # type: ignore[attr-defined]
-        if not queued or len(answered) == total:
-            break
-        top = queued[0]
-        card = col.get_card(top.card.id)  # type: ignore[attr-defined]
-        card.start_timer()
-        rating = CardAnswer.EASY  # graduate at once so each card is answered once
-        col.sched.answer_card(  # type: ignore[attr-defined]
-            col.sched.build_answer(card=card, states=top.states, rating=rating)  # type: ignore[attr-defined]
-        )
-        answered.add(card.id)
-    return len(answered)
-
-
-def card_states(col: object) -> dict[int, tuple[int, int, int, int, int]]:
-    """Every card's id -> (note id, due, interval, reps, review-log entries)."""
-    states = {}
-    for cid in col.find_cards(""):  # type: ignore[attr-defined]
-        card = col.get_card(cid)  # type: ignore[attr-defined]
-        revlog = col.db.scalar("select count() from revlog where cid = ?", cid)  # type: ignore[attr-defined]
-        states[cid] = (card.nid, card.due, card.ivl, card.reps, revlog)
-    return states
-
-
-Builder = Callable[..., Result]
-
-
-@pytest.fixture
-def build(tmp_path: Path) -> Builder:
-    """Build a cards folder through the real CLI; fails the test on a non-zero exit."""
-
-    def _build(cards: Path, out: Path | None = None, *extra: str, ok: bool = True) -> Result:
-        out = out or tmp_path / "out" / "deck.apkg"
-        result = run_cli("build", "--cards", cards, "-o", out, *extra)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    return _build

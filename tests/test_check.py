@@ -13,22 +13,9 @@ from click.testing import Result
 
 from deckgen.language import deck_language
 from deckgen.validate import load_deck
-from tests.conftest import MINI_DECK, run_cli, write_cards
+from tests.helpers import ROOT, SHIPPED_CARDS, edit, run_cli
 
 DECK, FIRST, SECOND = "cards/deck.yaml", "cards/1-first.yaml", "cards/2-second.yaml"
-
-
-@pytest.fixture
-def cards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return write_cards(Path("cards"), MINI_DECK)
-
-
-def edit(folder: Path, name: str, old: str, new: str) -> None:
-    path = folder / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def check(*args: str) -> Result:
@@ -65,7 +52,7 @@ def test_clean_deck_reports_nothing(cards: Path):
 
 
 def test_yaml_syntax_error(cards: Path):
-    edit(cards, "1-first.yaml", "title: First pillar", 'title: "First pillar')
+    edit(cards / "1-first.yaml", "title: First pillar", 'title: "First pillar')
     expect(
         f"{FIRST}:11:1: error: YAML syntax error: found unexpected end of stream "
         "(while scanning a quoted scalar)"
@@ -73,7 +60,7 @@ def test_yaml_syntax_error(cards: Path):
 
 
 def test_yaml_value_starting_with_a_cloze_needs_quotes(cards: Path):
-    edit(cards, "1-first.yaml", "text: Keep [[calm]]", "text: [[Calm]] is kept")
+    edit(cards / "1-first.yaml", "text: Keep [[calm]]", "text: [[Calm]] is kept")
     expect(
         f"{FIRST}:6:20: error: YAML syntax error: did not find expected key (while parsing a "
         "block mapping); a value that starts with '[[' is read as a YAML list: put the whole "
@@ -83,8 +70,7 @@ def test_yaml_value_starting_with_a_cloze_needs_quotes(cards: Path):
 
 def test_value_that_is_only_a_cloze_is_a_list(cards: Path):
     edit(
-        cards,
-        "1-first.yaml",
+        cards / "1-first.yaml",
         "text: Keep [[calm]] and [[carry on]] with the work.",
         "text: [[calm]]",
     )
@@ -95,7 +81,7 @@ def test_value_that_is_only_a_cloze_is_a_list(cards: Path):
 
 
 def test_tab_indentation(cards: Path):
-    edit(cards, "1-first.yaml", "    title: Alpha", "\ttitle: Alpha")
+    edit(cards / "1-first.yaml", "    title: Alpha", "\ttitle: Alpha")
     expect(
         f"{FIRST}:5:1: error: YAML syntax error: found a tab character that violates "
         "indentation (while scanning a plain scalar); indent with spaces, not tabs"
@@ -103,7 +89,7 @@ def test_tab_indentation(cards: Path):
 
 
 def test_colon_in_plain_text(cards: Path):
-    edit(cards, "1-first.yaml", "answer: calm", "answer: calm: always")
+    edit(cards / "1-first.yaml", "answer: calm", "answer: calm: always")
     expect(
         f"{FIRST}:10:21: error: YAML syntax error: mapping values are not allowed in this "
         "context; a ': ' inside a value needs the whole value in quotes"
@@ -127,7 +113,7 @@ def test_file_not_utf8(cards: Path):
 
 
 def test_control_character(cards: Path):
-    edit(cards, "2-second.yaml", "Gamma principle", "Gamma\x07principle")
+    edit(cards / "2-second.yaml", "Gamma principle", "Gamma\x07principle")
     expect(
         f"{SECOND}:12:17: error: control character U+0007 is not allowed in a YAML file; delete it"
     )
@@ -198,7 +184,7 @@ def test_pillar_without_principles(cards: Path):
 
 
 def test_unknown_key_with_did_you_mean(cards: Path):
-    edit(cards, "1-first.yaml", "answer: calm", "anwser: calm")
+    edit(cards / "1-first.yaml", "answer: calm", "anwser: calm")
     expect(
         f"{FIRST}:8:9: error: a question of principle 'alpha' is missing required key 'answer'",
         f"{FIRST}:10:9: error: unknown key 'anwser' in a question of principle 'alpha' "
@@ -207,7 +193,7 @@ def test_unknown_key_with_did_you_mean(cards: Path):
 
 
 def test_unknown_key_without_a_close_match(cards: Path):
-    edit(cards, "deck.yaml", "name: Mini deck", "name: Mini deck\ncolour: red")
+    edit(cards / "deck.yaml", "name: Mini deck", "name: Mini deck\ncolour: red")
     expect(
         f"{DECK}:3:1: error: unknown key 'colour' in the deck; expected one of: checks, "
         "description, introduction, key, language, name, question, subdecks, tts"
@@ -215,7 +201,7 @@ def test_unknown_key_without_a_close_match(cards: Path):
 
 
 def test_duplicate_key(cards: Path):
-    edit(cards, "2-second.yaml", "    title: Beta principle", "    title: Beta\n    title: Beta")
+    edit(cards / "2-second.yaml", "    title: Beta principle", "    title: Beta\n    title: Beta")
     expect(
         f"{SECOND}:6:5: error: duplicate key 'title' in a principle (first at line 5); "
         "remove one of them"
@@ -223,12 +209,12 @@ def test_duplicate_key(cards: Path):
 
 
 def test_missing_required_field(cards: Path):
-    edit(cards, "2-second.yaml", "    title: Gamma principle\n", "")
+    edit(cards / "2-second.yaml", "    title: Gamma principle\n", "")
     expect(f"{SECOND}:11:5: error: a principle is missing required key 'title'")
 
 
 def test_empty_required_field(cards: Path):
-    edit(cards, "1-first.yaml", "question: What do you keep?", "question:")
+    edit(cards / "1-first.yaml", "question: What do you keep?", "question:")
     expect(
         f"{FIRST}:9:18: error: 'question' of question 'what' of principle 'alpha' is empty; "
         "write its text after 'question:'"
@@ -236,12 +222,12 @@ def test_empty_required_field(cards: Path):
 
 
 def test_blank_required_field(cards: Path):
-    edit(cards, "deck.yaml", "name: Mini deck", 'name: "  "')
+    edit(cards / "deck.yaml", "name: Mini deck", 'name: "  "')
     expect(f"{DECK}:2:7: error: 'name' of the deck is empty; write its text after 'name:'")
 
 
 def test_number_where_text_is_expected(cards: Path):
-    edit(cards, "1-first.yaml", "answer: calm", "answer: 42")
+    edit(cards / "1-first.yaml", "answer: calm", "answer: 42")
     expect(
         f"{FIRST}:10:17: error: 'answer' of question 'what' of principle 'alpha' must be text, "
         "not a number; put it in quotes"
@@ -250,7 +236,7 @@ def test_number_where_text_is_expected(cards: Path):
 
 def test_mapping_where_a_list_is_expected(cards: Path):
     edit(
-        cards, "1-first.yaml", "principles:\n  - id: alpha", "principles:\n  alpha:\n    id: alpha"
+        cards / "1-first.yaml", "principles:\n  - id: alpha", "principles:\n  alpha:\n    id: alpha"
     )
     text = (cards / "1-first.yaml").read_text(encoding="utf-8")
     (cards / "1-first.yaml").write_text(
@@ -272,7 +258,7 @@ def test_text_where_a_principle_is_expected(cards: Path):
 
 
 def test_malformed_id_with_suggestion(cards: Path):
-    edit(cards, "1-first.yaml", "id: alpha", "id: Alpha One")
+    edit(cards / "1-first.yaml", "id: alpha", "id: Alpha One")
     expect(
         f"{FIRST}:4:9: error: 'id' of the principle must be an ASCII kebab-case slug like "
         "'service-awareness' (e.g. 'alpha-one'), not 'Alpha One'"
@@ -280,7 +266,7 @@ def test_malformed_id_with_suggestion(cards: Path):
 
 
 def test_malformed_id_without_suggestion(cards: Path):
-    edit(cards, "deck.yaml", "key: mini", "key: 服務")
+    edit(cards / "deck.yaml", "key: mini", "key: 服務")
     expect(
         f"{DECK}:1:6: error: 'key' of the deck must be an ASCII kebab-case slug like "
         "'service-awareness', not '服務'"
@@ -288,7 +274,7 @@ def test_malformed_id_without_suggestion(cards: Path):
 
 
 def test_duplicate_principle_id_across_files(cards: Path):
-    edit(cards, "2-second.yaml", "id: gamma", "id: alpha")
+    edit(cards / "2-second.yaml", "id: gamma", "id: alpha")
     expect(
         f"{SECOND}:11:9: error: duplicate principle id 'alpha', also used at {FIRST}:4:9; "
         "ids must be unique: rename one of them"
@@ -296,7 +282,7 @@ def test_duplicate_principle_id_across_files(cards: Path):
 
 
 def test_duplicate_principle_id_within_a_file(cards: Path):
-    edit(cards, "2-second.yaml", "id: gamma", "id: beta")
+    edit(cards / "2-second.yaml", "id: gamma", "id: beta")
     expect(
         f"{SECOND}:11:9: error: duplicate principle id 'beta', also used at {SECOND}:4:9; "
         "ids must be unique: rename one of them"
@@ -304,7 +290,7 @@ def test_duplicate_principle_id_within_a_file(cards: Path):
 
 
 def test_duplicate_pillar_id(cards: Path):
-    edit(cards, "2-second.yaml", "id: second", "id: first")
+    edit(cards / "2-second.yaml", "id: second", "id: first")
     expect(
         f"{SECOND}:1:5: error: duplicate pillar id 'first', also used at {FIRST}:1:5; "
         "ids must be unique: rename one of them"
@@ -313,8 +299,7 @@ def test_duplicate_pillar_id(cards: Path):
 
 def test_duplicate_question_id_within_a_principle(cards: Path):
     edit(
-        cards,
-        "1-first.yaml",
+        cards / "1-first.yaml",
         "        answer: calm",
         "        answer: calm\n      - id: what\n        question: Keep what?\n"
         "        answer: calm",
@@ -329,7 +314,7 @@ def test_duplicate_question_id_within_a_principle(cards: Path):
 
 
 def test_cloze_never_closed(cards: Path):
-    edit(cards, "1-first.yaml", "[[carry on]]", "[[carry on")
+    edit(cards / "1-first.yaml", "[[carry on]]", "[[carry on")
     expect(
         f"{FIRST}:6:29: error: text of principle 'alpha': '[[' is never closed; end the "
         "phrase with ']]'"
@@ -337,7 +322,7 @@ def test_cloze_never_closed(cards: Path):
 
 
 def test_cloze_closed_without_opening(cards: Path):
-    edit(cards, "1-first.yaml", "[[carry on]]", "carry on]]")
+    edit(cards / "1-first.yaml", "[[carry on]]", "carry on]]")
     expect(
         f"{FIRST}:6:37: error: text of principle 'alpha': ']]' closes no cloze; open the "
         "phrase with '[[' or remove the ']]'"
@@ -345,7 +330,7 @@ def test_cloze_closed_without_opening(cards: Path):
 
 
 def test_nested_cloze(cards: Path):
-    edit(cards, "1-first.yaml", "[[carry on]]", "[[carry [[on]]]]")
+    edit(cards / "1-first.yaml", "[[carry on]]", "[[carry [[on]]]]")
     expect(
         f"{FIRST}:6:37: error: text of principle 'alpha': cloze phrases cannot be nested; "
         "close the first '[[' before opening another"
@@ -353,12 +338,12 @@ def test_nested_cloze(cards: Path):
 
 
 def test_empty_cloze(cards: Path):
-    edit(cards, "deck.yaml", "[[skill]]", "[[]]")
+    edit(cards / "deck.yaml", "[[skill]]", "[[]]")
     expect(f"{DECK}:4:44: error: introduction: empty cloze '[[]]'; put the phrase to hide inside")
 
 
 def test_cloze_that_hides_nothing(cards: Path):
-    edit(cards, "2-second.yaml", "[[clearly]], speak", "clearly[[,]] speak")
+    edit(cards / "2-second.yaml", "[[clearly]], speak", "clearly[[,]] speak")
     expect(
         f"{SECOND}:6:24: error: text of principle 'beta': cloze '[[,]]' hides only spaces and "
         "punctuation, so its card tests nothing; mark a word or phrase instead"
@@ -367,8 +352,7 @@ def test_cloze_that_hides_nothing(cards: Path):
 
 def test_cloze_error_inside_a_block_scalar_points_at_the_mark(cards: Path):
     edit(
-        cards,
-        "1-first.yaml",
+        cards / "1-first.yaml",
         "text: Keep [[calm]] and [[carry on]] with the work.",
         "text: |\n      Keep [[calm]]\n      and [[carry on with the work.",
     )
@@ -380,8 +364,7 @@ def test_cloze_error_inside_a_block_scalar_points_at_the_mark(cards: Path):
 
 def test_checks_settings_are_validated(cards: Path):
     edit(
-        cards,
-        "deck.yaml",
+        cards / "deck.yaml",
         "question: What",
         "checks:\n  answer_max_lenght: 30\n  cloze_max_share: 2\n"
         "  principle_needs_cloze: maybe\nquestion: What",
@@ -400,7 +383,7 @@ def test_checks_settings_are_validated(cards: Path):
 
 
 def test_deck_settings_are_read(cards: Path):
-    edit(cards, "deck.yaml", "question: What", "language: zh-hans\ntts: true\nsubdecks: true\n"
+    edit(cards / "deck.yaml", "question: What", "language: zh-hans\ntts: true\nsubdecks: true\n"
          "question: What")  # fmt: skip
     expect()
     deck = load_deck(cards)
@@ -454,15 +437,15 @@ def test_deck_settings_default_to_off_and_the_cards_language(cards: Path):
     ],
 )
 def test_bad_deck_settings_are_located_errors(cards: Path, setting: str, message: str):
-    edit(cards, "deck.yaml", "question: What", f"{setting}\nquestion: What")
+    edit(cards / "deck.yaml", "question: What", f"{setting}\nquestion: What")
     expect(f"{DECK}:{message}")
 
 
 def test_every_error_at_once_in_file_and_line_order(cards: Path):
-    edit(cards, "2-second.yaml", "id: gamma", "id: Gamma")
-    edit(cards, "1-first.yaml", "answer: calm", "answer: calm\n        extra: 1")
-    edit(cards, "deck.yaml", "[[skill]]", "[[skill")
-    edit(cards, "2-second.yaml", "title: Beta principle", "title:")
+    edit(cards / "2-second.yaml", "id: gamma", "id: Gamma")
+    edit(cards / "1-first.yaml", "answer: calm", "answer: calm\n        extra: 1")
+    edit(cards / "deck.yaml", "[[skill]]", "[[skill")
+    edit(cards / "2-second.yaml", "title: Beta principle", "title:")
     result = check()
     assert [line.split(": error:")[0] for line in result.output.splitlines()[:-1]] == [
         f"{DECK}:4:44",
@@ -479,8 +462,7 @@ def test_every_error_at_once_in_file_and_line_order(cards: Path):
 
 def test_answer_too_long(cards: Path):
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "answer: clearly",
         "answer: clearly, briefly, in short sentences, with one idea to a paragraph, in plain "
         "words that a reader knows, and no jargon",
@@ -494,8 +476,7 @@ def test_answer_too_long(cards: Path):
 
 def test_answer_length_counts_each_cjk_character(cards: Path):
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "answer: early",
         "answer: 積極的態度、紮實的作風和負責的精神與擔當意識",
     )
@@ -508,8 +489,7 @@ def test_answer_length_counts_each_cjk_character(cards: Path):
 
 def test_cloze_hiding_most_of_its_sentence(cards: Path):
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "Plan [[ahead]] and finish [[early]].",
         "Plan ahead. [[Finish early]].",
     )
@@ -523,8 +503,7 @@ def test_cloze_hiding_most_of_its_sentence(cards: Path):
 def test_a_full_width_exclamation_mark_ends_the_sentence_of_a_cloze(cards: Path):
     """rules.py's sentence end listed `!?` twice where U+FF01 and U+FF1F were meant."""
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "Plan [[ahead]] and finish [[early]].",
         "要[[保持冷靜]]\uff01然後繼續工作。",
     )
@@ -537,8 +516,7 @@ def test_a_full_width_exclamation_mark_ends_the_sentence_of_a_cloze(cards: Path)
 
 def test_too_many_cloze_deletions(cards: Path):
     edit(
-        cards,
-        "1-first.yaml",
+        cards / "1-first.yaml",
         "Keep [[calm]] and [[carry on]] with the work.",
         "Keep [[calm]], [[kind]], [[brisk]], [[tidy]], [[exact]] and [[cheerful]] at work.",
     )
@@ -550,7 +528,7 @@ def test_too_many_cloze_deletions(cards: Path):
 
 
 def test_two_questions_with_the_same_text(cards: Path):
-    edit(cards, "2-second.yaml", "question: When do you finish?", "question: How do you write?")
+    edit(cards / "2-second.yaml", "question: When do you finish?", "question: How do you write?")
     expect(
         f"{SECOND}:16:19: warning: question 'when' of principle 'gamma' asks the same as "
         f"question 'how' of principle 'beta' at {SECOND}:9:19; a learner cannot tell which "
@@ -560,8 +538,7 @@ def test_two_questions_with_the_same_text(cards: Path):
 
 def test_principle_without_a_cloze(cards: Path):
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "Plan [[ahead]] and finish [[early]].",
         "Plan ahead and finish early.",
     )
@@ -575,8 +552,7 @@ def test_principle_without_a_cloze(cards: Path):
 @pytest.mark.parametrize("questions", ["questions: []", "questions:"])
 def test_principle_without_a_question(cards: Path, questions: str):
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "questions:\n      - id: when\n        question: When do you finish?\n"
         "        answer: early\n",
         questions + "\n",
@@ -590,8 +566,7 @@ def test_principle_without_a_question(cards: Path, questions: str):
 
 def test_principle_without_questions_key(cards: Path):
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "    questions:\n      - id: when\n        question: When do you finish?\n"
         "        answer: early\n",
         "",
@@ -604,8 +579,8 @@ def test_principle_without_questions_key(cards: Path):
 
 
 def test_leftover_pinyin_annotation(cards: Path):
-    edit(cards, "1-first.yaml", "Keep [[calm]] and", "保持服務(wù)的[[calm]] and")
-    edit(cards, "2-second.yaml", "title: Gamma principle", "title: 事務(wù)")
+    edit(cards / "1-first.yaml", "Keep [[calm]] and", "保持服務(wù)的[[calm]] and")
+    edit(cards / "2-second.yaml", "title: Gamma principle", "title: 事務(wù)")
     expect(
         f"{FIRST}:6:14: warning: leftover pinyin annotation '務(wù)' in text of principle "
         "'alpha'; delete '(wù)'",
@@ -617,7 +592,7 @@ def test_leftover_pinyin_annotation(cards: Path):
 def test_leftover_pinyin_in_full_width_parentheses(cards: Path):
     """rules.py tested `"(" in raw or "(" in raw` (ASCII twice where U+FF08 was meant):
     an annotation in full-width parentheses went unreported."""
-    edit(cards, "1-first.yaml", "Keep [[calm]] and", "保持服務\uff08wù\uff09的[[calm]] and")
+    edit(cards / "1-first.yaml", "Keep [[calm]] and", "保持服務\uff08wù\uff09的[[calm]] and")
     expect(
         f"{FIRST}:6:14: warning: leftover pinyin annotation '務\uff08wù\uff09' in text of "
         "principle 'alpha'; delete '\uff08wù\uff09'",
@@ -631,9 +606,9 @@ CJK_COMMA_FIX = (
 
 
 def test_ascii_punctuation_next_to_chinese_text(cards: Path):
-    edit(cards, "1-first.yaml", "Keep [[calm]] and", "保持冷靜,[[calm]] and")
-    edit(cards, "1-first.yaml", "What do you keep?", "\u201c保持\u201d什麼?!")
-    edit(cards, "2-second.yaml", "title: Gamma principle", "title: 計劃:提前")
+    edit(cards / "1-first.yaml", "Keep [[calm]] and", "保持冷靜,[[calm]] and")
+    edit(cards / "1-first.yaml", "What do you keep?", "\u201c保持\u201d什麼?!")
+    edit(cards / "2-second.yaml", "title: Gamma principle", "title: 計劃:提前")
     warnings = [
         f"{FIRST}:6:15: warning: ASCII ',' next to Chinese text in text of principle 'alpha'; "
         + CJK_COMMA_FIX,
@@ -648,19 +623,19 @@ def test_ascii_punctuation_next_to_chinese_text(cards: Path):
 
 
 def test_cjk_punctuation_warning_can_be_turned_off(cards: Path):
-    edit(cards, "1-first.yaml", "Keep [[calm]] and", "保持冷靜,[[calm]] and")
-    edit(cards, "deck.yaml", "question: What", "checks:\n  cjk_punctuation: false\nquestion: What")
+    edit(cards / "1-first.yaml", "Keep [[calm]] and", "保持冷靜,[[calm]] and")
+    edit(cards / "deck.yaml", "question: What", "checks:\n  cjk_punctuation: false\nquestion: What")
     expect(strict=True)
 
 
 def test_full_width_punctuation_and_english_text_are_not_flagged(cards: Path):
-    edit(cards, "1-first.yaml", "Keep [[calm]] and", "保持冷靜\uff0c[[calm]] and, at 10:30,")
-    edit(cards, "2-second.yaml", "Plan [[ahead]]", "Plan [[ahead::提前]]")
+    edit(cards / "1-first.yaml", "Keep [[calm]] and", "保持冷靜\uff0c[[calm]] and, at 10:30,")
+    edit(cards / "2-second.yaml", "Plan [[ahead]]", "Plan [[ahead::提前]]")
     expect(strict=True)
 
 
 def test_text_not_nfc_normalised(cards: Path):
-    edit(cards, "1-first.yaml", "What do you keep?", "What do you kee\u0301p?")
+    edit(cards / "1-first.yaml", "What do you keep?", "What do you kee\u0301p?")
     expect(
         f"{FIRST}:9:33: warning: question of question 'what' of principle 'alpha' is not "
         "NFC-normalised: 'e\u0301' (U+0065 U+0301) goes on the card as '\u00e9' (U+00E9); "
@@ -670,7 +645,7 @@ def test_text_not_nfc_normalised(cards: Path):
 
 
 def test_compatibility_ideograph_is_not_nfc(cards: Path):
-    edit(cards, "2-second.yaml", "answer: early", "answer: 早\uf900")
+    edit(cards / "2-second.yaml", "answer: early", "answer: 早\uf900")
     expect(
         f"{SECOND}:17:18: warning: answer of question 'when' of principle 'gamma' is not "
         "NFC-normalised: '\uf900' (U+F900) goes on the card as '豈' (U+8C48); write it that "
@@ -679,7 +654,7 @@ def test_compatibility_ideograph_is_not_nfc(cards: Path):
 
 
 def test_cloze_markup_outside_a_cloze_field(cards: Path):
-    edit(cards, "1-first.yaml", "answer: calm", "answer: stay [[calm]]")
+    edit(cards / "1-first.yaml", "answer: calm", "answer: stay [[calm]]")
     expect(
         f"{FIRST}:10:22: warning: '[[...]]' marks a cloze only in a principle's text and the "
         "deck's introduction; in answer of question 'what' of principle 'alpha' the brackets "
@@ -689,42 +664,37 @@ def test_cloze_markup_outside_a_cloze_field(cards: Path):
 
 def test_thresholds_are_tunable_in_the_deck_file(cards: Path):
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "answer: early",
         "answer: early, well before the deadline, with enough time to spare for a careful "
         "review by a colleague and for the corrections that the review asks for",
     )
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "Plan [[ahead]] and finish [[early]].",
         "Plan ahead. [[Finish early]].",
     )
     edit(
-        cards,
-        "1-first.yaml",
+        cards / "1-first.yaml",
         "    questions:\n      - id: what\n        question: What do you keep?\n"
         "        answer: calm\n",
         "",
     )
     assert check().output.splitlines()[-1] == "Checked cards: 0 errors, 3 warnings."
     edit(
-        cards,
-        "deck.yaml",
+        cards / "deck.yaml",
         "question: What",
         "checks:\n  answer_max_length: 26\n  cloze_max_share: 1\n"
         "  principle_needs_question: false\nquestion: What",
     )
     expect()
-    edit(cards, "deck.yaml", "answer_max_length: 26", "answer_max_length: 25")
+    edit(cards / "deck.yaml", "answer_max_length: 26", "answer_max_length: 25")
     assert check().output.splitlines()[-1] == "Checked cards: 0 errors, 1 warning."
 
 
 def test_strict_fails_on_warnings(cards: Path):
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "Plan [[ahead]] and finish [[early]].",
         "Plan ahead and finish early.",
     )
@@ -738,12 +708,11 @@ def test_strict_fails_on_warnings(cards: Path):
 
 def test_errors_and_warnings_are_listed_together(cards: Path):
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "Plan [[ahead]] and finish [[early]].",
         "Plan ahead and finish early.",
     )
-    edit(cards, "1-first.yaml", "answer: calm", "anwser: calm")
+    edit(cards / "1-first.yaml", "answer: calm", "anwser: calm")
     result = check()
     lines = result.output.splitlines()
     assert [line.split(": ")[1] for line in lines[:-1]] == ["error", "error", "warning"]
@@ -752,8 +721,6 @@ def test_errors_and_warnings_are_listed_together(cards: Path):
 
 
 def test_shipped_cards_pass_strict():
-    from tests.conftest import SHIPPED_CARDS
-
     result = run_cli("check", "--strict", "--cards", SHIPPED_CARDS)
     assert result.exit_code == 0, result.output
     assert len(result.output.splitlines()) == 1
@@ -765,8 +732,7 @@ def test_shipped_cards_pass_strict():
 
 def test_build_prints_warnings_and_still_builds(cards: Path):
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "Plan [[ahead]] and finish [[early]].",
         "Plan ahead and finish early.",
     )
@@ -786,12 +752,11 @@ def test_failing_build_keeps_the_previous_deck_byte_for_byte(cards: Path):
     before = Path("deck.apkg").read_bytes()
     lock_before = (cards / "deckgen.lock").read_bytes()
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "Plan [[ahead]] and finish [[early]].",
         "Plan [[ahead and finish early.",
     )
-    edit(cards, "1-first.yaml", "What do you keep?", "What do you kee\u0301p?")
+    edit(cards / "1-first.yaml", "What do you keep?", "What do you kee\u0301p?")
     result = run_cli("build", "--cards", "cards", "-o", "deck.apkg")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
@@ -809,15 +774,12 @@ def test_failing_build_keeps_the_previous_deck_byte_for_byte(cards: Path):
 
 
 def test_readme_example_output_is_what_check_prints(cards: Path):
-    from tests.conftest import ROOT
-
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Checking the cards", 1)[1]
     shown = section.split("then a total:\n\n```\n", 1)[1].split("```", 1)[0]
-    edit(cards, "1-first.yaml", "answer: calm", "anwser: calm")
+    edit(cards / "1-first.yaml", "answer: calm", "anwser: calm")
     edit(
-        cards,
-        "2-second.yaml",
+        cards / "2-second.yaml",
         "Plan [[ahead]] and finish [[early]].",
         "Plan ahead and finish early.",
     )
@@ -829,7 +791,7 @@ def test_readme_example_output_is_what_check_prints(cards: Path):
 
 def test_invisible_character_in_a_key_is_shown_as_an_escape(cards: Path):
     """Regression: a U+200B inside a key was printed raw, so the message showed 'title'."""
-    edit(cards, "1-first.yaml", "title: First pillar", "ti\u200btle: First pillar")
+    edit(cards / "1-first.yaml", "title: First pillar", "ti\u200btle: First pillar")
     expect(
         f"{FIRST}:1:1: error: the pillar is missing required key 'title'",
         f"{FIRST}:2:1: error: unknown key 'ti\\u200btle' in the pillar (did you mean "
@@ -838,7 +800,7 @@ def test_invisible_character_in_a_key_is_shown_as_an_escape(cards: Path):
 
 
 def test_bidi_control_in_an_id_is_shown_as_an_escape(cards: Path):
-    edit(cards, "1-first.yaml", "id: alpha", "id: alpha\u202e")
+    edit(cards / "1-first.yaml", "id: alpha", "id: alpha\u202e")
     expect(
         f"{FIRST}:4:9: error: 'id' of the principle must be an ASCII kebab-case slug like "
         "'service-awareness' (e.g. 'alpha'), not 'alpha\\u202e'"
@@ -846,7 +808,7 @@ def test_bidi_control_in_an_id_is_shown_as_an_escape(cards: Path):
 
 
 def test_cloze_of_an_invisible_character_is_shown_as_an_escape(cards: Path):
-    edit(cards, "1-first.yaml", "[[calm]]", "[[\u200b]]")
+    edit(cards / "1-first.yaml", "[[calm]]", "[[\u200b]]")
     expect(
         f"{FIRST}:6:16: error: text of principle 'alpha': cloze '[[\\u200b]]' hides only "
         "spaces and punctuation, so its card tests nothing; mark a word or phrase instead"

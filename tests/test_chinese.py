@@ -23,7 +23,7 @@ from deckgen.chinese import (
     is_han,
     parse_numeral,
 )
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 COMMA, PERIOD, QUESTION, COLON, SEMI, BANG = (
     "\uff0c",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,15 +11,37 @@ from pathlib import Path
 import click
 import pytest
 
+import deckgen
 from deckgen import __version__
 from deckgen.cli import cli
-from tests.conftest import run_cli
+from tests.helpers import ROOT, run_cli
+
+
+def _pyproject_version() -> str:
+    found = re.search(r'^version = "([^"]+)"$', (ROOT / "pyproject.toml").read_text(), re.M)
+    assert found, "pyproject.toml has no version"
+    return found.group(1)
 
 
 def test_version():
     result = run_cli("--version")
     assert result.exit_code == 0
-    assert result.output == f"deckgen, version {__version__}\n"
+    assert result.output == f"deckgen, version {_pyproject_version()}\n"
+    assert __version__ == importlib.metadata.version("deckgen") == _pyproject_version()
+
+
+def test_the_version_is_written_once_in_pyproject():
+    """deckgen/__init__.py reads it from the installed metadata; no module spells it."""
+    literal = re.compile(r"""__version__\s*=\s*['"]""")
+    assert [p.name for p in (ROOT / "deckgen").rglob("*.py") if literal.search(p.read_text())] == []
+
+
+def test_a_source_tree_without_metadata_reads_pyproject(monkeypatch: pytest.MonkeyPatch):
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    assert deckgen._version() == _pyproject_version()
 
 
 @pytest.mark.parametrize("name", sorted(cli.commands))
@@ -35,7 +59,8 @@ def test_top_level_help_lists_commands():
     assert "build" in result.output and "Example" in result.output
 
 
-def test_build_prints_summary(mini_cards: Path, tmp_path: Path):
+def test_build_prints_summary(mini_cards: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # paths print relative to the working folder
     out = tmp_path / "dist" / "mini.apkg"
     result = run_cli("build", "--cards", mini_cards, "-o", out)
     assert result.exit_code == 0, result.output
@@ -46,8 +71,11 @@ def test_build_prints_summary(mini_cards: Path, tmp_path: Path):
     assert lines[3].split() == ["(deck", "overview)", "2", "notes", "3", "cards"]
     assert lines[4] == "  total: 10 notes, 14 cards, 2 pillars, 3 principles"
     assert lines[5] == "First build: no lock yet; all 10 notes are new."
-    assert lines[6].startswith(f"Wrote {out}") or "mini.apkg (" in lines[6]
-    assert out.exists() and out.stat().st_size > 0
+    assert out.stat().st_size > 1024
+    assert lines[6:] == [
+        f"Wrote dist/mini.apkg ({out.stat().st_size / 1024:.1f} KiB)",
+        "Updated mini/deckgen.lock: commit it with the cards.",
+    ]
 
 
 def test_default_output_is_dist_deck_key(mini_cards: Path, tmp_path: Path, monkeypatch):
@@ -80,6 +108,7 @@ def test_missing_cards_folder(tmp_path: Path):
     assert "nope: error: cards folder not found" in result.output
 
 
+@pytest.mark.process
 def test_real_process_exit_status_and_no_traceback(tmp_path: Path):
     """Through a real process: the console script's exit status and stderr."""
     (tmp_path / "cards").mkdir()

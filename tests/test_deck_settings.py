@@ -11,9 +11,17 @@ from typing import Any
 import pytest
 
 from tests.browser import client_html, launch_browser, phone_page, render_deck
-from tests.conftest import MINI_DECK, SHIPPED_CARDS, import_apkg, run_cli, write_cards
-from tests.helpers import TEA_DECK, TEA_NAME
-from tests.test_extract import FINANCE, write_doc
+from tests.helpers import (
+    FINANCE,
+    MINI_DECK,
+    SHIPPED_CARDS,
+    TEA_DECK,
+    TEA_NAME,
+    import_apkg,
+    run_cli,
+    write_cards,
+    write_doc,
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +49,7 @@ def simplified_extracted(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
     return render_deck(out, "--tts")
 
 
+@pytest.mark.anki
 def test_a_simplified_deck_is_a_simplified_deck(simplified_extracted: list[Any]):
     for card in simplified_extracted:
         for side in (card.question, card.answer):
@@ -51,6 +60,7 @@ def test_a_simplified_deck_is_a_simplified_deck(simplified_extracted: list[Any])
     assert all("\u201c" in c.fields["Question"] for c in pillars), pillars[0].fields
 
 
+@pytest.mark.anki
 def test_the_shipped_deck_built_in_simplified_is_simplified(tmp_path: Path):
     import shutil
 
@@ -104,6 +114,7 @@ def test_two_decks_keep_their_own_language_and_voice(tmp_path: Path, collection)
     )
 
 
+@pytest.mark.anki
 def test_tts_is_a_deck_setting_and_the_flags_override_it_for_one_build(tmp_path: Path):
     tea = write_cards(tmp_path / "tea", with_settings(TEA_DECK, "tts: true"))
     assert voices(render_deck(tea)) == {"zh_TW"}

@@ -9,41 +9,24 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import (
+from tests.helpers import (
+    TEA_NAME,
     answer_all_cards,
+    build,
     card_states,
+    edit,
+    git,
     import_apkg,
     run_cli,
-    write_cards,
 )
-from tests.helpers import TEA_DECK, TEA_NAME
 
 COMMA = "\uff0c"
 ACTIVE_CLOZE = re.compile(r'<span class="cloze" data-ordinal="(\d+)">(.*?)</span>', re.S)
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def build(cards: Path, out: Path, *extra: str, ok: bool = True):
-    result = run_cli("build", "--cards", cards, "-o", out, *extra)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
-
-
-@pytest.fixture
-def tea(tmp_path: Path) -> Path:
-    return write_cards(tmp_path / "tea", TEA_DECK)
 
 
 @pytest.fixture
@@ -351,17 +334,6 @@ def test_a_learner_several_builds_behind_still_gets_the_notice_and_a_revived_not
 
 
 # --- reverts ---------------------------------------------------------------------------------
-
-
-def git(folder: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=Author", "-c", "user.email=a@example.org", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
 
 
 def test_a_git_revert_reaches_the_learner(tea: Path, tmp_path: Path, collection):

@@ -13,21 +13,35 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from deckgen.chinese import chinese_numeral
 from deckgen.cloze import phrases, plain_text
 from deckgen.extract import yaml_scalar
-from deckgen.generate import chinese_numeral, generate_notes
+from deckgen.generate import generate_notes
 from deckgen.outline import split_title
 from deckgen.validate import load_deck
-from tests.conftest import ROOT, SEED, SHIPPED_CARDS, Builder, import_apkg, run_cli
-from tests.helpers import PINYIN_ANNOTATION, apply_rules, listed_corrections
+from tests.helpers import (
+    CO,
+    FINANCE,
+    PINYIN_ANNOTATION,
+    ROOT,
+    SC,
+    SHIPPED_CARDS,
+    C,
+    Q,
+    X,
+    apply_rules,
+    build,
+    import_apkg,
+    listed_corrections,
+    run_cli,
+    schema_valid,
+    write_doc,
+)
 
-# Full-width punctuation, written as escapes: an editor that turns U+FF0C into ',' cannot
-# touch "\uff0c", and the tests would not notice if it turned the documents into the seed.
-C, Q, X, CO, SC = "\uff0c", "\uff1f", "\uff01", "\uff1a", "\uff1b"  # , ? ! : ; full-width
+# Full-width punctuation (C, Q, X, CO, SC: , ? ! : ; in tests/helpers.py) and quotation
+# marks, written as escapes: an editor that turns U+FF0C into ',' cannot touch "\uff0c".
 LQ, RQ = "\u300c", "\u300d"  # Traditional quotation marks (corner brackets)
 LS, RS = "\u201c", "\u201d"  # Simplified quotation marks (curly)
-
-needs_seed = pytest.mark.skipif(not SEED.exists(), reason=f"no seed essay at {SEED}")
 
 
 def corrected(text: str) -> str:
@@ -38,30 +52,21 @@ def corrected(text: str) -> str:
     return apply_rules(text, rules)
 
 
-def write_doc(tmp_path: Path, text: str, name: str = "doc.txt") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 @pytest.fixture
-def seed_cards(tmp_path: Path) -> Path:
-    if not SEED.exists():
-        pytest.skip(f"no seed essay at {SEED}")
+def seed_cards(seed: Path, tmp_path: Path) -> Path:
     out = tmp_path / "seed-cards"
-    result = run_cli("extract", SEED, "-o", out, "--key", "seed", "--name", "Seed essay")
+    result = run_cli("extract", seed, "-o", out, "--key", "seed", "--name", "Seed essay")
     assert result.exit_code == 0, result.output
     return out
 
 
-@needs_seed
-def test_extract_the_seed_reports_what_it_found(tmp_path: Path, monkeypatch):
+def test_extract_the_seed_reports_what_it_found(seed: Path, tmp_path: Path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = run_cli("extract", SEED, "--key", "seed")
+    result = run_cli("extract", seed, "--key", "seed")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == (
-        f"Read {SEED}: introduction (line 1), 4 pillars, 15 principles; "
+        f"Read {seed}: introduction (line 1), 4 pillars, 15 principles; "
         "removed 208 pinyin annotations."
     )
     assert [line.split()[0] for line in lines[1:5]] == [
@@ -145,14 +150,11 @@ def test_the_seed_gets_suggestions_to_review(seed_cards: Path):
 
 
 def test_the_seed_extraction_passes_check_and_builds_and_imports(
-    seed_cards: Path, build: Builder, collection, tmp_path: Path
+    seed_cards: Path, collection, tmp_path: Path
 ):
-    from deckgen.cli import cli
-
-    if "check" in cli.commands:
-        checked = run_cli("check", "--cards", seed_cards)
-        assert checked.exit_code == 0, checked.output
-        assert "0 errors, 0 warnings" in checked.output
+    checked = run_cli("check", "--cards", seed_cards)
+    assert checked.exit_code == 0, checked.output
+    assert checked.output == f"Checked {seed_cards}: 0 errors, 0 warnings.\n"
     out = tmp_path / "seed.apkg"
     build(seed_cards, out)
     notes = generate_notes(load_deck(seed_cards))
@@ -167,22 +169,18 @@ def test_the_seed_extraction_passes_check_and_builds_and_imports(
     assert len(cloze_cards) >= 2 * 15 + 4
 
 
-def test_extraction_is_deterministic(seed_cards: Path, tmp_path: Path):
+def test_extraction_is_deterministic(seed: Path, seed_cards: Path, tmp_path: Path):
     again = tmp_path / "again"
     assert (
-        run_cli("extract", SEED, "-o", again, "--key", "seed", "--name", "Seed essay").exit_code
+        run_cli("extract", seed, "-o", again, "--key", "seed", "--name", "Seed essay").exit_code
         == 0
     )
     for path in seed_cards.iterdir():
         assert (again / path.name).read_bytes() == path.read_bytes()
 
 
-def test_a_simplified_document_gets_simplified_suggestions(
-    tmp_path: Path, build: Builder, collection
-):
-    if not SEED.exists():
-        pytest.skip(f"no seed essay at {SEED}")
-    simplified = opencc.OpenCC("t2s").convert(SEED.read_text(encoding="utf-8"))
+def test_a_simplified_document_gets_simplified_suggestions(seed: Path, tmp_path: Path, collection):
+    simplified = opencc.OpenCC("t2s").convert(seed.read_text(encoding="utf-8"))
     source = write_doc(tmp_path, simplified, "simplified.txt")
     out = tmp_path / "cards"
     result = run_cli("extract", source, "-o", out)
@@ -212,7 +210,7 @@ SMALL_DOC = """\
 """
 
 
-def test_a_malformed_heading_is_reported_with_its_line(tmp_path: Path, build: Builder):
+def test_a_malformed_heading_is_reported_with_its_line(tmp_path: Path):
     source = write_doc(tmp_path, SMALL_DOC)
     out = tmp_path / "cards"
     result = run_cli("extract", source, "-o", out, "--key", "handbook")
@@ -273,7 +271,7 @@ def test_a_document_without_headings_is_an_error(tmp_path: Path):
     assert f"{source}:1:1: error: no pillar heading found" in result.output
 
 
-def test_title_only_lines_and_missing_introduction(tmp_path: Path, build: Builder):
+def test_title_only_lines_and_missing_introduction(tmp_path: Path):
     doc = (
         "一、準備\n"
         "明確目標\n"  # a title line: the title of the next paragraph
@@ -315,7 +313,7 @@ def test_a_title_line_alone_is_not_an_introduction(tmp_path: Path):
     assert load_deck(tmp_path / "cards").name == "工作方法"
 
 
-def test_a_multi_line_introduction_is_a_literal_block(tmp_path: Path, build: Builder):
+def test_a_multi_line_introduction_is_a_literal_block(tmp_path: Path):
     doc = (
         "第一段介紹,講背景和目的。\n第二段介紹,講方法和要求。\n"
         "一、方法\n講求方法。要善於總結規律,提高效率,避免重複勞動。\n"
@@ -366,6 +364,7 @@ def test_bad_key_and_unreadable_documents(tmp_path: Path):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.process
 def test_extract_is_quiet_and_keeps_jieba_out_of_the_shared_temp_folder(tmp_path: Path):
     """jieba logs to stderr and caches in the shared temp folder unless told otherwise."""
     source = write_doc(tmp_path, SMALL_DOC)
@@ -411,7 +410,7 @@ def test_split_title(paragraph: str, title: str | None, text: str | None):
 
 
 @settings(max_examples=500)
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40))
 def test_yaml_scalar_round_trips_on_one_line(value: str):
     written = yaml_scalar(value)
     assert not any(ch in written for ch in "\n\r\x85\u2028\u2029")
@@ -435,26 +434,8 @@ LIBRARY = f"""\
 館員為何要進修{Q}要定期參加業務培訓{C}學習數字資源檢索和閱讀推廣的新方法{C}提高專業水平。
 """
 
-FINANCE = f"""\
-家庭理财的三个习惯
-理财不是有钱人的专利{C}而是每个家庭都需要的生活技能。
-养成好习惯{C}比追求高收益更重要。
-一、记账{C}看清钱的去向
-坚持每日记账。要把每一笔收入和支出都记录下来{C}每月底汇总分析{C}找出不必要的开销。
-区分需要和想要{C}购物前先问自己是否真的需要{C}避免冲动消费和攀比心理。
-二{CO}储蓄{C}先存后花
-设立应急基金
-要预留三到六个月的生活费作为应急基金{C}存放在随时可以取用的账户里。
-工资到账先储蓄{X}要在发工资当天就把固定比例转入储蓄账户{C}剩下的钱再安排日常开支。
-三、投资{C}稳健为先
-不懂的产品不碰。要先学习基础的金融知识{C}了解风险和收益的关系{SC}再根据自己的承受能力选择产品。
-分散投资降低风险{C}要把资金分配到不同类型的资产中{C}不把所有鸡蛋放在同一个篮子里。
-"""
 
-
-def test_full_width_punctuation_is_read_in_a_traditional_document(
-    tmp_path: Path, build: Builder, collection
-):
+def test_full_width_punctuation_is_read_in_a_traditional_document(tmp_path: Path, collection):
     """extract tested `,` twice where U+FF0C was meant: titles cut at a full-width comma
     were swallowed, and headings with a full-width comma or colon after their numeral
     were read as principles of pillar 一."""
@@ -507,9 +488,7 @@ def test_full_width_punctuation_is_read_in_a_traditional_document(
     assert len(log.new) == len(generate_notes(deck)) and not log.conflicting
 
 
-def test_full_width_punctuation_is_read_in_a_simplified_document(
-    tmp_path: Path, build: Builder, collection
-):
+def test_full_width_punctuation_is_read_in_a_simplified_document(tmp_path: Path, collection):
     source = write_doc(tmp_path, FINANCE, "finance.txt")
     out = tmp_path / "cards"
     result = run_cli("extract", source, "-o", out)
@@ -602,8 +581,6 @@ def test_a_file_name_without_ascii_asks_for_a_key(tmp_path: Path):
 def test_files_point_editors_at_the_schemas_of_their_project(tmp_path: Path, monkeypatch):
     """Inside a project with schemas/ (deckgen's own checkout, or one that keeps them),
     each file's first line is the YAML language server's schema line, as in cards/."""
-    from tests.test_schema import valid
-
     project = tmp_path / "project"
     (project / "schemas").mkdir(parents=True)
     for kind in ("deck", "pillar"):
@@ -620,7 +597,7 @@ def test_files_point_editors_at_the_schemas_of_their_project(tmp_path: Path, mon
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first == f"# yaml-language-server: $schema=../../schemas/{kind}.schema.json"
         assert (path.parent / first.split("=", 1)[1]).resolve().is_file()
-        assert valid(yaml.safe_load(path.read_text(encoding="utf-8")), kind), path
+        assert schema_valid(yaml.safe_load(path.read_text(encoding="utf-8")), kind), path
 
 
 def test_outside_a_project_with_schemas_the_summary_says_where_to_look(tmp_path: Path):

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from deckgen.cloze import phrases, plain_text
 from deckgen.validate import load_deck
-from tests.conftest import run_cli
-from tests.helpers import extract_and_import
+from tests.helpers import extract_and_import, run_cli
 
 # Full-width punctuation and quotation marks as escapes (see tests/test_chinese.py).
 C, Q, X, CO = "\uff0c", "\uff1f", "\uff01", "\uff1a"

@@ -12,37 +12,29 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import (
+from tests.helpers import (
     MINI_DECK,
+    RELEASE,
     ROOT,
+    SHIPPED_NAME,
+    TEA_NAME,
     answer_all_cards,
+    build,
     card_states,
+    edit,
+    git,
     import_apkg,
     run_cli,
     write_cards,
 )
-from tests.helpers import TEA_DECK, TEA_NAME
 
-RELEASE = ROOT / "tests" / "fixtures" / "release-0.1.0"
-SHIPPED_NAME = "\u8fa6\u516c\u5ba4\u670d\u52d9\u5de5\u4f5c"
 LOCK = "deckgen.lock"
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def build(cards: Path, out: Path, *extra: str, ok: bool = True):
-    result = run_cli("build", "--cards", cards, "-o", out, *extra)
-    if ok:
-        assert result.exit_code == 0, result.output
-    return result
 
 
 def edit_tea(tea: Path, word: str = "\u4e00\u5b9a") -> None:
@@ -55,32 +47,18 @@ def leftovers(*folders: Path) -> list[str]:
     return sorted(p.name for f in folders if f.exists() for p in f.iterdir() if p.name[0] == ".")
 
 
-@pytest.fixture
-def tea(tmp_path: Path) -> Path:
-    return write_cards(tmp_path / "tea", TEA_DECK)
-
-
-def git(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-c", "user.name=Author", "-c", "user.email=a@example.org", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        check=check,
-    )
-
-
-def deckgen_process(*args: str | Path, **kwargs: object) -> subprocess.Popen[str]:
+def deckgen_process(*args: str | Path, **kwargs: Any) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.Popen(
+    proc: subprocess.Popen[str] = subprocess.Popen(
         [sys.executable, "-m", "deckgen.cli", *map(str, args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
         cwd=ROOT,
-        **kwargs,  # type: ignore[call-overload]
+        **kwargs,
     )
+    return proc
 
 
 # --- earlier releases and other decks -----------------------------------------------------
@@ -385,6 +363,7 @@ def test_a_failed_deck_rename_puts_the_previous_lock_back(tea: Path, tmp_path: P
     assert leftovers(tea, tmp_path) == []
 
 
+@pytest.mark.process
 def test_sigterm_aborts_like_ctrl_c_and_leaves_nothing(tmp_path: Path):
     from bench.synth import write_cards as synth_cards
 
@@ -407,11 +386,12 @@ def test_sigterm_aborts_like_ctrl_c_and_leaves_nothing(tmp_path: Path):
 # --- two builds at once ----------------------------------------------------------------------
 
 
-def _lines(stream: object, into: queue.Queue[str]) -> None:
-    for line in stream:  # type: ignore[attr-defined]
+def _lines(stream: Iterable[str], into: queue.Queue[str]) -> None:
+    for line in stream:
         into.put(line)
 
 
+@pytest.mark.process
 def test_a_second_build_of_a_folder_waits_and_says_for_whom(tea: Path, tmp_path: Path):
     from deckgen.buildlock import holding
 
@@ -429,6 +409,7 @@ def test_a_second_build_of_a_folder_waits_and_says_for_whom(tea: Path, tmp_path:
     assert out.is_file()
 
 
+@pytest.mark.process
 def test_two_builds_at_once_leave_a_deck_and_a_lock_that_agree(tea: Path, tmp_path: Path):
     out = tmp_path / "tea.apkg"
     build(tea, out)
@@ -442,6 +423,7 @@ def test_two_builds_at_once_leave_a_deck_and_a_lock_that_agree(tea: Path, tmp_pa
     assert leftovers(tea, tmp_path) == []
 
 
+@pytest.mark.process
 def test_scratch_files_of_a_build_killed_while_packaging_go_with_the_next_build(tmp_path: Path):
     from bench.synth import write_cards as synth_cards
 

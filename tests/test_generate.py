@@ -11,10 +11,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from deckgen.chinese import chinese_numeral
 from deckgen.cloze import parse_cloze
 from deckgen.generate import (
     MAX_IN_SLOT,
-    chinese_numeral,
     cloze_field,
     deck_description,
     escape_field,

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deckgen.cli import cli
-from tests.conftest import MINI_DECK, write_cards
+from tests.helpers import MINI_DECK, write_cards
 
 TIMEOUT = 60  # seconds for one command; a hang fails the test instead of stalling it
 
@@ -39,7 +39,7 @@ class Case:
     prints (and `deckgen build` on stderr), in order; `errors` is how many are errors."""
 
     id: str
-    edit: Callable[[Path], None]
+    edit: Callable[[Path], object]
     findings: tuple[str, ...]
     root: bool = False  # needs root (mknod)
 
@@ -446,6 +446,7 @@ def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.process
 def test_hostile_input_is_an_error_and_changes_nothing(project: Project, case: Case):
     if case.root and os.geteuid() != 0:
         pytest.skip("mknod needs root")
@@ -471,6 +472,7 @@ def test_hostile_input_is_an_error_and_changes_nothing(project: Project, case: C
 
 
 @pytest.mark.parametrize(("name", "edit", "note"), SKIPPED, ids=[s[0] for s in SKIPPED])
+@pytest.mark.process
 def test_files_skipped_on_purpose_change_nothing(project: Project, name: str, edit, note: str):
     edit(project.cards)
     before = snapshot(project.root)
@@ -607,6 +609,7 @@ def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.slow
 @settings(
     max_examples=200,
     deadline=None,
@@ -637,6 +640,7 @@ def test_random_yaml_in_process(built_once: Path, tmp_path: Path, document: tupl
 
 @settings(max_examples=6, deadline=None, derandomize=True)
 @given(documents=st.lists(_DOCUMENTS, min_size=12, max_size=12))
+@pytest.mark.process
 def test_random_yaml_in_real_processes(
     built_once: Path, tmp_path_factory: pytest.TempPathFactory, documents: list[tuple[str, str]]
 ):

@@ -8,13 +8,16 @@ from pathlib import Path
 from deckgen.generate import generate_notes
 from deckgen.notetypes import CLOZE, QA
 from deckgen.validate import load_deck
-from tests.conftest import (
-    Builder,
+from tests.helpers import (
+    PINYIN_ANNOTATION,
     answer_all_cards,
+    build,
     card_states,
     import_apkg,
+    typeset_by_mathjax,
+    visible_text,
+    write_cards,
 )
-from tests.helpers import PINYIN_ANNOTATION, typeset_by_mathjax, visible_text
 
 PRINCIPLE_IDS = {
     "cultivate-character", "right-positioning", "high-spirits",
@@ -25,7 +28,7 @@ PRINCIPLE_IDS = {
 }  # fmt: skip
 
 
-def test_shipped_deck_imports_complete(cards_copy: Path, build: Builder, collection, tmp_path):
+def test_shipped_deck_imports_complete(cards_copy: Path, collection, tmp_path):
     out = tmp_path / "deck.apkg"
     build(cards_copy, out)
     deck = load_deck(cards_copy)
@@ -61,7 +64,7 @@ def test_shipped_deck_imports_complete(cards_copy: Path, build: Builder, collect
             assert not PINYIN_ANNOTATION.search(value), value
 
 
-def test_cloze_questions_hide_their_phrase(cards_copy: Path, build: Builder, collection, tmp_path):
+def test_cloze_questions_hide_their_phrase(cards_copy: Path, collection, tmp_path):
     out = tmp_path / "deck.apkg"
     build(cards_copy, out)
     notes = {n.guid: n for n in generate_notes(load_deck(cards_copy))}
@@ -83,7 +86,7 @@ def test_cloze_questions_hide_their_phrase(cards_copy: Path, build: Builder, col
     assert checked == sum(len(n.card_ords) for n in notes.values() if n.kind == CLOZE)
 
 
-def test_new_cards_come_in_essay_order(cards_copy: Path, build: Builder, collection, tmp_path):
+def test_new_cards_come_in_essay_order(cards_copy: Path, collection, tmp_path):
     out = tmp_path / "deck.apkg"
     build(cards_copy, out)
     notes = generate_notes(load_deck(cards_copy))
@@ -99,7 +102,7 @@ def test_new_cards_come_in_essay_order(cards_copy: Path, build: Builder, collect
     assert any(n.kind == QA for n in notes)
 
 
-def test_round_trip_keeps_progress(cards_copy: Path, build: Builder, collection, tmp_path):
+def test_round_trip_keeps_progress(cards_copy: Path, collection, tmp_path):
     """The promise: edit a principle, rebuild, re-import, and lose nothing."""
     first = tmp_path / "first.apkg"
     build(cards_copy, first)
@@ -174,14 +177,10 @@ LIVE_TEXTS = [
 ]
 
 
-def test_markup_and_mathjax_show_as_written_on_every_card(
-    tmp_path: Path, build: Builder, collection
-):
+def test_markup_and_mathjax_show_as_written_on_every_card(tmp_path: Path, collection):
     r"""Regression: \( \) \[ \] reached every field as written, and Anki's MathJax typeset
     them; the deck description went into the package as raw HTML, and the desktop's deck
     overview shows it unescaped, so its <img onerror=...> ran."""
-    from tests.conftest import write_cards
-
     cards = write_cards(tmp_path / "cards", LIVE_DECK)
     out = tmp_path / "live.apkg"
     build(cards, out)

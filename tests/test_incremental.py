@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 import deckgen.build as build_module
+import deckgen.cache as cache_module
 import deckgen.incremental as incremental
 from bench.synth import write_cards as synth_cards
-from tests.conftest import run_cli
+from deckgen.workers import process_files
+from tests.helpers import run_cli
 
 NOTES = 1_400  # eight pillar files
 LONG_ANSWER = "answer: " + "\u5f88\u9577\u7684\u7b54\u6848" * 12
@@ -51,10 +53,10 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[set[int]]:
     """The pillar file numbers each build processed (rather than took from its cache);
     and one second for every stamp, so that builds made apart can give the same bytes."""
     monkeypatch.setattr(build_module, "fresh_stamp", lambda newest: max(newest + 1, 1_900_000_000))
-    real = build_module.process_files
+    real = process_files
     calls: list[set[int]] = []
 
-    def recording(files, ctx, scratch, workers):  # type: ignore[no-untyped-def]
+    def recording(files, ctx, scratch, workers):
         calls.append({index for index, _ in files})
         return real(files, ctx, scratch, workers)
 
@@ -191,7 +193,7 @@ def test_a_changed_deck_file_reprocesses_every_file(twins, monkeypatch, spy):
 def test_another_deckgen_reprocesses_every_file(twins, monkeypatch, spy):
     warm, cold = twins
     _both(twins, _edit(2))
-    real = incremental.code_identity
+    real = cache_module.code_identity
     monkeypatch.setattr(incremental, "code_identity", lambda opencc: real(opencc) + "-next")
     assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(1, 9))
 
@@ -222,7 +224,7 @@ def test_a_lock_other_than_the_one_written_reprocesses_every_file(twins, monkeyp
     # the output, no record of builds, only the files the last build kept.
     _both(twins, _edit(3))
     _rebuild_both(warm, cold, monkeypatch, spy)
-    root = incremental.cache_root()
+    root = cache_module.cache_root()
     assert root is not None
     for twin in twins:
         (twin.cards / "deckgen.lock").write_bytes(first[twin])

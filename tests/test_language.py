@@ -8,7 +8,7 @@ import pytest
 
 from deckgen.language import LANGUAGE_TAG, LANGUAGES, deck_language, detect_language
 from deckgen.validate import load_deck
-from tests.conftest import SHIPPED_CARDS
+from tests.helpers import SHIPPED_CARDS
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,13 @@ import pytest
 
 from bench.synth import plan, write_cards
 from deckgen.build import deck_note_types
-from deckgen.generate import Note, chinese_numeral, generate_notes
+from deckgen.chinese import chinese_numeral
+from deckgen.generate import Note, generate_notes
 from deckgen.lock import LockEntry, TypeEntry, render_lock
 from deckgen.notetypes import CLOZE, LEGACY_IDS, QA, note_types
 from deckgen.rules import check_cards
 from deckgen.validate import load_deck
-from tests.conftest import import_apkg, run_cli
+from tests.helpers import import_apkg, run_cli
 
 
 def test_chinese_numerals_past_ninety_nine():

@@ -20,19 +20,13 @@ from deckgen.load import (
     needs_careful_compose,
     read_cards_bytes,
 )
-from tests.conftest import MINI_DECK, SHIPPED_CARDS, run_cli, write_cards
+from tests.helpers import SHIPPED_CARDS, run_cli
 
 NOT_UTF8 = os.fsdecode(b"9-\xff.yaml")  # a name with a byte that is not UTF-8
 PILLAR = (
     "id: extra\ntitle: Extra\nprinciples:\n  - id: delta\n    title: Delta\n"
     "    text: Be [[brief]].\n    questions: []\n"
 )
-
-
-@pytest.fixture
-def cards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return write_cards(Path("cards"), MINI_DECK)
 
 
 def names(paths: tuple[Path, ...]) -> list[str]:
@@ -202,7 +196,7 @@ def test_a_file_that_grows_while_read_is_refused(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(load_module, "MAX_FILE_BYTES", 10)
     real_fstat = os.fstat
     monkeypatch.setattr(
-        load_module.os,
+        os,
         "fstat",
         lambda fd: os.stat_result((*real_fstat(fd)[:6], 5, *real_fstat(fd)[7:])),
     )
@@ -606,9 +600,12 @@ class _NoAliasDumper(yaml.SafeDumper):
         return True
 
 
+# libyaml's composer, deckgen's own for files that need no careful reading.
+LIBYAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # Text without the characters a YAML file may not hold (which the dumper would escape).
 _TEXT = st.text(
-    st.characters(exclude_categories=("Cs",), exclude_characters="\ufffe\uffff").filter(
+    st.characters(exclude_categories=["Cs"], exclude_characters="\ufffe\uffff").filter(
         lambda c: c in "\t\n" or not load_module._NOT_ALLOWED.match(c)
     ),
     max_size=12,
@@ -648,6 +645,7 @@ def _tree(node: yaml.Node | None) -> object:
     return ("map", node.tag, node.flow_style, marks, pairs)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(_DOCUMENTS, st.sampled_from([None, True, False]), st.booleans())
 def test_the_careful_composer_gives_libyamls_nodes(
@@ -661,6 +659,6 @@ def test_the_careful_composer_gives_libyamls_nodes(
         allow_unicode=unicode,
         default_style=style,
     )
-    fast = yaml.compose(text, Loader=load_module._Loader)
+    fast = yaml.compose(text, Loader=LIBYAML)
     careful = load_module._CarefulComposer(text, "f.yaml").compose()
     assert _tree(careful) == _tree(fast)

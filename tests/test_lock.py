@@ -18,21 +18,15 @@ from deckgen.changes import fresh_stamp
 from deckgen.errors import GuardError
 from deckgen.lock import read_lock
 from deckgen.options import BuildOptions
-from tests.conftest import (
-    Builder,
+from tests.helpers import (
+    SHIPPED_NAME,
     answer_all_cards,
+    build,
     card_states,
+    edit,
     import_apkg,
     run_cli,
 )
-
-DECK = "辦公室服務工作"
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def guids_by_key(collection) -> dict[str, int]:
@@ -42,12 +36,12 @@ def guids_by_key(collection) -> dict[str, int]:
 
 
 @pytest.fixture
-def studied(cards_copy: Path, build: Builder, collection, tmp_path):
+def studied(cards_copy: Path, collection, tmp_path):
     """The shipped deck imported and every card answered once."""
     first = tmp_path / "first.apkg"
     build(cards_copy, first)
     import_apkg(collection, first)
-    assert answer_all_cards(collection, DECK) == collection.card_count()
+    assert answer_all_cards(collection, SHIPPED_NAME) == collection.card_count()
     return collection
 
 
@@ -207,8 +201,8 @@ def test_deck_rename_with_flag_splits_deck_as_warned(studied, cards_copy: Path, 
     _deck_renamed(cards_copy)
     rebuild_and_import(cards_copy, studied, tmp_path, "--accept-loss")
     # Existing cards stay in the old deck, which is exactly why it is guarded.
-    assert studied.decks.id_for_name(DECK)
-    assert len(studied.find_cards(f'"deck:{DECK}"')) == studied.card_count()
+    assert studied.decks.id_for_name(SHIPPED_NAME)
+    assert len(studied.find_cards(f'"deck:{SHIPPED_NAME}"')) == studied.card_count()
 
 
 # --- reproducible, frozen, safe output ------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from deckgen.load import find_deck_folders
-from tests.conftest import MINI_DECK, SHIPPED_CARDS, import_apkg, run_cli, write_cards
+from tests.helpers import MINI_DECK, SHIPPED_CARDS, import_apkg, run_cli, write_cards
 
 
 def second_deck(key: str = "mini-two", name: str = "Mini deck two") -> dict[str, str]:

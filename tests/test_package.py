@@ -33,7 +33,7 @@ from deckgen.package import (
     write_package,
 )
 from deckgen.validate import load_deck
-from tests.conftest import import_apkg, run_cli
+from tests.helpers import import_apkg, run_cli
 
 
 def _old_escape_field(text: str) -> str:
@@ -169,14 +169,6 @@ def test_package_imports_into_anki(mini_cards: Path, tmp_path: Path, collection)
 # --- the no-op rebuild (build.py) ---------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The build records of these tests go to their own cache, not the user's."""
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
-    return cache
-
-
 UP_TO_DATE = "No changes since the last build: {} is up to date, nothing written.\n"
 
 
@@ -225,26 +217,44 @@ def _add_file(cards: Path) -> None:
     )
 
 
+BAD_LOCK = (
+    "{}:1:1: error: lock file version None is not one this deckgen reads (1, 2); upgrade deckgen"
+)
+
+
 @pytest.mark.parametrize(
-    ("change", "extra"),
+    ("change", "extra", "status", "line"),
     [
-        (_edit_card, ()),
-        (_add_file, ()),
-        (lambda cards: (cards / "deckgen.lock").write_bytes(b"{}"), ()),
-        (lambda cards: None, ("--tts",)),
-        (lambda cards: None, ("--script", "simplified")),
+        (_edit_card, (), 0, "  ~ principle/alpha/cloze"),
+        (_add_file, (), 0, "  + pillar/third"),
+        # The lock is read again, so its damage is found (an error, nothing written).
+        (lambda cards: (cards / "deckgen.lock").write_bytes(b"{}"), (), 1, BAD_LOCK),
+        (lambda cards: None, ("--tts",), 0, "  note type 'cloze': templates or style updated"),
+        (
+            lambda cards: None,
+            ("--script", "simplified"),
+            0,
+            "Converted to Simplified Chinese with OpenCC (t2s); the deck name and note "
+            "identities are unchanged.",
+        ),
     ],
     ids=["edited card", "new pillar file", "lock replaced", "--tts", "--script"],
 )
 def test_any_change_of_input_or_option_builds_again(
-    mini_cards: Path, tmp_path: Path, change, extra: tuple[str, ...]
+    mini_cards: Path, tmp_path: Path, change, extra: tuple[str, ...], status: int, line: str
 ):
     out = tmp_path / "mini.apkg"
     assert run_cli("build", "--cards", mini_cards, "-o", out).exit_code == 0
     change(mini_cards)
     result = run_cli("build", "--cards", mini_cards, "-o", out, *extra)
+    lines = result.output.splitlines()
     assert "up to date" not in result.output
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code == status, result.output
+    assert line.format(mini_cards / "deckgen.lock") in lines
+    if status == 0:
+        assert f"Wrote {out} ({out.stat().st_size / 1024:.1f} KiB)" in lines
+    else:
+        assert lines[-1] == "Aborted with 1 error: nothing was written."
 
 
 @pytest.mark.parametrize(
@@ -281,12 +291,12 @@ def test_unwritable_cache_only_costs_the_skip(
 
 
 def test_cache_keeps_a_bounded_number_of_records(
-    mini_cards: Path, tmp_path: Path, _own_cache: Path, monkeypatch: pytest.MonkeyPatch
+    mini_cards: Path, tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(cache_module, "MAX_RECORDS", 3)
     for i in range(5):
         assert run_cli("build", "--cards", mini_cards, "-o", tmp_path / f"{i}.apkg").exit_code == 0
-    assert len(list((_own_cache / "deckgen" / "builds").iterdir())) == 3
+    assert len(list((private_cache / "deckgen" / "builds").iterdir())) == 3
 
 
 def test_default_outputs_of_a_project_are_up_to_date(
@@ -336,6 +346,7 @@ def test_progress_bar_draws_on_stderr_once_the_build_is_slow(
     assert out.err.split() == ["Writing", "notes", "Compressing"]  # click: labels only off a tty
 
 
+@pytest.mark.process
 def test_no_progress_bar_when_stderr_is_not_a_terminal(mini_cards: Path, tmp_path: Path):
     """Through a real process with stderr captured: the output has no bar in it."""
     proc = subprocess.run(
@@ -369,7 +380,7 @@ def test_card_ids_may_change_between_versions(
 
 
 def test_a_lock_checked_out_with_crlf_is_the_same_lock(
-    mini_cards: Path, tmp_path: Path, _own_cache: Path
+    mini_cards: Path, tmp_path: Path, private_cache: Path
 ):
     out = tmp_path / "mini.apkg"
     assert run_cli("build", "--cards", mini_cards, "-o", out).exit_code == 0
@@ -378,7 +389,7 @@ def test_a_lock_checked_out_with_crlf_is_the_same_lock(
     crlf = lock.read_bytes()
     again = run_cli("build", "--cards", mini_cards, "-o", out, "--frozen")
     assert again.output == UP_TO_DATE.format(out)
-    shutil.rmtree(_own_cache)  # no record: a whole build, which finds the lock unchanged
+    shutil.rmtree(private_cache)  # no record: a whole build, which finds the lock unchanged
     full = run_cli("build", "--cards", mini_cards, "-o", out, "--frozen")
     assert full.exit_code == 0, full.output
     assert "No changes since the last build: importing updates nothing." in full.output

@@ -15,9 +15,10 @@ from bench.synth import write_cards as synth_cards
 from deckgen.build import build_deck, plan_deck
 from deckgen.errors import ContentError, sort_findings
 from deckgen.options import BuildOptions
+from deckgen.pillarfile import process_file
 from deckgen.validate import validate_deck_file
 from deckgen.workers import WorkerError, shares
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 NOTES = 3_000  # about twenty pillar files
 
@@ -102,9 +103,9 @@ def test_shares_are_contiguous_and_balanced():
 def test_a_worker_that_fails_is_a_clean_error_and_nothing_is_written(
     big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    real = workers_module.process_file
+    real = process_file
 
-    def failing(path: Path, index: int, ctx, rows):  # type: ignore[no-untyped-def]
+    def failing(path: Path, index: int, ctx, rows):
         if os.getpid() != parent:
             raise RuntimeError("a bug in a worker")
         return real(path, index, ctx, rows)
@@ -119,9 +120,9 @@ def test_a_worker_that_fails_is_a_clean_error_and_nothing_is_written(
 
 
 def test_a_worker_that_dies_is_a_clean_error(big: Path, tmp_path: Path, monkeypatch):
-    real = workers_module.process_file
+    real = process_file
 
-    def dying(path: Path, index: int, ctx, rows):  # type: ignore[no-untyped-def]
+    def dying(path: Path, index: int, ctx, rows):
         if os.getpid() != parent:
             os._exit(9)
         return real(path, index, ctx, rows)

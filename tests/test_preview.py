@@ -20,7 +20,7 @@ from tests.browser import (
     relative_luminance,
     render_deck,
 )
-from tests.conftest import MINI_DECK, SHIPPED_CARDS, run_cli, write_cards
+from tests.helpers import MINI_DECK, SHIPPED_CARDS, import_apkg, run_cli, write_cards
 
 # The mini deck with what the shipped deck lacks: a hint, an Extra (note), characters
 # that HTML, templates and MathJax treat specially, a description with markup.
@@ -57,6 +57,7 @@ def _cards_by_key(folder: Path) -> dict[tuple[str, int], tuple[str, str]]:
 
 
 @pytest.mark.parametrize("deck", ["shipped", "rich"])
+@pytest.mark.anki
 def test_preview_renders_every_card_exactly_as_anki(tmp_path: Path, deck: str):
     """Each side, as preview draws it, is character for character Anki's own rendering
     (question_text/answer_text) of the built and imported deck: same text, same markup."""
@@ -253,11 +254,10 @@ def test_page_has_no_script_and_loads_nothing(page_file: Path):
     assert f"<style>\n{note_types()['cloze'].css}\n</style>" in page  # the deck's CSS, as is
 
 
+@pytest.mark.anki
 def test_preview_shows_the_description_as_anki_stores_it(tmp_path: Path):
     """The deck overview shows the description as HTML: the preview shows the same HTML."""
     from anki.collection import Collection
-
-    from tests.conftest import import_apkg
 
     folder = write_cards(tmp_path / "cards", RICH_DECK)
     assert run_cli("preview", "--cards", folder, "-o", tmp_path / "look").exit_code == 0

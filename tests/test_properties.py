@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -26,8 +27,7 @@ from deckgen.cloze import (
 )
 from deckgen.generate import generate_notes
 from deckgen.validate import load_deck
-from tests.conftest import MINI_DECK, import_apkg, run_cli
-from tests.helpers import typeset_by_mathjax, visible_text
+from tests.helpers import MINI_DECK, import_apkg, run_cli, typeset_by_mathjax, visible_text
 
 # --- the cloze parser ----------------------------------------------------------------
 
@@ -145,6 +145,7 @@ def text_slots(data: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
     return slots
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(st.data())
 def test_no_text_edit_changes_any_guid(data: st.DataObject):

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import tests.browser as helpers
+import tests.browser as browser_module
 from deckgen.notetypes import note_types
 from tests.browser import (
     PHONE,
@@ -30,7 +30,7 @@ from tests.browser import (
     relative_luminance,
     render_deck,
 )
-from tests.conftest import SHIPPED_CARDS
+from tests.helpers import SHIPPED_CARDS
 
 # The night-mode classes each client puts on the element that has .card.
 MODES = {
@@ -83,8 +83,9 @@ def test_every_card_reads_well_on_a_phone(shipped: list[RenderedCard], browser: 
     assert guarded.outside == []
 
 
+@pytest.mark.browser
 def test_without_chromium_browser_tests_skip_but_fail_under_ci(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(helpers, "CHROMIUM", Path("/nowhere/chromium"))
+    monkeypatch.setattr(browser_module, "CHROMIUM", Path("/nowhere/chromium"))
     monkeypatch.setenv("PATH", "")
     monkeypatch.delenv("CI", raising=False)
     reason = "Chromium is missing at /nowhere/chromium (apt-get install chromium fonts-noto-cjk)"
@@ -163,6 +164,7 @@ def test_cards_use_no_script_and_nothing_from_outside():
             assert forbidden.search(text) is None, forbidden.search(text)
 
 
+@pytest.mark.anki
 def test_card_css_is_what_anki_shows(shipped: list[RenderedCard]):
     css = note_types()["cloze"].css
     assert {c.css for c in shipped} == {css}
@@ -180,6 +182,7 @@ def _plain(text: str) -> str:
     return "".join(unescape(re.sub(r"<[^>]+>", "", text)).split())
 
 
+@pytest.mark.anki
 def test_tts_reads_each_back_in_a_taiwanese_voice(
     shipped: list[RenderedCard], tmp_path: Path
 ) -> None:

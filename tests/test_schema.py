@@ -1,19 +1,19 @@
 """`deckgen schema`: a JSON Schema of the cards format that agrees with the validator.
 
-No JSON Schema library is a dependency, so `conforms` below evaluates the keywords the
-schema uses (and fails on any other): enough to show that the shipped cards pass and
-that each kind of mistake an editor should underline does not.
+The schemas are read as an editor reads them, by the `jsonschema` package's Draft 2020-12
+validator (tests/helpers.py, `schema_errors`): the shipped cards pass, and each kind of
+mistake an editor should underline does not.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import fields
 from typing import Any
 
 import pytest
 import yaml
+from jsonschema import Draft202012Validator
 
 from deckgen.language import LANGUAGES
 from deckgen.model import Checks, Deck
@@ -30,71 +30,7 @@ from deckgen.validate import (
     QUESTION_REQUIRED,
     SLUG,
 )
-from tests.conftest import MINI_DECK, ROOT, SHIPPED_CARDS, run_cli
-
-SCHEMAS = ROOT / "schemas"
-ANNOTATIONS = {"$schema", "$comment", "title", "description", "default", "$defs"}
-
-
-def conforms(instance: Any, schema: dict[str, Any], root: dict[str, Any]) -> bool:
-    """Whether `instance` is valid against `schema` (the subset of 2020-12 deckgen uses)."""
-    unknown = set(schema) - ANNOTATIONS - {
-        "$ref", "type", "properties", "required", "additionalProperties", "items",
-        "minItems", "pattern", "minimum", "maximum", "exclusiveMinimum", "oneOf", "enum",
-    }  # fmt: skip
-    assert not unknown, f"the test does not evaluate {unknown}"
-    if "$ref" in schema:
-        target = root
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        if not conforms(instance, target, root):
-            return False
-    if "oneOf" in schema and sum(conforms(instance, s, root) for s in schema["oneOf"]) != 1:
-        return False
-    kind = schema.get("type")
-    types = {
-        "object": dict,
-        "array": list,
-        "string": str,
-        "boolean": bool,
-        "integer": int,
-        "number": (int, float),
-    }
-    if kind is not None:
-        if not isinstance(instance, types[kind]):
-            return False
-        if kind in ("integer", "number") and isinstance(instance, bool):
-            return False
-    if isinstance(instance, dict):
-        props = schema.get("properties", {})
-        if any(key not in instance for key in schema.get("required", ())):
-            return False
-        if schema.get("additionalProperties") is False and set(instance) - set(props):
-            return False
-        if not all(conforms(v, props[k], root) for k, v in instance.items() if k in props):
-            return False
-    if isinstance(instance, list):
-        if len(instance) < schema.get("minItems", 0):
-            return False
-        if "items" in schema and not all(conforms(i, schema["items"], root) for i in instance):
-            return False
-    if isinstance(instance, str) and not re.search(schema.get("pattern", ""), instance):
-        return False
-    if "enum" in schema and instance not in schema["enum"]:
-        return False
-    if isinstance(instance, (int, float)) and not isinstance(instance, bool):
-        if instance < schema.get("minimum", instance):
-            return False
-        if instance > schema.get("maximum", instance):
-            return False
-        if "exclusiveMinimum" in schema and instance <= schema["exclusiveMinimum"]:
-            return False
-    return True
-
-
-def valid(instance: Any, kind: str) -> bool:
-    schema = cards_schema(kind)
-    return conforms(instance, schema, schema)
+from tests.helpers import MINI_DECK, SCHEMAS, SHIPPED_CARDS, run_cli, schema_valid
 
 
 def test_schema_keys_are_the_validators_keys():
@@ -154,9 +90,9 @@ def test_shipped_cards_conform_and_point_editors_at_the_schema():
     for path in sorted(SHIPPED_CARDS.glob("*.yaml")):
         kind = "deck" if path.name == "deck.yaml" else "pillar"
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        assert valid(data, kind), path
-        assert valid(data, "cards"), path
-        assert not valid(data, "pillar" if kind == "deck" else "deck"), path
+        assert schema_valid(data, kind), path
+        assert schema_valid(data, "cards"), path
+        assert not schema_valid(data, "pillar" if kind == "deck" else "deck"), path
         first_line = path.read_text(encoding="utf-8").splitlines()[0]
         modeline = f"# yaml-language-server: $schema=../schemas/{kind}.schema.json"
         assert first_line == modeline, path
@@ -196,7 +132,7 @@ def mini(name: str) -> Any:
 def test_deck_schema_accepts_and_rejects_as_the_validator(change, ok: bool):
     deck = mini("deck.yaml")
     change(deck)
-    assert valid(deck, "deck") is ok
+    assert schema_valid(deck, "deck") is ok
 
 
 @pytest.mark.parametrize(
@@ -216,11 +152,12 @@ def test_deck_schema_accepts_and_rejects_as_the_validator(change, ok: bool):
 def test_pillar_schema_accepts_and_rejects_as_the_validator(change, ok: bool):
     pillar = mini("1-first.yaml")
     change(pillar)
-    assert valid(pillar, "pillar") is ok
+    assert schema_valid(pillar, "pillar") is ok
 
 
-def test_schema_files_are_plain_json_files():
+def test_schema_files_are_plain_json_files_and_valid_schemas():
     for kind in KINDS:
         text = (SCHEMAS / f"{kind}.schema.json").read_text(encoding="utf-8")
         assert json.loads(text)["$schema"] == DIALECT
+        Draft202012Validator.check_schema(json.loads(text))  # against the meta-schema
         assert text.endswith("}\n")

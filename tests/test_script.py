@@ -14,17 +14,17 @@ from deckgen.generate import generate_notes
 from deckgen.notetypes import note_types
 from deckgen.script import OWN, convert_notes, detect_script, locked_script
 from deckgen.validate import load_deck
-from tests.conftest import (
+from tests.helpers import (
     MINI_DECK,
-    Builder,
+    SHIPPED_NAME,
     answer_all_cards,
+    build,
     card_states,
     import_apkg,
     run_cli,
     write_cards,
 )
 
-DECK_NAME = "辦公室服務工作"
 T2S = opencc.OpenCC("t2s")
 
 
@@ -37,9 +37,7 @@ def all_fields(col) -> dict[str, dict[str, str]]:
     return notes
 
 
-def test_simplified_build_leaves_nothing_for_t2s(
-    cards_copy: Path, build: Builder, collection, tmp_path: Path
-):
+def test_simplified_build_leaves_nothing_for_t2s(cards_copy: Path, collection, tmp_path: Path):
     out = tmp_path / "simplified.apkg"
     result = build(cards_copy, out, "--script", "simplified")
     assert "Converted to Simplified Chinese with OpenCC (t2s)" in result.output
@@ -52,32 +50,36 @@ def test_simplified_build_leaves_nothing_for_t2s(
         for name, value in fields.items():
             assert T2S.convert(value) == value, (name, value)
             checked += 1
-    assert checked == sum(len(f) for f in notes.values())
+    # Every field of every note the cards make was there to check: the count comes from
+    # the cards, not from the collection the loop walked.
+    made = generate_notes(load_deck(cards_copy))
+    assert checked == sum(len(note.fields) for note in made)
+    assert sorted(notes) == sorted(f"office-service/{note.key}" for note in made)
     # It was converted: the shipped deck's text is Traditional.
     pillars = notes["office-service/pillars"]
     assert "服务意识" in pillars["Answer"] and "服務意識" not in pillars["Answer"]
     # The pillar overview question is the generator's own text: converted too.
     assert "包含哪些原则" in notes["office-service/pillar/service-awareness"]["Question"]
     # The deck keeps its name (Anki matches decks by name); its description is converted.
-    deck = collection.decks.by_name(DECK_NAME)
+    deck = collection.decks.by_name(SHIPPED_NAME)
     assert deck is not None
     assert deck["desc"] and T2S.convert(deck["desc"]) == deck["desc"]
     assert "服务意识" in deck["desc"]
-    assert collection.decks.all_names_and_ids() and DECK_NAME in {
+    assert collection.decks.all_names_and_ids() and SHIPPED_NAME in {
         d.name for d in collection.decks.all_names_and_ids()
     }
 
 
 def test_switching_script_updates_every_note_in_place_and_back(
-    cards_copy: Path, build: Builder, collection, tmp_path: Path
+    cards_copy: Path, collection, tmp_path: Path
 ):
     """A learner on the Traditional deck switches to Simplified, then back: no review lost."""
     traditional = tmp_path / "traditional.apkg"
     build(cards_copy, traditional)
     import_apkg(collection, traditional)
     traditional_fields = all_fields(collection)
-    deck_id = collection.decks.id_for_name(DECK_NAME)
-    assert answer_all_cards(collection, DECK_NAME) == collection.card_count()
+    deck_id = collection.decks.id_for_name(SHIPPED_NAME)
+    assert answer_all_cards(collection, SHIPPED_NAME) == collection.card_count()
     before = card_states(collection)
     note_count = collection.note_count()
 
@@ -206,7 +208,7 @@ def test_detect_script(cards_copy: Path):
     assert detect_script(["中文"]) is None  # common to both scripts
 
 
-def test_mini_deck_without_han_is_unchanged(tmp_path: Path, build: Builder):
+def test_mini_deck_without_han_is_unchanged(tmp_path: Path):
     cards = write_cards(tmp_path / "mini", MINI_DECK)
     a, b = tmp_path / "a.apkg", tmp_path / "b.apkg"
     build(cards, a)
@@ -216,6 +218,7 @@ def test_mini_deck_without_han_is_unchanged(tmp_path: Path, build: Builder):
 
 
 @pytest.mark.parametrize(("args", "loaded"), [((), False), (("--script", "simplified"), True)])
+@pytest.mark.process
 def test_opencc_is_imported_only_for_script(mini_cards: Path, tmp_path: Path, args, loaded):
     code = (
         "import sys\n"

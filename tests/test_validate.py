@@ -11,16 +11,10 @@ from deckgen.model import Checks
 from deckgen.pinyin import PINYIN_ANNOTATION
 from deckgen.rules import recall_length
 from deckgen.validate import CHECK_SETTINGS, CHECKS_KEYS, load_deck, validate_folder
-from tests.conftest import MINI_DECK, run_cli, write_cards
+from tests.helpers import MINI_DECK, run_cli, write_cards
 
 ALPHA_TEXT = "    text: Keep [[calm]] and [[carry on]] with the work.\n"
 NEVER_CLOSED = "error: text of principle 'alpha': '[[' is never closed; end the phrase with ']]'"
-
-
-@pytest.fixture
-def cards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return write_cards(Path("cards"), MINI_DECK)
 
 
 def first_line_of_check() -> str:
