@@ -50,4 +50,11 @@ def _version() -> str:
     return found.group(1) if found else "0+unknown"
 
 
-__version__ = _version()
+def __getattr__(name: str) -> str:
+    """`deckgen.__version__`, read on first use: importlib.metadata would add about
+    40 ms to every start of the command, which needs it only for --version."""
+    if name == "__version__":
+        version = _version()
+        globals()["__version__"] = version
+        return version
+    raise AttributeError(f"module 'deckgen' has no attribute {name!r}")

@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Literal, NoReturn, ParamSpec, TypeVar
 
 import click
 
-from deckgen import __version__
-
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
@@ -123,8 +121,26 @@ class _ProgressBar:
             self.bar = None
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """--version: the version is read only here (see deckgen.__getattr__)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from deckgen import _version
+
+    click.echo(f"deckgen, version {_version()}")
+    ctx.exit()
+
+
 @click.group(context_settings=CONTEXT)
-@click.version_option(__version__, "-V", "--version", prog_name="deckgen")
+@click.option(
+    "-V",
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 def cli() -> None:
     """Turn the principles of a study text into Anki flashcards.
 

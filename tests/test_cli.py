@@ -44,6 +44,17 @@ def test_a_source_tree_without_metadata_reads_pyproject(monkeypatch: pytest.Monk
     assert deckgen._version() == _pyproject_version()
 
 
+@pytest.mark.process
+def test_starting_the_command_loads_no_heavy_module():
+    """`deckgen --help` and every start of the command pay only for what they use: the
+    YAML parser, genanki, SQLite and the version's metadata load when a command needs
+    them (deckgen/cli.py, deckgen.__getattr__)."""
+    heavy = ("yaml", "genanki", "sqlite3", "importlib.metadata", "opencc", "jieba", "anki")
+    probe = f"import sys, deckgen.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 @pytest.mark.parametrize("name", sorted(cli.commands))
 def test_every_command_has_help_with_an_example(name: str):
     result = run_cli(name, "--help")
