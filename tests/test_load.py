@@ -662,3 +662,37 @@ def test_the_careful_composer_gives_libyamls_nodes(
     fast = yaml.compose(text, Loader=LIBYAML)
     careful = load_module._CarefulComposer(text, "f.yaml").compose()
     assert _tree(careful) == _tree(fast)
+
+
+_SCALARS = (
+    "", "~", "null", "Null", "NULL", "yes", "No", "ON", "off", "y", "n", "true", "False",
+    "1", "-1", "+1", "0x1F", "0o7", "0b101", "1_000", "1:20", "1.5", "-.5", ".inf", "-.Inf",
+    ".nan", "1e3", "6.8523015e+5", "190:20:30.15", "2020-01-01", "2001-12-14t21:59:43.10-05:00",
+    "<<", "=", "-x", "0", "01", "1a", "'1'", '"yes"', "\u4e2d\u6587", "\u4e00\u3001x",
+    "service-awareness", "[[\u7a31\u547c]]",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("value", _SCALARS)
+def test_the_fast_resolver_gives_pyyaml_s_tags(value: str):
+    """deckgen.load._DataLoader resolves every scalar, plain or quoted, as a key or a
+    value, to the tag PyYAML's own loader gives it."""
+    from deckgen.load import _DataLoader, _Loader
+
+    key = value or "k"  # an empty key is not written plain
+    text = f"{key}: {value}\nlist:\n  - {value}\n"
+    ours = yaml.compose(text, Loader=_DataLoader)
+    pyyaml = yaml.compose(text, Loader=_Loader)
+
+    def tags(node: yaml.Node) -> list[str]:
+        if isinstance(node, yaml.ScalarNode):
+            return [node.tag]
+        children = node.value
+        out = [node.tag]
+        for child in children:
+            for part in child if isinstance(child, tuple) else (child,):
+                out += tags(part)
+        return out
+
+    assert _DataLoader is not _Loader
+    assert tags(ours) == tags(pyyaml)
