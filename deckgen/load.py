@@ -48,7 +48,7 @@ class _DataLoader(_Loader):
                     if pattern.match(value):
                         return tag
             return _TEXT
-        return super().resolve(kind, value, implicit)
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
 
 
 # The fast path holds while PyYAML's safe resolver has implicit types keyed by first
@@ -56,7 +56,7 @@ class _DataLoader(_Loader):
 _IMPLICIT: dict[str, list[tuple[str, Any]]] = _Loader.yaml_implicit_resolvers
 _TEXT = _Loader.DEFAULT_SCALAR_TAG
 if None in _IMPLICIT or _Loader.yaml_path_resolvers:  # pragma: no cover - another PyYAML
-    _DataLoader = _Loader  # type: ignore[misc]
+    _DataLoader = _Loader  # type: ignore[misc, assignment]
 
 DECK_FILE = "deck.yaml"
 LOCK_FILE = "deckgen.lock"
