@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import re
 import time
@@ -572,7 +573,7 @@ def plan_deck(
     findings = list(deck_file.findings)
     lock = None
     try:
-        lock = read_lock(lock_path, lock_display)
+        lock = read_lock(lock_path, lock_display, functools.partial(incremental.wrote_lock, folder))
     except LockError as exc:
         findings.extend(exc.findings)
     deck = deck_file.deck
@@ -784,7 +785,7 @@ def _plan(
     made = {n.key for r in results for n in r.notes} | {n.key for n in (*head, *tail)}
     retired = []
     if source is not None:
-        gone = (locked for key, locked in source.notes.items() if key not in made)
+        gone = (source.notes[key] for key in source.notes if key not in made)  # LazyNotes
         retired = [
             retired_note(deck, locked, position(retired_slot(len(pillars)), i), ctx.language)
             for i, locked in enumerate(gone)

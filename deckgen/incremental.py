@@ -40,6 +40,7 @@ from deckgen.pillarfile import FileResult, decode, encode
 FORMAT = 3
 ROWS = "collection.anki2"
 RESULTS = "results.marshal"
+WROTE = "lock.sha256"  # this deckgen's code identity and the digest of the lock it wrote
 
 
 def folder_cache(folder: Path) -> Path | None:
@@ -109,6 +110,24 @@ def load(folder: Path, context: str, lock: bytes) -> Kept | None:
     return Kept(rows, encoded)
 
 
+def wrote_lock(folder: Path, lock: bytes) -> bool:
+    """Whether `lock` is the very lock the last build of `folder` wrote, by this deckgen
+    (its notes are then all well-formed: deckgen.lock.LazyNotes)."""
+    where = folder_cache(folder)
+    if where is None:
+        return False
+    try:
+        with open(where / WROTE, "rb") as fh:
+            wrote = fh.read(256)
+    except OSError:
+        return False
+    return wrote == _wrote(lock)
+
+
+def _wrote(lock: bytes) -> bytes:
+    return f"{code_identity(True)}\n{hashlib.sha256(lock).hexdigest()}\n".encode()
+
+
 def _identity(path: Path) -> tuple[int, int, int]:
     """The file's inode, size and time: another file, or one changed since, differs."""
     st = path.stat()
@@ -149,6 +168,7 @@ def save(
             for key, r in results.items()
         }
         (where / RESULTS).unlink(missing_ok=True)  # never results beside other rows
+        (where / WROTE).unlink(missing_ok=True)
         os.replace(rows, where / ROWS)
         saved = {
             "format": FORMAT,
@@ -158,7 +178,9 @@ def save(
             "results": encoded,
         }
         write_text_atomically(where / RESULTS, marshal.dumps(saved))
+        write_text_atomically(where / WROTE, _wrote(lock))
     except OSError:
         with contextlib.suppress(OSError):
             rows.unlink(missing_ok=True)
             (where / RESULTS).unlink(missing_ok=True)
+            (where / WROTE).unlink(missing_ok=True)

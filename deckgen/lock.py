@@ -22,7 +22,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -82,7 +82,7 @@ class Lock:
     deck_key: str  # '' in a version 1 lock, which did not record it
     deck_name: str
     note_types: dict[str, LockedNoteType]
-    notes: dict[str, LockedNote]
+    notes: Mapping[str, LockedNote]  # a dict, or LazyNotes for a lock deckgen wrote itself
     # The file as read, line ends as deckgen writes them: a build compares what it would
     # write with this, so an up-to-date lock is left as it is.
     raw: bytes = field(default=b"", repr=False, compare=False)
@@ -92,8 +92,13 @@ class Lock:
 
     @property
     def newest_stamp(self) -> int:
-        stamps = [n.mod for n in self.notes.values()] + [t.mod for t in self.note_types.values()]
-        return max(stamps, default=0)
+        notes = self.notes
+        newest = (
+            notes.newest()
+            if isinstance(notes, LazyNotes)
+            else max((n.mod for n in notes.values()), default=0)
+        )
+        return max([newest] + [t.mod for t in self.note_types.values()])
 
 
 class LockError(ContentError):
@@ -131,9 +136,15 @@ def read_lock_bytes(path: Path) -> bytes:
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
-def read_lock(path: Path, display: str) -> Lock | None:
+def read_lock(
+    path: Path, display: str, trust: Callable[[bytes], bool] | None = None
+) -> Lock | None:
     """The lock at `path`, or None when there is none. Raises LockError when it is there
-    but cannot be read as a lock."""
+    but cannot be read as a lock.
+
+    `trust(raw)` says whether these are the very bytes a build of this deckgen wrote
+    (deckgen.incremental.wrote_lock): its notes are then read as they are asked for
+    (`LazyNotes`), not all at once."""
     try:
         raw = read_lock_bytes(path)
     except FileNotFoundError:
@@ -148,11 +159,14 @@ def read_lock(path: Path, display: str) -> Lock | None:
         raise LockError(
             display, 0, 0, f"cannot read the lock file: {exc.strerror or exc}"
         ) from None
-    return parse_lock(raw, display)
+    return parse_lock(raw, display, trusted=trust is not None and trust(raw))
 
 
-def parse_lock(raw: bytes, display: str) -> Lock:
-    """A lock from its bytes (as read_lock_bytes gives them); LockError if it is not one."""
+def parse_lock(raw: bytes, display: str, *, trusted: bool = False) -> Lock:
+    """A lock from its bytes (as read_lock_bytes gives them); LockError if it is not one.
+
+    `trusted`: the bytes are a lock this deckgen wrote, whose every note is well-formed;
+    its notes are made as they are asked for (`LazyNotes`)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -178,7 +192,7 @@ def parse_lock(raw: bytes, display: str) -> Lock:
         raise LockError(display, line, col, _damaged(str(exc))) from None
     except RecursionError:
         raise LockError(display, 1, 1, _damaged("it nests too deeply")) from None
-    return _LockReader(text, display).lock(data, raw)
+    return _LockReader(text, display).lock(data, raw, lazy=trusted)
 
 
 def conflict_message(display: str) -> str:
@@ -250,7 +264,7 @@ class _LockReader:
             out.append((number, self.string(item[1], where, f"a phrase in {what}")))
         return tuple(out)
 
-    def lock(self, data: object, raw: bytes) -> Lock:
+    def lock(self, data: object, raw: bytes, *, lazy: bool = False) -> Lock:
         top = self.mapping(data, "", "the file")
         version = top.get("deckgen_lock")
         if version not in READABLE_VERSIONS or isinstance(version, bool):
@@ -281,35 +295,81 @@ class _LockReader:
                 self.string(t.get("style"), kind, f"the style hash of note type '{kind}'"),
                 self.integer(t.get("mod"), kind, f"the stamp of note type '{kind}'"),
             )
-        notes = {}
-        for key_, body in self.mapping(top.get("notes"), "notes", "'notes'").items():
-            quick = _quick_note(key_, body) if version != 1 else None
-            if quick is not None:
-                notes[key_] = quick
-                continue
-            n = self.mapping(body, key_, f"note '{key_}'")
-            clozes = n.get("clozes", [])
-            if version == 1:  # phrases in text order, c1 first
-                if not isinstance(clozes, list):
-                    raise self.fail(key_, "'clozes' is not a list")
-                phrases = [self.string(p, key_, "a cloze phrase") for p in clozes]
-                numbered: Numbered = tuple(enumerate(phrases, start=1))
-            else:
-                numbered = self.numbered(clozes, key_, "'clozes'")
-            retired = n.get("retired", False)
-            if not isinstance(retired, bool):
-                raise self.fail(key_, "'retired' is not true or false")
-            notes[key_] = LockedNote(
-                key_,
-                self.string(n.get("guid"), key_, "the GUID"),
-                self.string(n.get("type"), key_, "the note type"),
-                self.string(n.get("hash"), key_, "the content hash"),
-                self.integer(n.get("mod"), key_, "the stamp"),
-                numbered,
-                self.numbered(n.get("removed_clozes", []), key_, "'removed_clozes'"),
-                retired,
-            )
+        bodies = self.mapping(top.get("notes"), "notes", "'notes'")
+        notes: Mapping[str, LockedNote]
+        if lazy and version == LOCK_VERSION:
+            notes = LazyNotes(bodies, self)
+        else:
+            notes = {key_: self.note(key_, body, version) for key_, body in bodies.items()}
         return Lock(key, name, types, notes, raw, version, subdecks)
+
+    def note(self, key_: str, body: object, version: int) -> LockedNote:
+        quick = _quick_note(key_, body) if version != 1 else None
+        if quick is not None:
+            return quick
+        n = self.mapping(body, key_, f"note '{key_}'")
+        clozes = n.get("clozes", [])
+        if version == 1:  # phrases in text order, c1 first
+            if not isinstance(clozes, list):
+                raise self.fail(key_, "'clozes' is not a list")
+            phrases = [self.string(p, key_, "a cloze phrase") for p in clozes]
+            numbered: Numbered = tuple(enumerate(phrases, start=1))
+        else:
+            numbered = self.numbered(clozes, key_, "'clozes'")
+        retired = n.get("retired", False)
+        if not isinstance(retired, bool):
+            raise self.fail(key_, "'retired' is not true or false")
+        return LockedNote(
+            key_,
+            self.string(n.get("guid"), key_, "the GUID"),
+            self.string(n.get("type"), key_, "the note type"),
+            self.string(n.get("hash"), key_, "the content hash"),
+            self.integer(n.get("mod"), key_, "the stamp"),
+            numbered,
+            self.numbered(n.get("removed_clozes", []), key_, "'removed_clozes'"),
+            retired,
+        )
+
+
+class LazyNotes(Mapping[str, LockedNote]):
+    """The notes of a lock this deckgen wrote itself, each made when it is asked for.
+
+    A rebuild after a few files changed looks at the notes of those files only (the
+    others come from deckgen.incremental), so making all 100,000 notes of a large lock
+    would be most of its time. Only a lock whose bytes a build of this deckgen wrote is
+    read so (`read_lock`'s `trust`): its notes are well-formed, so reading one late
+    never finds what reading it first would have refused; it still goes through the
+    reader's checks (tests/test_incremental.py::test_a_lock_this_deckgen_wrote_is_read_lazily).
+    """
+
+    __slots__ = ("_bodies", "_made", "_reader")
+
+    def __init__(self, bodies: dict[str, Any], reader: _LockReader) -> None:
+        self._bodies = bodies
+        self._made: dict[str, LockedNote] = {}
+        self._reader = reader
+
+    def __getitem__(self, key: str) -> LockedNote:
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = self._reader.note(key, self._bodies[key], LOCK_VERSION)
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._bodies)
+
+    def __len__(self) -> int:
+        return len(self._bodies)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._bodies
+
+    def hashes_and_stamps(self) -> dict[str, tuple[str, int]]:
+        """{key: (content hash, stamp)} of every note, without making the notes."""
+        return {key: (body["hash"], body["mod"]) for key, body in self._bodies.items()}
+
+    def newest(self) -> int:
+        return max((body["mod"] for body in self._bodies.values()), default=0)
 
 
 _NONE: list[object] = []  # what a note without clozes holds

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
-from deckgen.lock import Lock, LockedNote, LockedNoteType, Numbered
+from deckgen.lock import LazyNotes, Lock, LockedNote, LockedNoteType, Numbered
 from deckgen.notetypes import CLOZE, CLOZE_FIELDS, QA, QA_FIELDS, fields_hash, style_hash
 from deckgen.package import PackageContents
 
@@ -47,9 +47,12 @@ class Published:
 
 
 def from_lock(lock: Lock, label: str) -> Published:
+    notes = lock.notes
     return Published(
         label,
-        {key: (n.hash, n.mod) for key, n in lock.notes.items()},
+        notes.hashes_and_stamps()
+        if isinstance(notes, LazyNotes)
+        else {key: (n.hash, n.mod) for key, n in notes.items()},
         {kind: (t.fields + t.style, t.mod) for kind, t in lock.note_types.items()},
     )
 

@@ -4,6 +4,7 @@ below is made to two copies of a deck: one rebuilt with its cache, one without."
 
 from __future__ import annotations
 
+import functools
 import pickle
 import shutil
 from collections.abc import Callable
@@ -15,6 +16,8 @@ import deckgen.build as build_module
 import deckgen.cache as cache_module
 import deckgen.incremental as incremental
 from bench.synth import write_cards as synth_cards
+from deckgen.lock import LazyNotes, read_lock
+from deckgen.published import from_lock
 from deckgen.workers import process_files
 from tests.helpers import run_cli
 
@@ -84,6 +87,7 @@ def twins(
 
 def _no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(incremental, "load", lambda folder, context, lock: None)
+    monkeypatch.setattr(incremental, "wrote_lock", lambda folder, lock: False)
 
 
 def _rebuild_both(
@@ -116,6 +120,33 @@ def _edit(index: int) -> Callable[[Twin], None]:
         path.write_text(text.replace("text: ", "text: \u4fee\u8a02", 1), encoding="utf-8")
 
     return change
+
+
+def test_a_lock_this_deckgen_wrote_is_read_lazily(twins, monkeypatch, spy):
+    """The lock the last build wrote is read note by note as asked (LazyNotes), and reads
+    as the same lock; any other bytes, or another deckgen, are read whole and checked."""
+    warm, _ = twins
+    lock_path = warm.cards / "deckgen.lock"
+    trust = functools.partial(incremental.wrote_lock, warm.cards)
+    lazy, eager = read_lock(lock_path, "lock", trust), read_lock(lock_path, "lock")
+    assert lazy is not None and eager is not None
+    assert isinstance(lazy.notes, LazyNotes) and type(eager.notes) is dict
+    assert len(lazy.notes) == len(eager.notes) == NOTES
+    assert dict(lazy.notes.items()) == eager.notes  # every note made, through the checks
+    assert lazy.newest_stamp == eager.newest_stamp > 0
+    assert from_lock(lazy, "x") == from_lock(eager, "x")
+    assert (lazy.deck_key, lazy.note_types, lazy.raw) == (
+        eager.deck_key,
+        eager.note_types,
+        eager.raw,
+    )
+
+    raw = lock_path.read_bytes()
+    assert incremental.wrote_lock(warm.cards, raw)
+    assert not incremental.wrote_lock(warm.cards, raw.replace(b'"mod": ', b'"mod":  ', 1))
+    assert not incremental.wrote_lock(warm.root, raw)  # another folder's
+    monkeypatch.setattr(incremental, "code_identity", lambda with_opencc: "another deckgen")
+    assert not incremental.wrote_lock(warm.cards, raw)
 
 
 def test_an_edit_reprocesses_its_file_only(twins, monkeypatch, spy):
