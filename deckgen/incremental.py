@@ -37,7 +37,7 @@ from deckgen.cache import cache_root, code_identity, path_key
 from deckgen.load import display_path
 from deckgen.pillarfile import FileResult, decode, encode
 
-FORMAT = 3
+FORMAT = 4
 ROWS = "collection.anki2"
 RESULTS = "results.marshal"
 WROTE = "lock.sha256"  # this deckgen's code identity and the digest of the lock it wrote
@@ -56,7 +56,7 @@ def context_digest(*parts: object) -> str:
 
 def file_key(index: int, path: Path, data: bytes) -> str:
     """A file's place, its name as findings show it (relative to the working folder) and
-    its bytes."""
+    its bytes (their SHA-256 last: `save` keeps a result only if it was made from them)."""
     shown = display_path(path).encode("utf-8", "surrogateescape").hex()
     name = os.fsencode(path.name).hex()
     return f"{index}\x1f{name}\x1f{shown}\x1f{hashlib.sha256(data).hexdigest()}"
@@ -166,7 +166,8 @@ def save(
         encoded = {
             key: r if isinstance(r, bytes) else marshal.dumps(encode(r))
             for key, r in results.items()
-        }
+            if isinstance(r, bytes) or r.digest == key.rpartition("\x1f")[2]
+        }  # a file changed between its key and its reading is read again next time
         (where / RESULTS).unlink(missing_ok=True)  # never results beside other rows
         (where / WROTE).unlink(missing_ok=True)
         os.replace(rows, where / ROWS)

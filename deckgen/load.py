@@ -16,6 +16,7 @@ device, a broken link), so that they never disagree on what the deck is.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import stat
@@ -83,6 +84,7 @@ class SourceFile:
     display: str
     root: yaml.Node | None
     text: str = ""
+    digest: str = ""  # SHA-256 of the bytes read (deckgen.incremental keys results by it)
 
 
 def display_path(path: Path) -> str:
@@ -292,7 +294,8 @@ def parse_yaml(path: Path, display: str | None = None) -> SourceFile:
     shown = display if display is not None else display_path(path)
     data = read_cards_bytes(path, shown)
     text = _decode(path, shown, data)
-    return SourceFile(path, shown, compose_text(text, shown, data), text)
+    digest = hashlib.sha256(data).hexdigest()
+    return SourceFile(path, shown, compose_text(text, shown, data), text, digest)
 
 
 def compose_text(text: str, shown: str, data: bytes | None = None) -> yaml.Node | None:

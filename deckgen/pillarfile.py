@@ -82,6 +82,7 @@ class FileResult:
     losses: list[Loss] = field(default_factory=list)
     kept: list[Note] = field(default_factory=list)  # with FileContext.keep_notes
     newest: int = 0  # the newest stamp of its notes
+    digest: str = ""  # SHA-256 of the bytes it was made from ('' when they were not read)
 
     @property
     def errors(self) -> bool:
@@ -126,6 +127,7 @@ def encode(result: FileResult) -> tuple[Any, ...]:
         [(n.key, n.phrases, _at(n.source)) for n in result.new],
         [(x.kind, x.key, x.message, _at(x.location)) for x in result.losses],
         result.newest,
+        result.digest,
     )
 
 
@@ -133,7 +135,7 @@ def decode(value: tuple[Any, ...], *, unchanged: bool = False) -> FileResult:
     """The FileResult `encode` made (raises ValueError or TypeError on anything else).
     With `unchanged`, as it is against the lock its own build wrote: every note
     unchanged, nothing new or lost (deckgen.incremental)."""
-    findings, claims, asked_, pillar, notes, new, losses, newest = value
+    findings, claims, asked_, pillar, notes, new, losses, newest, digest = value
     make_claim, make_asked, make_info = Claim._make, Asked._make, NoteInfo._make
     if unchanged:
         infos = [make_info((key, UNCHANGED, 0, line, None)) for key, _, _, line, _ in notes]
@@ -149,6 +151,7 @@ def decode(value: tuple[Any, ...], *, unchanged: bool = False) -> FileResult:
         [NewNote(key, tuple(phrases), _location(at)) for key, phrases, at in new],
         [Loss(kind, key, message, _location(at)) for kind, key, message, at in losses],
         newest=newest,
+        digest=digest,
     )
 
 
@@ -166,12 +169,13 @@ def process_file(path: Path, index: int, ctx: FileContext, rows: RowFile | None)
     except ContentError as exc:
         return FileResult(list(exc.findings))
     checked = validate_pillar_file(source)
+    digest = source.digest
     del source
     findings = [
         *checked.findings,
         *text_findings(checked.texts, checked.principles, ctx.deck.checks),
     ]
-    result = FileResult(findings, checked.claims, asked(checked.texts))
+    result = FileResult(findings, checked.claims, asked(checked.texts), digest=digest)
     if checked.pillar is None or result.errors or not ctx.generate:
         return result
     _generate(checked.pillar, index, ctx, rows, result)

@@ -339,3 +339,30 @@ def test_files_processed_in_two_workers_join_the_kept_rows(twins, monkeypatch, s
     _both(twins, _edit(1))
     _both(twins, _edit(8))
     assert _rebuild_both(warm, cold, monkeypatch, spy) == {1, 8}
+
+
+def test_a_file_edited_while_the_build_reads_it_is_not_kept_under_its_old_bytes(
+    twins, monkeypatch, spy
+):
+    """The build keys each file by the bytes it digested first, then reads the file again to
+    process it; an edit in between must not leave the edited file's result under the
+    first bytes' key, or putting those bytes back would bring back the edit."""
+    warm, cold = twins
+    real = incremental.file_keys
+    keyed: dict[Path, bytes] = {}
+
+    def edited_meanwhile(files):
+        keys = real(files)
+        third = files[2].resolve()  # the paths are relative to the twin's folder
+        keyed[third] = third.read_bytes()
+        third.write_text(keyed[third].decode("utf-8").replace("text: ", "text: \u6539", 1))
+        return keys
+
+    _both(twins, _edit(3))
+    monkeypatch.setattr(incremental, "file_keys", edited_meanwhile)
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {3}  # read as edited meanwhile
+    monkeypatch.setattr(incremental, "file_keys", real)
+    assert len(keyed) == 2
+    for path, data in keyed.items():
+        path.write_bytes(data)  # back to the bytes the build keyed the file by
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {3}  # read again, not taken
