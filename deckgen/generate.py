@@ -29,8 +29,8 @@ import re
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from json.encoder import encode_basestring
+from typing import Any, Generic, TypeVar
 
 from deckgen.chinese import chinese_numeral
 from deckgen.cloze import Segment, phrases
@@ -59,6 +59,23 @@ _BASE91_PAIRS: list[str] = [a + b for a in BASE91_TABLE for b in BASE91_TABLE]
 _BASE91_BASE = len(BASE91_TABLE) ** 2
 
 
+_T = TypeVar("_T")
+
+
+class _computed_once(Generic[_T]):
+    """functools.cached_property without its lock: Python 3.11's takes a lock at every
+    first access, a cost on each of a large deck's notes. The value goes into the
+    instance's __dict__, which then answers every later access."""
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __get__(self, instance: object, owner: type | None = None) -> _T:
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
+
+
 @dataclass(frozen=True)
 class Note:
     key: str
@@ -84,7 +101,7 @@ class Note:
     def phrases(self) -> tuple[str, ...]:
         return tuple(phrase for _, phrase in self.clozes)
 
-    @cached_property
+    @_computed_once
     def content_hash(self) -> str:
         """Changes exactly when what Anki stores for the note (fields, tags) changes."""
         return content_hash(self.kind, self.fields, self.tags)
