@@ -54,10 +54,10 @@ from deckgen.chinese import (
     is_han,
     is_han_word,
 )
-from deckgen.errors import ContentError, Finding, Location
+from deckgen.errors import ContentError, ExtractError, Finding, Location
 from deckgen.language import SCRIPT_LANGUAGES
 from deckgen.load import DECK_FILE, display_path, list_cards_folder
-from deckgen.outline import ExtractError, Outline, Paragraph, Span, join_paragraphs
+from deckgen.outline import Outline, Paragraph, Span, join_paragraphs
 from deckgen.readers import read_outline
 from deckgen.script import Script, converter, detect_script
 from deckgen.validate import is_slug, slugify

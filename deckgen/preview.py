@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.atomic import write_text_atomically
-from deckgen.errors import DeckgenError
+from deckgen.errors import TemplateError
 from deckgen.generate import DECK_GROUP, RETIRED_GROUP, Note, deck_description
 from deckgen.load import find_deck_folders
 from deckgen.model import Deck
@@ -36,10 +36,6 @@ _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 # Anki's test for an empty field: only whitespace and empty <br>/<div> tags.
 _EMPTY_FIELD = re.compile(r"^(?:\s|</?(?:br|div) ?/?>)*$", re.I)
 _ATTRIBUTE_NAMED = {"&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;"}
-
-
-class TemplateError(DeckgenError):
-    """A card template uses something the preview cannot render as Anki would."""
 
 
 def default_output() -> Path:

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from deckgen.errors import TemplateError
 from deckgen.notetypes import note_types
-from deckgen.preview import TemplateError, render_template, write_preview
+from deckgen.preview import render_template, write_preview
 from tests.browser import (
     PHONE,
     audit,
