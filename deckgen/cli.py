@@ -326,6 +326,7 @@ def check(cards: Path, strict: bool) -> None:
 @click.argument(
     "kind", type=click.Choice(["deck", "pillar", "cards"]), default="cards", required=False
 )
+@reports_errors
 def schema(kind: str) -> None:
     """Print a JSON Schema of the cards format, for editors.
 

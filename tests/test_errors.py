@@ -1,10 +1,19 @@
-"""How messages show user text: `quoted` and `visible` (deckgen.errors)."""
+"""deckgen.errors: how messages show user text (`quoted`, `visible`); that it is the one
+home of every exception, and `reports_errors` the one place cli.py handles them."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+import textwrap
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from deckgen.cli import cli, reports_errors
 from deckgen.errors import quoted, visible
+from tests.helpers import ROOT
 
 
 @pytest.mark.parametrize(
@@ -36,3 +45,138 @@ def test_visible_escapes_every_invisible_character(text: str, shown: str):
 def test_quoted_puts_the_visible_text_in_single_quotes():
     assert quoted("ti\u200btle") == "'ti\\u200btle'"
     assert quoted("") == "''"
+
+
+# --- one home for errors, one handler (issue 14) ------------------------------------------
+
+DECKGEN = ROOT / "deckgen"
+
+
+def _is_exception(node: ast.ClassDef, namespace: dict[str, Any]) -> bool:
+    """Whether the class `node` defines derives from BaseException: each base is evaluated
+    where the class is written (its module's names); a base that is no name of the module
+    (a class made inside a function) counts by its name."""
+    if node.name.endswith(("Error", "Exception")):
+        return True
+    for base in node.bases:
+        try:
+            value = eval(compile(ast.Expression(base), "<base>", "eval"), dict(namespace))
+        except Exception:
+            value = None
+        if isinstance(value, type) and issubclass(value, BaseException):
+            return True
+        if value is None and ast.unparse(base).endswith(("Error", "Exception", "Exit")):
+            return True
+    return False
+
+
+def _exception_classes(root: Path) -> list[str]:
+    """Every exception class defined under `root` outside errors.py, at any depth, as
+    'path:line: Name'."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root.parent)
+        if relative.as_posix() == "deckgen/errors.py":
+            continue
+        module = importlib.import_module(".".join(relative.with_suffix("").parts))
+        if module.__name__.endswith(".__init__"):
+            module = importlib.import_module(module.__name__.rsplit(".", 1)[0])
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found += [
+            f"{relative.as_posix()}:{node.lineno}: {node.name}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef) and _is_exception(node, vars(module))
+        ]
+    return found
+
+
+def test_every_exception_class_is_defined_in_errors_py():
+    assert _exception_classes(DECKGEN) == []
+
+
+def test_the_scan_finds_an_exception_class_written_anywhere(tmp_path: Path, monkeypatch):
+    """The scan above would pass over nothing it should see: a stray class at module
+    level, one nested in a function, one through an import alias or an attribute, one
+    derived from another module's exception, all under a package like deckgen/."""
+    package = tmp_path / "strays"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "one.py").write_text(
+        textwrap.dedent(
+            """
+            import zipfile
+            from deckgen.errors import DeckgenError as Base
+
+            class Plain:
+                pass
+
+            class Stray(Base):
+                pass
+
+            class Bad(zipfile.BadZipFile):
+                pass
+
+            class Abort(KeyboardInterrupt):
+                pass
+
+            def f():
+                class Local(Stray):
+                    pass
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _exception_classes(package) == [
+        "strays/one.py:8: Stray",
+        "strays/one.py:11: Bad",
+        "strays/one.py:14: Abort",
+        "strays/one.py:18: Local",
+    ]
+
+
+def _cli_tree() -> ast.Module:
+    return ast.parse((DECKGEN / "cli.py").read_text(encoding="utf-8"))
+
+
+def test_every_command_goes_through_reports_errors():
+    """Each command's callback is the wrapper `reports_errors` makes, around the command
+    itself: its innermost decorator, so that no code of the command runs outside it."""
+    wrapper = reports_errors(lambda: None).__code__
+    assert cli.commands  # the group has its commands
+    for name, command in cli.commands.items():
+        assert command.callback is not None
+        assert command.callback.__code__ is wrapper, f"'deckgen {name}' is not wrapped"
+    decorated = {}
+    for node in ast.walk(_cli_tree()):
+        if isinstance(node, ast.FunctionDef) and any(
+            "cli.command" in ast.unparse(d) for d in node.decorator_list
+        ):
+            decorated[node.name] = ast.unparse(node.decorator_list[-1])
+    assert set(decorated) == {c.callback.__name__ for c in cli.commands.values() if c.callback}
+    assert set(decorated.values()) == {"reports_errors"}
+
+
+def test_cli_has_no_error_handler_but_reports_errors():
+    """No try/except (or contextlib.suppress) in cli.py turns an error into a message
+    anywhere but in `reports_errors`."""
+    tree = _cli_tree()
+    (handler,) = [
+        n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "reports_errors"
+    ]
+    inside = {id(n) for n in ast.walk(handler)}
+    stray = [
+        f"cli.py:{n.lineno}: {ast.unparse(n).splitlines()[0]}"
+        for n in ast.walk(tree)
+        if id(n) not in inside
+        and (
+            isinstance(n, ast.ExceptHandler)
+            or (isinstance(n, ast.Call) and ast.unparse(n.func).endswith("suppress"))
+        )
+    ]
+    assert stray == []
+    caught = {
+        ast.unparse(n.type)
+        for n in ast.walk(handler)
+        if isinstance(n, ast.ExceptHandler) and n.type
+    }
+    assert {"ContentError", "DeckgenError", "OSError"} <= caught
