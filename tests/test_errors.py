@@ -4,8 +4,11 @@ home of every exception, and `reports_errors` the one place cli.py handles them.
 from __future__ import annotations
 
 import ast
+import errno
 import importlib
+import os
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,7 @@ import pytest
 
 from deckgen.cli import cli, reports_errors
 from deckgen.errors import quoted, visible
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_cli
 
 
 @pytest.mark.parametrize(
@@ -180,3 +183,62 @@ def test_cli_has_no_error_handler_but_reports_errors():
         if isinstance(n, ast.ExceptHandler) and n.type
     }
     assert {"ContentError", "DeckgenError", "OSError"} <= caught
+
+
+# --- what the system refuses reaches the user typed, with its path -----------------------
+
+
+def _refuse(
+    monkeypatch: pytest.MonkeyPatch, name: str, err: int, when: Callable[[str], bool]
+) -> list[str]:
+    """`os.<name>` fails with `err` for every path `when` accepts (a failing disk, a folder
+    this user may not read, which root cannot be made to see); returns the paths it
+    refused, for the test to show the fault was met."""
+    real = getattr(os, name)
+    refused: list[str] = []
+
+    def fake(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(path, (str, os.PathLike)) and when(os.fspath(path)):
+            refused.append(os.fspath(path))
+            raise OSError(err, os.strerror(err), os.fspath(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, name, fake)
+    return refused
+
+
+def test_a_journal_that_cannot_be_removed_does_not_fail_a_written_build(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: once the deck and lock were in place, a failure to remove the rename journal
+    ended the build with 'error: <journal>: Input/output error; nothing was written'."""
+    out = tmp_path / "mini.apkg"
+    refused = _refuse(monkeypatch, "unlink", errno.EIO, lambda p: p.endswith(".journal.tmp"))
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:2] == b"PK"
+    assert (mini_cards / "deckgen.lock").read_bytes().startswith(b"{")
+
+
+def test_a_temporary_file_that_cannot_be_removed_does_not_hide_the_error(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bugs: when writing the deck failed (a full disk) and its temporary file could not
+    be removed either, the message named the temporary file and its removal, not the deck;
+    and a deck whose last flush to disk failed was reported as the lock."""
+    out = tmp_path / "mini.apkg"
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    refused = _refuse(monkeypatch, "unlink", errno.EIO, lambda p: p.endswith(".tmp"))
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: cannot write {out}: No space left on device; nothing was changed (the "
+        "previous deck and lock are as they were)\n"
+    )
+    assert not out.exists() and not (mini_cards / "deckgen.lock").exists()
