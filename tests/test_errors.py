@@ -242,3 +242,19 @@ def test_a_temporary_file_that_cannot_be_removed_does_not_hide_the_error(
         "previous deck and lock are as they were)\n"
     )
     assert not out.exists() and not (mini_cards / "deckgen.lock").exists()
+
+
+def test_a_cache_that_cannot_be_read_does_not_fail_a_build(
+    mini_cards: Path, tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: a cache folder this user may not look into (stat refused) ended the build with
+    'error: <cache folder>: Permission denied; nothing was written': the cache is only
+    ever a shortcut."""
+    out = tmp_path / "mini.apkg"
+    cache = str(private_cache)
+    refused = _refuse(monkeypatch, "stat", errno.EACCES, lambda p: p.startswith(cache))
+    for _ in range(2):
+        result = run_cli("build", "--cards", mini_cards, "-o", out)
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes()[:2] == b"PK"
+    assert refused
