@@ -258,3 +258,22 @@ def test_a_cache_that_cannot_be_read_does_not_fail_a_build(
         assert result.exit_code == 0, result.output
         assert out.read_bytes()[:2] == b"PK"
     assert refused
+
+
+@pytest.mark.parametrize("command", ["build", "check", "preview"])
+def test_a_cards_folder_that_cannot_be_looked_at_is_a_located_error(
+    command: str, mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: a cards folder whose stat is refused (a parent folder this user may not
+    search) ended in 'error: <folder>: Permission denied; nothing was written', unlike
+    one that cannot be listed."""
+    monkeypatch.chdir(tmp_path)
+    refused = _refuse(monkeypatch, "stat", errno.EACCES, lambda p: p in ("mini", str(mini_cards)))
+    result = run_cli(command, "--cards", "mini")
+    assert refused
+    assert result.exit_code == 1
+    assert result.output == "mini: error: cannot read the cards folder: Permission denied\n" + (
+        "Checked mini: 1 error, 0 warnings.\n"
+        if command == "check"
+        else "Aborted with 1 error: nothing was written.\n"
+    )
