@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.atomic import write_text_atomically
-from deckgen.errors import TemplateError
+from deckgen.errors import TemplateError, WriteError
 from deckgen.generate import DECK_GROUP, RETIRED_GROUP, Note, deck_description
-from deckgen.load import find_deck_folders
+from deckgen.load import display_path, find_deck_folders
 from deckgen.model import Deck
 from deckgen.notetypes import CLOZE, NoteType, read_template
 from deckgen.wording import Wording, wording
@@ -340,5 +340,8 @@ def write_preview(root: Path, out_dir: Path | None = None) -> PreviewResult:
     ]
     page = render_page(previews)
     output = (out_dir if out_dir is not None else default_output()) / PREVIEW_FILE
-    write_text_atomically(output, page)
+    try:
+        write_text_atomically(output, page)
+    except OSError as exc:
+        raise WriteError(f"cannot write {display_path(output)}: {exc.strerror or exc}") from None
     return PreviewResult(previews, output)
