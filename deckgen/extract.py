@@ -514,7 +514,11 @@ def schemas_for(folder: Path) -> str | None:
     folder = folder.resolve()
     for place in (folder, *folder.parents):
         schemas = place / "schemas"
-        if (schemas / "deck.schema.json").is_file() and (schemas / "pillar.schema.json").is_file():
+        try:
+            found = all((schemas / f"{kind}.schema.json").is_file() for kind in ("deck", "pillar"))
+        except OSError:  # a folder that cannot be looked into holds no schemas we can use
+            continue
+        if found:
             return Path(os.path.relpath(schemas, folder)).as_posix()
     return None
 
@@ -591,8 +595,11 @@ def _write_all(folder: Path, files: dict[str, str]) -> list[Path]:
 
 def _yaml_files(folder: Path) -> list[Path]:
     """The cards files already in `folder`, as the loader would read them."""
-    if not folder.is_dir():
-        return []
+    try:
+        if not folder.is_dir():
+            return []
+    except OSError as exc:
+        raise ExtractError(f"cannot read {display_path(folder)}: {exc.strerror or exc}") from None
     return list(list_cards_folder(folder).files)
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from deckgen.cli import cli, reports_errors
 from deckgen.errors import quoted, visible
-from tests.helpers import ROOT, run_cli
+from tests.helpers import FINANCE, ROOT, run_cli, write_doc
 
 
 @pytest.mark.parametrize(
@@ -277,3 +277,32 @@ def test_a_cards_folder_that_cannot_be_looked_at_is_a_located_error(
         if command == "check"
         else "Aborted with 1 error: nothing was written.\n"
     )
+
+
+def test_a_schemas_folder_that_cannot_be_looked_into_does_not_fail_extract(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: looking for deckgen's schemas above the new cards folder, a folder whose
+    stat was refused ended extract in 'error: <that folder>: ...; nothing was written'."""
+    source = write_doc(tmp_path, FINANCE)
+    refused = _refuse(monkeypatch, "stat", errno.EACCES, lambda p: "/schemas/" in p)
+    result = run_cli("extract", source, "--key", "money", "-o", tmp_path / "money")
+    assert refused
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "money" / "deck.yaml").is_file()
+
+
+def test_an_extract_folder_that_cannot_be_looked_at_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: an output folder whose stat failed (a failing disk) ended extract in
+    'error: <folder>: Input/output error; nothing was written'."""
+    source = write_doc(tmp_path, FINANCE)
+    out = tmp_path / "money"
+    refused = _refuse(monkeypatch, "stat", errno.EIO, lambda p: p == str(out))
+    result = run_cli("extract", source, "--key", "money", "-o", out)
+    assert refused
+    assert result.exit_code == 1
+    assert result.output == f"error: cannot read {out}: Input/output error\n"
+    monkeypatch.undo()
+    assert not out.exists()
