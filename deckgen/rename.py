@@ -300,7 +300,10 @@ def _removal(text: str, item: _Item) -> tuple[int, int, str]:
 
 
 def _read(path: Path) -> tuple[bytes, str]:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RenameError(f"cannot read {display_path(path)}: {exc.strerror or exc}") from None
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
     return bom, data[len(bom) :].decode("utf-8")
 

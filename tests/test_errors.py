@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import errno
 import importlib
+import io
 import os
 import textwrap
 from collections.abc import Callable
@@ -306,3 +307,25 @@ def test_an_extract_folder_that_cannot_be_looked_at_is_a_clear_error(
     assert result.output == f"error: cannot read {out}: Input/output error\n"
     monkeypatch.undo()
     assert not out.exists()
+
+
+def test_a_cards_file_rename_cannot_read_is_a_clear_error(
+    mini_cards: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: a cards file that could be checked but not read again for the edit ended
+    rename in 'error: <file>: Input/output error; nothing was written'."""
+    pillar = mini_cards / "1-first.yaml"
+    before = pillar.read_bytes()
+    real = io.open
+
+    def refuse(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(path) == str(pillar):
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(pillar))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", refuse)
+    result = run_cli("rename", "--cards", mini_cards, "alpha", "alpha-two")
+    assert result.exit_code == 1
+    assert result.output == f"error: cannot read {pillar}: Input/output error\n"
+    monkeypatch.undo()
+    assert pillar.read_bytes() == before
