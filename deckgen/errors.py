@@ -181,6 +181,10 @@ class WorkerError(DeckgenError):
     """A worker process failed; nothing was written."""
 
 
+class ScriptError(DeckgenError):
+    """OpenCC cannot load a conversion it ships (its files missing or unreadable)."""
+
+
 # --- raised and caught inside the library ---------------------------------------------
 # These never reach the CLI: the module that raises them catches them and raises one of
 # the errors above (or carries on), so they are not DeckgenErrors.

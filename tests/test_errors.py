@@ -329,3 +329,25 @@ def test_a_cards_file_rename_cannot_read_is_a_clear_error(
     assert result.output == f"error: cannot read {pillar}: Input/output error\n"
     monkeypatch.undo()
     assert pillar.read_bytes() == before
+
+
+def test_an_opencc_that_cannot_read_its_files_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: OpenCC's conversion tables unreadable (a damaged install, a failing disk)
+    ended every extract, and build --script, in a traceback (RuntimeError)."""
+    import opencc
+
+    def unreadable(config: str) -> Any:
+        raise RuntimeError(f"{config}.json not found or not accessible.")
+
+    monkeypatch.setattr(opencc, "OpenCC", unreadable)
+    result = run_cli(
+        "extract", write_doc(tmp_path, FINANCE), "--key", "money", "-o", tmp_path / "m"
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: OpenCC cannot load its 't2s' conversion (t2s.json not found or not "
+        "accessible); reinstall it: pip install --force-reinstall opencc\n"
+    )
+    assert not (tmp_path / "m").exists()
