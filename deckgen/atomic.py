@@ -43,7 +43,11 @@ class Staged:
         _sync_folder(self.target.parent)
 
     def discard(self) -> None:
-        self.path.unlink(missing_ok=True)
+        """Remove the temporary file if it is still there. Best effort: it runs on the way
+        out of an error (which it must not hide) or after the rename (when the build has
+        succeeded); a file left behind is removed by the next build (`remove_stale`)."""
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
 
 
 @contextmanager

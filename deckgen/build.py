@@ -66,7 +66,9 @@ from deckgen.errors import (
     FrozenLockError,
     GuardError,
     Location,
+    LockError,
     OutputError,
+    PackageReadError,
 )
 from deckgen.gcpause import without_cyclic_gc, without_cyclic_gc_throughout
 from deckgen.generate import (
@@ -85,7 +87,6 @@ from deckgen.lock import (
     LOCK_VERSION,
     Lock,
     LockEntry,
-    LockError,
     TypeEntry,
     note_line,
     parse_lock,
@@ -99,7 +100,6 @@ from deckgen.numbering import LockNumbering
 from deckgen.options import BuildOptions
 from deckgen.package import (
     CollectionHeader,
-    PackageReadError,
     Part,
     RowContext,
     RowFile,

@@ -76,8 +76,9 @@ def _say_who(holder: Path | None) -> list[Path]:
     """Write who holds the folder; return the folders made for it, deepest first."""
     if holder is None:
         return []
-    made = [p for p in (holder.parent, *holder.parent.parents) if not p.exists()]
-    with contextlib.suppress(OSError):
+    made: list[Path] = []
+    with contextlib.suppress(OSError):  # a courtesy: a build goes on without it
+        made = [p for p in (holder.parent, *holder.parent.parents) if not p.exists()]
         holder.parent.mkdir(parents=True, exist_ok=True)
         holder.write_text(f"{os.getpid()} {int(time.time())}\n", encoding="utf-8")
     return made

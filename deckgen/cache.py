@@ -210,7 +210,10 @@ def last_lock(folder: Path) -> tuple[str, bytes] | None:
 def remembers(folder: Path) -> bool:
     """Whether a build of `folder` was made on this machine (its lock kept or not)."""
     root, key = cache_root(), path_key(folder)
-    return root is not None and key is not None and (root / "locks" / key).exists()
+    try:
+        return root is not None and key is not None and (root / "locks" / key).exists()
+    except OSError:
+        return False  # a cache that cannot be read remembers nothing, as in last_lock
 
 
 def lock_holder_path(folder: Path) -> Path | None:

@@ -47,7 +47,10 @@ def reports_errors(command: Callable[_P, _R]) -> Callable[_P, _R]:
     A content error lists every finding as path:line:col; any other error deckgen
     raises is one `error:` line; what the system refuses (a full disk, a name too long,
     permissions) and running out of memory likewise: never a traceback for anything a
-    user can cause. Anything else is a bug in deckgen, and shows as one.
+    user can cause. Anything else is a bug in deckgen, and shows as one. Every command
+    has it as its last decorator, and cli.py catches nothing anywhere else
+    (tests/test_errors.py). The library raises typed errors that name the file; the
+    OSError branch is the last resort for one it missed.
     """
 
     @functools.wraps(command)
@@ -342,6 +345,7 @@ def check(cards: Path, strict: bool) -> None:
 @click.argument(
     "kind", type=click.Choice(["deck", "pillar", "cards"]), default="cards", required=False
 )
+@reports_errors
 def schema(kind: str) -> None:
     """Print a JSON Schema of the cards format, for editors.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from deckgen.errors import quoted
+from deckgen.errors import ClozeSyntaxError, quoted
 
 OPEN = "[["
 CLOSE = "]]"
@@ -23,15 +23,6 @@ class Segment:
     text: str
     cloze: bool = False
     hint: str = ""
-
-
-class ClozeSyntaxError(ValueError):
-    """Bad markup; `offset` is the index in the text where the problem starts."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
 
 
 def parse_cloze(text: str) -> tuple[Segment, ...]:

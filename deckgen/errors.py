@@ -1,7 +1,9 @@
-"""The exceptions deckgen raises for anything a user can get wrong.
+"""Every exception deckgen defines, and the findings and locations its messages show.
 
 Every error a user can cause derives from `DeckgenError`; the CLI turns it into a
-message and exit status 1. Anything else is a bug in deckgen.
+message and exit status 1 (`deckgen.cli.reports_errors`). Anything else is a bug in
+deckgen. No other module defines an exception (`tests/test_errors.py` checks it), and
+this one imports nothing heavy: `cli.py` imports it.
 """
 
 from __future__ import annotations
@@ -150,3 +152,64 @@ class WriteError(DeckgenError):
 
 class OutputError(DeckgenError):
     """`-o` names something a deck cannot be written to."""
+
+
+class LockError(ContentError):
+    """The lock file cannot be read: its one finding says where and what to do."""
+
+    def __init__(self, display: str, line: int, col: int, message: str) -> None:
+        super().__init__([Finding(Location(display, line, col), "error", message)])
+
+
+class LockConflictError(LockError):
+    """The lock holds a merge's conflict markers."""
+
+
+class ExtractError(DeckgenError):
+    """The document cannot be read, or the output would overwrite files."""
+
+
+class TemplateError(DeckgenError):
+    """A card template uses something the preview cannot render as Anki would."""
+
+
+class RenameError(DeckgenError):
+    """The rename cannot be made as asked."""
+
+
+class WorkerError(DeckgenError):
+    """A worker process failed; nothing was written."""
+
+
+class ScriptError(DeckgenError):
+    """OpenCC cannot load a conversion it ships (its files missing or unreadable)."""
+
+
+# --- raised and caught inside the library ---------------------------------------------
+# These never reach the CLI: the module that raises them catches them and raises one of
+# the errors above (or carries on), so they are not DeckgenErrors.
+
+
+class ClozeSyntaxError(ValueError):
+    """Bad markup; `offset` is the index in the text where the problem starts."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+class PackageReadError(Exception):
+    """The file is not a package this deckgen can read."""
+
+
+class NotALockFile(OSError):
+    """Something is at the lock's path, but it is not a regular file."""
+
+
+class LockNumberError(ValueError):
+    """A number in the lock's JSON that deckgen never writes; `token` is it as written."""
+
+    def __init__(self, token: str, message: str) -> None:
+        super().__init__(message)
+        self.token = token

@@ -54,10 +54,10 @@ from deckgen.chinese import (
     is_han,
     is_han_word,
 )
-from deckgen.errors import ContentError, Finding, Location
+from deckgen.errors import ContentError, ExtractError, Finding, Location
 from deckgen.language import SCRIPT_LANGUAGES
 from deckgen.load import DECK_FILE, display_path, list_cards_folder
-from deckgen.outline import ExtractError, Outline, Paragraph, Span, join_paragraphs
+from deckgen.outline import Outline, Paragraph, Span, join_paragraphs
 from deckgen.readers import read_outline
 from deckgen.script import Script, converter, detect_script
 from deckgen.validate import is_slug, slugify
@@ -514,7 +514,11 @@ def schemas_for(folder: Path) -> str | None:
     folder = folder.resolve()
     for place in (folder, *folder.parents):
         schemas = place / "schemas"
-        if (schemas / "deck.schema.json").is_file() and (schemas / "pillar.schema.json").is_file():
+        try:
+            found = all((schemas / f"{kind}.schema.json").is_file() for kind in ("deck", "pillar"))
+        except OSError:  # a folder that cannot be looked into holds no schemas we can use
+            continue
+        if found:
             return Path(os.path.relpath(schemas, folder)).as_posix()
     return None
 
@@ -591,8 +595,11 @@ def _write_all(folder: Path, files: dict[str, str]) -> list[Path]:
 
 def _yaml_files(folder: Path) -> list[Path]:
     """The cards files already in `folder`, as the loader would read them."""
-    if not folder.is_dir():
-        return []
+    try:
+        if not folder.is_dir():
+            return []
+    except OSError as exc:
+        raise ExtractError(f"cannot read {display_path(folder)}: {exc.strerror or exc}") from None
     return list(list_cards_folder(folder).files)
 
 

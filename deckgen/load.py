@@ -861,7 +861,11 @@ def find_card_files(folder: Path) -> CardsFolder:
     folder, no cards file, no readable deck file.
     """
     shown = display_path(folder)
-    if not folder.is_dir():
+    try:
+        is_folder = folder.is_dir()
+    except OSError as exc:  # not "not found": permissions, a failing disk
+        raise _error(Location(shown), f"cannot read the cards folder: {exc.strerror}") from None
+    if not is_folder:
         raise _error(
             Location(shown),
             "cards folder not found; pass --cards DIR or create it with a deck.yaml",

@@ -28,7 +28,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from deckgen.errors import ContentError, Finding, Location
+from deckgen.errors import LockConflictError, LockError, LockNumberError, NotALockFile
 
 LOCK_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -101,21 +101,6 @@ class Lock:
         return max([newest] + [t.mod for t in self.note_types.values()])
 
 
-class LockError(ContentError):
-    """The lock file cannot be read: its one finding says where and what to do."""
-
-    def __init__(self, display: str, line: int, col: int, message: str) -> None:
-        super().__init__([Finding(Location(display, line, col), "error", message)])
-
-
-class LockConflictError(LockError):
-    """The lock holds a merge's conflict markers."""
-
-
-class NotALockFile(OSError):
-    """Something is at the lock's path, but it is not a regular file."""
-
-
 def read_lock_bytes(path: Path) -> bytes:
     """The lock file's bytes with its line ends as deckgen writes them (\\n): a lock
     checked out with CRLF is the same lock.
@@ -185,7 +170,7 @@ def parse_lock(raw: bytes, display: str, *, trusted: bool = False) -> Lock:
         raise LockError(
             display, exc.lineno, exc.colno, _damaged(f"it is not valid JSON: {exc.msg}")
         ) from None
-    except _NotALock as exc:
+    except LockNumberError as exc:
         at = text.find(exc.token)  # the first such number: json does not say where
         line = text.count("\n", 0, at) + 1 if at >= 0 else 1
         col = at - text.rfind("\n", 0, at) if at >= 0 else 1
@@ -211,18 +196,12 @@ def _damaged(why: str) -> str:
     )
 
 
-class _NotALock(ValueError):
-    def __init__(self, token: str, message: str) -> None:
-        super().__init__(message)
-        self.token = token
-
-
 def _no_constant(name: str) -> Any:
-    raise _NotALock(name, f"{name} is not a number deckgen writes")
+    raise LockNumberError(name, f"{name} is not a number deckgen writes")
 
 
 def _no_float(text: str) -> Any:
-    raise _NotALock(text, f"{text} is not a whole number")
+    raise LockNumberError(text, f"{text} is not a whole number")
 
 
 class _LockReader:

@@ -36,7 +36,7 @@ from deckgen.chinese import (
     chinese_numeral,
     parse_numeral,
 )
-from deckgen.errors import DeckgenError, Finding, Location, Severity
+from deckgen.errors import Finding, Location, Severity
 from deckgen.pinyin import strip_pinyin
 
 MAX_TITLE = 20  # characters of a principle title
@@ -64,10 +64,6 @@ _LIST_MARKER = re.compile(
     rf"|[(\uff08][\s\u3000]*(?:\d{{1,3}}|[{NUMERAL_CHARS}]{{1,3}})[\s\u3000]*[)\uff09][\s\u3000]*"
     rf"|[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf][\s\u3000]*)"
 )
-
-
-class ExtractError(DeckgenError):
-    """The document cannot be read, or the output would overwrite files."""
 
 
 @dataclass(frozen=True)

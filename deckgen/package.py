@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO
 
 from deckgen.atomic import replaced_atomically, temp_prefix
-from deckgen.errors import PackageError
+from deckgen.errors import PackageError, PackageReadError
 from deckgen.generate import MAX_SLOTS, SLOT_BITS, Note
 from deckgen.notetypes import NoteType
 
@@ -692,10 +692,6 @@ def _stage(progress: Callable[[str, int, int], None] | None, label: str) -> Prog
 # older than the one it has there (deckgen.published), and a lost lock is rebuilt from
 # it. Only what deckgen writes is read: collection.anki2 with the note types in the col
 # table; anything else is an unreadable package.
-
-
-class PackageReadError(Exception):
-    """The file is not a package this deckgen can read."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.atomic import write_text_atomically
-from deckgen.errors import DeckgenError
+from deckgen.errors import TemplateError, WriteError
 from deckgen.generate import DECK_GROUP, RETIRED_GROUP, Note, deck_description
-from deckgen.load import find_deck_folders
+from deckgen.load import display_path, find_deck_folders
 from deckgen.model import Deck
 from deckgen.notetypes import CLOZE, NoteType, read_template
 from deckgen.wording import Wording, wording
@@ -36,10 +36,6 @@ _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 # Anki's test for an empty field: only whitespace and empty <br>/<div> tags.
 _EMPTY_FIELD = re.compile(r"^(?:\s|</?(?:br|div) ?/?>)*$", re.I)
 _ATTRIBUTE_NAMED = {"&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;"}
-
-
-class TemplateError(DeckgenError):
-    """A card template uses something the preview cannot render as Anki would."""
 
 
 def default_output() -> Path:
@@ -344,5 +340,8 @@ def write_preview(root: Path, out_dir: Path | None = None) -> PreviewResult:
     ]
     page = render_page(previews)
     output = (out_dir if out_dir is not None else default_output()) / PREVIEW_FILE
-    write_text_atomically(output, page)
+    try:
+        write_text_atomically(output, page)
+    except OSError as exc:
+        raise WriteError(f"cannot write {display_path(output)}: {exc.strerror or exc}") from None
     return PreviewResult(previews, output)

@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from deckgen.atomic import write_text_atomically
-from deckgen.errors import DeckgenError
+from deckgen.errors import LockError, RenameError
 from deckgen.load import (
     DECK_FILE,
     LOCK_FILE,
@@ -35,10 +35,6 @@ from deckgen.load import (
 from deckgen.validate import SLUG
 
 RENAMED_FROM = "renamed_from"
-
-
-class RenameError(DeckgenError):
-    """The rename cannot be made as asked."""
 
 
 @dataclass(frozen=True)
@@ -166,7 +162,7 @@ def _key_has(key: str, kind: str, identity: str) -> bool:
 
 
 def _locked_keys(folder: Path) -> list[str]:
-    from deckgen.lock import LockError, read_lock
+    from deckgen.lock import read_lock
 
     try:
         lock = read_lock(folder / LOCK_FILE, display_path(folder / LOCK_FILE))
@@ -304,7 +300,10 @@ def _removal(text: str, item: _Item) -> tuple[int, int, str]:
 
 
 def _read(path: Path) -> tuple[bytes, str]:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RenameError(f"cannot read {display_path(path)}: {exc.strerror or exc}") from None
     bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
     return bom, data[len(bom) :].decode("utf-8")
 

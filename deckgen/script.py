@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Literal
 
 from deckgen.chinese import is_han
+from deckgen.errors import ScriptError
 
 if TYPE_CHECKING:  # only for annotations: `deckgen extract` uses this module without genanki
     from deckgen.generate import Note
@@ -52,7 +53,14 @@ def converter(script: Script) -> Callable[[str], str]:
     """OpenCC's conversion to `script`, as a function of one string."""
     import opencc
 
-    convert: Callable[[str], str] = opencc.OpenCC(OPENCC_CONFIGS[script]).convert
+    config = OPENCC_CONFIGS[script]
+    try:
+        convert: Callable[[str], str] = opencc.OpenCC(config).convert
+    except RuntimeError as exc:  # how OpenCC says it cannot read its own files
+        raise ScriptError(
+            f"OpenCC cannot load its '{config}' conversion ({str(exc).rstrip('.')}); "
+            "reinstall it: pip install --force-reinstall opencc"
+        ) from None
     return convert
 
 

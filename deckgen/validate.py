@@ -19,8 +19,8 @@ from typing import NamedTuple
 
 import yaml
 
-from deckgen.cloze import ClozeSyntaxError, Segment, parse_cloze
-from deckgen.errors import At, ContentError, Finding, Location, quoted
+from deckgen.cloze import Segment, parse_cloze
+from deckgen.errors import At, ClozeSyntaxError, ContentError, Finding, Location, quoted
 from deckgen.language import LANGUAGE_TAG, LANGUAGES, known_language, language_instead
 from deckgen.load import (
     DECK_FILE,

@@ -25,16 +25,12 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from deckgen.errors import DeckgenError
+from deckgen.errors import WorkerError
 from deckgen.package import RowFile
 from deckgen.pillarfile import FileContext, FileResult, decode, encode, process_file
 
 # Below this many bytes of cards, one process does it all: forking costs more.
 PARALLEL_FROM = 1 << 20
-
-
-class WorkerError(DeckgenError):
-    """A worker process failed; nothing was written."""
 
 
 def worker_count(total_bytes: int, requested: int | None = None) -> int:

@@ -62,6 +62,7 @@ def write_together(
     lock: Staged | None = None
     journal: list[Path] = []
     lock_renamed = False
+    writing = deck_path  # what a refusal is about: the deck until it is staged, whole
     try:
         try:
             with staged(deck_path) as (fh, deck):
@@ -69,12 +70,13 @@ def write_together(
                 size = fh.tell()
                 fh.seek(0)
                 digest = _sha256(fh)
+            writing = lock_path
             if lock_bytes is not None:
                 with staged(lock_path) as (fh, lock):
                     fh.write(lock_bytes)
                 journal = _write_journal(lock_path, deck_path, digest, lock_bytes, old_lock)
         except OSError as exc:
-            raise _write_error(exc, lock_path if deck is not None else deck_path) from None
+            raise _write_error(exc, writing) from None
         if lock is not None:
             if before_rename is not None:
                 before_rename(lock.path)
@@ -97,8 +99,9 @@ def write_together(
         for left in (deck, lock):
             if left is not None:
                 left.discard()
-        for path in journal:
-            path.unlink(missing_ok=True)
+        for path in journal:  # best effort, as discard: the next build removes a journal
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
 
 
 def _sha256(fh: BinaryIO) -> str:

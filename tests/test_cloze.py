@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from deckgen.cloze import ClozeSyntaxError, Segment, parse_cloze, phrases, plain_text, to_markup
+from deckgen.cloze import Segment, parse_cloze, phrases, plain_text, to_markup
+from deckgen.errors import ClozeSyntaxError
 
 
 def test_parse_plain_and_marked():

@@ -1,10 +1,23 @@
-"""How messages show user text: `quoted` and `visible` (deckgen.errors)."""
+"""deckgen.errors: how messages show user text (`quoted`, `visible`); that it is the one
+home of every exception, and `reports_errors` the one place cli.py handles them."""
 
 from __future__ import annotations
 
+import ast
+import errno
+import importlib
+import io
+import os
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from deckgen.cli import cli, reports_errors
 from deckgen.errors import quoted, visible
+from tests.helpers import FINANCE, ROOT, run_cli, write_doc
 
 
 @pytest.mark.parametrize(
@@ -36,3 +49,305 @@ def test_visible_escapes_every_invisible_character(text: str, shown: str):
 def test_quoted_puts_the_visible_text_in_single_quotes():
     assert quoted("ti\u200btle") == "'ti\\u200btle'"
     assert quoted("") == "''"
+
+
+# --- one home for errors, one handler (issue 14) ------------------------------------------
+
+DECKGEN = ROOT / "deckgen"
+
+
+def _is_exception(node: ast.ClassDef, namespace: dict[str, Any]) -> bool:
+    """Whether the class `node` defines derives from BaseException: each base is evaluated
+    where the class is written (its module's names); a base that is no name of the module
+    (a class made inside a function) counts by its name."""
+    if node.name.endswith(("Error", "Exception")):
+        return True
+    for base in node.bases:
+        try:
+            value = eval(compile(ast.Expression(base), "<base>", "eval"), dict(namespace))
+        except Exception:
+            value = None
+        if isinstance(value, type) and issubclass(value, BaseException):
+            return True
+        if value is None and ast.unparse(base).endswith(("Error", "Exception", "Exit")):
+            return True
+    return False
+
+
+def _exception_classes(root: Path) -> list[str]:
+    """Every exception class defined under `root` outside errors.py, at any depth, as
+    'path:line: Name'."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root.parent)
+        if relative.as_posix() == "deckgen/errors.py":
+            continue
+        module = importlib.import_module(".".join(relative.with_suffix("").parts))
+        if module.__name__.endswith(".__init__"):
+            module = importlib.import_module(module.__name__.rsplit(".", 1)[0])
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found += [
+            f"{relative.as_posix()}:{node.lineno}: {node.name}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef) and _is_exception(node, vars(module))
+        ]
+    return found
+
+
+def test_every_exception_class_is_defined_in_errors_py():
+    assert _exception_classes(DECKGEN) == []
+
+
+def test_the_scan_finds_an_exception_class_written_anywhere(tmp_path: Path, monkeypatch):
+    """The scan above would pass over nothing it should see: a stray class at module
+    level, one nested in a function, one through an import alias or an attribute, one
+    derived from another module's exception, all under a package like deckgen/."""
+    package = tmp_path / "strays"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "one.py").write_text(
+        textwrap.dedent(
+            """
+            import zipfile
+            from deckgen.errors import DeckgenError as Base
+
+            class Plain:
+                pass
+
+            class Stray(Base):
+                pass
+
+            class Bad(zipfile.BadZipFile):
+                pass
+
+            class Abort(KeyboardInterrupt):
+                pass
+
+            def f():
+                class Local(Stray):
+                    pass
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _exception_classes(package) == [
+        "strays/one.py:8: Stray",
+        "strays/one.py:11: Bad",
+        "strays/one.py:14: Abort",
+        "strays/one.py:18: Local",
+    ]
+
+
+def _cli_tree() -> ast.Module:
+    return ast.parse((DECKGEN / "cli.py").read_text(encoding="utf-8"))
+
+
+def test_every_command_goes_through_reports_errors():
+    """Each command's callback is the wrapper `reports_errors` makes, around the command
+    itself: its innermost decorator, so that no code of the command runs outside it."""
+    wrapper = reports_errors(lambda: None).__code__
+    assert cli.commands  # the group has its commands
+    for name, command in cli.commands.items():
+        assert command.callback is not None
+        assert command.callback.__code__ is wrapper, f"'deckgen {name}' is not wrapped"
+    decorated = {}
+    for node in ast.walk(_cli_tree()):
+        if isinstance(node, ast.FunctionDef) and any(
+            "cli.command" in ast.unparse(d) for d in node.decorator_list
+        ):
+            decorated[node.name] = ast.unparse(node.decorator_list[-1])
+    assert set(decorated) == {c.callback.__name__ for c in cli.commands.values() if c.callback}
+    assert set(decorated.values()) == {"reports_errors"}
+
+
+def test_cli_has_no_error_handler_but_reports_errors():
+    """No try/except (or contextlib.suppress) in cli.py turns an error into a message
+    anywhere but in `reports_errors`."""
+    tree = _cli_tree()
+    (handler,) = [
+        n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "reports_errors"
+    ]
+    inside = {id(n) for n in ast.walk(handler)}
+    stray = [
+        f"cli.py:{n.lineno}: {ast.unparse(n).splitlines()[0]}"
+        for n in ast.walk(tree)
+        if id(n) not in inside
+        and (
+            isinstance(n, ast.ExceptHandler)
+            or (isinstance(n, ast.Call) and ast.unparse(n.func).endswith("suppress"))
+        )
+    ]
+    assert stray == []
+    caught = {
+        ast.unparse(n.type)
+        for n in ast.walk(handler)
+        if isinstance(n, ast.ExceptHandler) and n.type
+    }
+    assert {"ContentError", "DeckgenError", "OSError"} <= caught
+
+
+# --- what the system refuses reaches the user typed, with its path -----------------------
+
+
+def _refuse(
+    monkeypatch: pytest.MonkeyPatch, name: str, err: int, when: Callable[[str], bool]
+) -> list[str]:
+    """`os.<name>` fails with `err` for every path `when` accepts (a failing disk, a folder
+    this user may not read, which root cannot be made to see); returns the paths it
+    refused, for the test to show the fault was met."""
+    real = getattr(os, name)
+    refused: list[str] = []
+
+    def fake(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(path, (str, os.PathLike)) and when(os.fspath(path)):
+            refused.append(os.fspath(path))
+            raise OSError(err, os.strerror(err), os.fspath(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, name, fake)
+    return refused
+
+
+def test_a_journal_that_cannot_be_removed_does_not_fail_a_written_build(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: once the deck and lock were in place, a failure to remove the rename journal
+    ended the build with 'error: <journal>: Input/output error; nothing was written'."""
+    out = tmp_path / "mini.apkg"
+    refused = _refuse(monkeypatch, "unlink", errno.EIO, lambda p: p.endswith(".journal.tmp"))
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:2] == b"PK"
+    assert (mini_cards / "deckgen.lock").read_bytes().startswith(b"{")
+
+
+def test_a_temporary_file_that_cannot_be_removed_does_not_hide_the_error(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bugs: when writing the deck failed (a full disk) and its temporary file could not
+    be removed either, the message named the temporary file and its removal, not the deck;
+    and a deck whose last flush to disk failed was reported as the lock."""
+    out = tmp_path / "mini.apkg"
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    refused = _refuse(monkeypatch, "unlink", errno.EIO, lambda p: p.endswith(".tmp"))
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: cannot write {out}: No space left on device; nothing was changed (the "
+        "previous deck and lock are as they were)\n"
+    )
+    assert not out.exists() and not (mini_cards / "deckgen.lock").exists()
+
+
+def test_a_cache_that_cannot_be_read_does_not_fail_a_build(
+    mini_cards: Path, tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: a cache folder this user may not look into (stat refused) ended the build with
+    'error: <cache folder>: Permission denied; nothing was written': the cache is only
+    ever a shortcut."""
+    out = tmp_path / "mini.apkg"
+    cache = str(private_cache)
+    refused = _refuse(monkeypatch, "stat", errno.EACCES, lambda p: p.startswith(cache))
+    for _ in range(2):
+        result = run_cli("build", "--cards", mini_cards, "-o", out)
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes()[:2] == b"PK"
+    assert refused
+
+
+@pytest.mark.parametrize("command", ["build", "check", "preview"])
+def test_a_cards_folder_that_cannot_be_looked_at_is_a_located_error(
+    command: str, mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: a cards folder whose stat is refused (a parent folder this user may not
+    search) ended in 'error: <folder>: Permission denied; nothing was written', unlike
+    one that cannot be listed."""
+    monkeypatch.chdir(tmp_path)
+    refused = _refuse(monkeypatch, "stat", errno.EACCES, lambda p: p in ("mini", str(mini_cards)))
+    result = run_cli(command, "--cards", "mini")
+    assert refused
+    assert result.exit_code == 1
+    assert result.output == "mini: error: cannot read the cards folder: Permission denied\n" + (
+        "Checked mini: 1 error, 0 warnings.\n"
+        if command == "check"
+        else "Aborted with 1 error: nothing was written.\n"
+    )
+
+
+def test_a_schemas_folder_that_cannot_be_looked_into_does_not_fail_extract(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: looking for deckgen's schemas above the new cards folder, a folder whose
+    stat was refused ended extract in 'error: <that folder>: ...; nothing was written'."""
+    source = write_doc(tmp_path, FINANCE)
+    refused = _refuse(monkeypatch, "stat", errno.EACCES, lambda p: "/schemas/" in p)
+    result = run_cli("extract", source, "--key", "money", "-o", tmp_path / "money")
+    assert refused
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "money" / "deck.yaml").is_file()
+
+
+def test_an_extract_folder_that_cannot_be_looked_at_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: an output folder whose stat failed (a failing disk) ended extract in
+    'error: <folder>: Input/output error; nothing was written'."""
+    source = write_doc(tmp_path, FINANCE)
+    out = tmp_path / "money"
+    refused = _refuse(monkeypatch, "stat", errno.EIO, lambda p: p == str(out))
+    result = run_cli("extract", source, "--key", "money", "-o", out)
+    assert refused
+    assert result.exit_code == 1
+    assert result.output == f"error: cannot read {out}: Input/output error\n"
+    monkeypatch.undo()
+    assert not out.exists()
+
+
+def test_a_cards_file_rename_cannot_read_is_a_clear_error(
+    mini_cards: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: a cards file that could be checked but not read again for the edit ended
+    rename in 'error: <file>: Input/output error; nothing was written'."""
+    pillar = mini_cards / "1-first.yaml"
+    before = pillar.read_bytes()
+    real = io.open
+
+    def refuse(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(path) == str(pillar):
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(pillar))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", refuse)
+    result = run_cli("rename", "--cards", mini_cards, "alpha", "alpha-two")
+    assert result.exit_code == 1
+    assert result.output == f"error: cannot read {pillar}: Input/output error\n"
+    monkeypatch.undo()
+    assert pillar.read_bytes() == before
+
+
+def test_an_opencc_that_cannot_read_its_files_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: OpenCC's conversion tables unreadable (a damaged install, a failing disk)
+    ended every extract, and build --script, in a traceback (RuntimeError)."""
+    import opencc
+
+    def unreadable(config: str) -> Any:
+        raise RuntimeError(f"{config}.json not found or not accessible.")
+
+    monkeypatch.setattr(opencc, "OpenCC", unreadable)
+    result = run_cli(
+        "extract", write_doc(tmp_path, FINANCE), "--key", "money", "-o", tmp_path / "m"
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: OpenCC cannot load its 't2s' conversion (t2s.json not found or not "
+        "accessible); reinstall it: pip install --force-reinstall opencc\n"
+    )
+    assert not (tmp_path / "m").exists()

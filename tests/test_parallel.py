@@ -13,11 +13,11 @@ import deckgen.build as build_module
 import deckgen.workers as workers_module
 from bench.synth import write_cards as synth_cards
 from deckgen.build import build_deck, plan_deck
-from deckgen.errors import ContentError, sort_findings
+from deckgen.errors import ContentError, WorkerError, sort_findings
 from deckgen.options import BuildOptions
 from deckgen.pillarfile import process_file
 from deckgen.validate import validate_deck_file
-from deckgen.workers import WorkerError, shares
+from deckgen.workers import shares
 from tests.helpers import run_cli
 
 NOTES = 3_000  # about twenty pillar files

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from deckgen.errors import TemplateError
 from deckgen.notetypes import note_types
-from deckgen.preview import TemplateError, render_template, write_preview
+from deckgen.preview import render_template, write_preview
 from tests.browser import (
     PHONE,
     audit,
@@ -159,6 +160,19 @@ def test_content_errors_are_reported_as_by_build(mini_cards: Path, tmp_path: Pat
     assert any(line.startswith(f"{pillar}:10:9: error: unknown key 'anwser'") for line in lines)
     assert re.fullmatch(r"Aborted with \d+ errors?: nothing was written\.", lines[-1])
     assert not out.exists()
+
+
+def test_a_folder_that_cannot_be_written_is_a_clear_error(mini_cards: Path, tmp_path: Path):
+    """Bug: '-o FILE/sub' (under a regular file) ended in 'error: FILE/sub: Not a directory;
+    nothing was written', naming neither the page nor what could not be written."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run_cli("preview", "--cards", mini_cards, "-o", blocker / "sub")
+    assert result.exit_code == 1
+    assert (
+        result.output == f"error: cannot write {blocker / 'sub' / 'index.html'}: Not a directory\n"
+    )
+    assert blocker.read_text() == "not a folder"
 
 
 # --- the page in a browser --------------------------------------------------------

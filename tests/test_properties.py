@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 from deckgen.cloze import (
     CLOSE,
     OPEN,
-    ClozeSyntaxError,
     Segment,
     parse_cloze,
     phrases,
     plain_text,
     to_markup,
 )
+from deckgen.errors import ClozeSyntaxError
 from deckgen.generate import generate_notes
 from deckgen.validate import load_deck
 from tests.helpers import MINI_DECK, import_apkg, run_cli, typeset_by_mathjax, visible_text

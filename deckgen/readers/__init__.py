@@ -12,7 +12,8 @@ from __future__ import annotations
 import importlib
 from pathlib import PurePath
 
-from deckgen.outline import ExtractError, Outline
+from deckgen.errors import ExtractError
+from deckgen.outline import Outline
 
 # A file's suffix (lower case) -> the module that reads it. Any other suffix is read as
 # plain text. A zip archive is read as a Word document whatever its suffix.

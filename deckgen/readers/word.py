@@ -18,7 +18,8 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from deckgen.outline import ExtractError, Outline, OutlineBuilder, Paragraph, join_paragraphs
+from deckgen.errors import ExtractError
+from deckgen.outline import Outline, OutlineBuilder, Paragraph, join_paragraphs
 from deckgen.readers import FORMATS
 
 if TYPE_CHECKING:
