@@ -91,7 +91,7 @@ class Note:
     # Where the cards write what the note is made from (None for a retired note).
     source: Location | None = None
 
-    @property
+    @_computed_once
     def card_ords(self) -> tuple[int, ...]:
         if self.kind == CLOZE:
             return tuple(sorted(number - 1 for number, _ in self.clozes))
