@@ -13,11 +13,10 @@ and `cards` (either of the two, for an editor that maps one schema to a whole fo
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from typing import Any
 
+from deckgen.checks import CHECK_KEYS, CheckKey
 from deckgen.language import LANGUAGES
-from deckgen.model import Checks
 from deckgen.validate import (
     DECK_REQUIRED,
     PILLAR_REQUIRED,
@@ -30,16 +29,6 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 KINDS = ("deck", "pillar", "cards")
 
 Schema = dict[str, Any]
-
-_CHECK_DESCRIPTIONS = {
-    "answer_max_length": "Warn when an answer is longer than this, counting each CJK "
-    "character and each other word as one.",
-    "cloze_max_share": "Warn when a cloze phrase hides more than this share of its sentence.",
-    "clozes_max_per_note": "Warn when a text marks more cloze phrases than this.",
-    "principle_needs_cloze": "Warn about a principle whose text marks no cloze phrase.",
-    "principle_needs_question": "Warn about a principle without a question.",
-    "cjk_punctuation": "Warn about an ASCII , ? ! : ; next to Chinese text (write it full-width).",
-}
 
 
 def _text(description: str) -> Schema:
@@ -73,17 +62,16 @@ def _object(properties: dict[str, Schema], required: tuple[str, ...], title: str
     }
 
 
-def _check_property(name: str, default: object) -> Schema:
-    described: Schema = {"description": _CHECK_DESCRIPTIONS[name], "default": default}
-    if isinstance(default, bool):
+def _check_property(key: CheckKey) -> Schema:
+    described: Schema = {"description": key.description, "default": key.default}
+    if key.kind is bool:
         return {"type": "boolean", **described}
-    if isinstance(default, int):
+    if key.kind is int:
         return {"type": "integer", "minimum": 1, **described}
     return {"type": "number", "exclusiveMinimum": 0, "maximum": 1, **described}
 
 
 def _definitions() -> dict[str, Schema]:
-    checks = Checks()
     question = _object(
         {
             "id": _slug("Permanent id of the question, unique within its principle."),
@@ -162,10 +150,9 @@ def _definitions() -> dict[str, Schema]:
             },
             "checks": {
                 "type": "object",
-                "description": "Thresholds of the card-quality warnings of `deckgen check`.",
-                "properties": {
-                    f.name: _check_property(f.name, getattr(checks, f.name)) for f in fields(Checks)
-                },
+                "description": "The card-quality warnings of `deckgen check`: each rule's "
+                "code (false turns it off) and limits.",
+                "properties": {name: _check_property(key) for name, key in CHECK_KEYS.items()},
                 "additionalProperties": False,
             },
         },

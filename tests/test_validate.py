@@ -69,7 +69,7 @@ def test_warning_inside_a_folded_block_points_at_the_annotation(cards: Path):
     result = run_cli("check", "--cards", "cards")
     assert result.output.splitlines()[0] == (
         "cards/1-first.yaml:8:26: warning: leftover pinyin annotation '務(wù)' in text of "
-        "principle 'alpha'; delete '(wù)'"
+        "principle 'alpha'; delete '(wù)' [leftover-pinyin]"
     )
 
 
