@@ -35,28 +35,20 @@ from deckgen.load import (
     value_location,
 )
 from deckgen.model import Checks, Deck, Pillar, Principle, Question
+from deckgen.spec import DECK, PILLAR, PRINCIPLE, QUESTION
+from deckgen.spec import SLUG as SLUG  # what an id looks like; rename and extract use it
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STR_TAG = "tag:yaml.org,2002:str"
 
-DECK_KEYS = {
-    "key",
-    "name",
-    "description",
-    "introduction",
-    "question",
-    "checks",
-    "language",
-    "tts",
-    "subdecks",
-}
-DECK_REQUIRED = ("key", "name", "introduction", "question")
-PILLAR_KEYS = {"id", "renamed_from", "title", "question", "principles"}
-PILLAR_REQUIRED = ("id", "title", "principles")
-PRINCIPLE_KEYS = {"id", "renamed_from", "title", "text", "questions", "note"}
-PRINCIPLE_REQUIRED = ("id", "title", "text")
-QUESTION_KEYS = {"id", "renamed_from", "question", "answer"}
-QUESTION_REQUIRED = ("id", "question", "answer")
+# The keys of each kind of cards file, and those it must have: declared in deckgen.spec.
+DECK_KEYS = DECK.names
+DECK_REQUIRED = DECK.required
+PILLAR_KEYS = PILLAR.names
+PILLAR_REQUIRED = PILLAR.required
+PRINCIPLE_KEYS = PRINCIPLE.names
+PRINCIPLE_REQUIRED = PRINCIPLE.required
+QUESTION_KEYS = QUESTION.names
+QUESTION_REQUIRED = QUESTION.required
 # Every key `checks:` accepts: each rule's code, old switch and limits (deckgen.checks).
 CHECKS_KEYS = set(CHECK_KEYS)
 # The YAML keys whose `[[phrase]]` marks become cloze deletions (the cloze note type's
@@ -410,6 +402,11 @@ def _scalar(node: yaml.ScalarNode) -> object:
         return None
 
 
+def _listed(keys: tuple[str, ...]) -> str:
+    """'id, title and principles'."""
+    return f"{', '.join(keys[:-1])} and {keys[-1]}"
+
+
 def is_slug(value: str) -> bool:
     return SLUG.match(value) is not None
 
@@ -521,7 +518,7 @@ def _validate_deck(
     if source.root is None:
         c.error(
             Location(source.display, 1, 1),
-            "deck file is empty; it needs key, name, introduction and question",
+            f"deck file is empty; it needs {_listed(DECK_REQUIRED)}",
         )
         return None
     fields = c.mapping(source.root, "the deck", DECK_KEYS, DECK_REQUIRED)
@@ -580,7 +577,7 @@ def _validate_pillar(source: SourceFile, v: Validation, claims: list[Claim]) -> 
     if source.root is None:
         c.error(
             Location(source.display, 1, 1),
-            "pillar file is empty; it needs id, title and principles",
+            f"pillar file is empty; it needs {_listed(PILLAR_REQUIRED)}",
         )
         return None
     fields = c.mapping(source.root, "the pillar", PILLAR_KEYS, PILLAR_REQUIRED)

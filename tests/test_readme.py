@@ -10,10 +10,10 @@ import re
 
 import pytest
 
-from deckgen import checks
+from deckgen import checks, spec
 from tests.helpers import ROOT
 
-BLOCKS = {"rules": checks.markdown}
+BLOCKS = {"rules": checks.markdown, "keys": spec.markdown}
 
 
 def block(name: str) -> str:
@@ -28,6 +28,15 @@ def test_readme_block_is_the_rendered_declaration(name: str):
     assert block(name) == BLOCKS[name](), (
         f"README.md's block '{name}' is out of date: run `python tools/readme.py`"
     )
+
+
+def test_the_keys_table_has_a_row_per_key_of_each_kind():
+    text = block("keys")
+    for kind in spec.KINDS.values():
+        table = text.split(f"{kind.file}:\n\n", 1)[1].split("\n\n", 1)[0]
+        assert [row.split(" | ")[0] for row in table.splitlines()[2:]] == [
+            f"| `{key.name}`" for key in kind.keys
+        ]
 
 
 def test_the_rules_table_has_a_row_and_a_checks_line_per_rule():

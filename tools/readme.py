@@ -18,11 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deckgen import checks  # noqa: E402
+from deckgen import checks, spec  # noqa: E402
 
 
 def blocks() -> dict[str, str]:
-    return {"rules": checks.markdown()}
+    return {"rules": checks.markdown(), "keys": spec.markdown()}
 
 
 def render(readme: str) -> str:
