@@ -3,7 +3,8 @@
 `validate` takes its key sets from the spec, and `schema` writes the JSON Schema from it
 (tests/test_schema.py); these tests tie the rest to it: every key's value of the wrong
 type is reported in the words of the key's type, an empty mapping of each kind lacks
-exactly its required keys, and the model has a field for every key.
+exactly its required keys, a switch left out is its declared default, and the model has a
+field for every key.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import pytest
 
 from deckgen.checks import RULES, Checks
 from deckgen.model import Deck, Pillar, Principle, Question
-from deckgen.spec import CHECKS, CLOZE_TEXT, FLAG, ID, KINDS, LANGUAGE, LIST, TEXT, Type
-from deckgen.validate import validate_folder
+from deckgen.spec import CHECKS, CLOZE_TEXT, FLAG, ID, KINDS, LANGUAGE, LIST, TEXT, Key, Type
+from deckgen.validate import load_deck, validate_folder
 from tests.helpers import MINI_DECK, write_cards
 
 # A deck whose files have every key of every kind, each on a line of its own.
@@ -154,6 +155,16 @@ def test_an_empty_mapping_of_each_kind_lacks_exactly_its_required_keys(
         f"key '{key}'"
         for key in KINDS["question"].required
     ]
+
+
+@pytest.mark.parametrize(
+    "key", [key for key in KINDS["deck"].keys if key.type is FLAG], ids=lambda key: key.name
+)
+def test_a_switch_left_out_is_its_declared_default(tmp_path: Path, key: Key):
+    deck = load_deck(write_cards(tmp_path / "cards", MINI_DECK))
+    assert key.name not in MINI_DECK["deck.yaml"]
+    assert getattr(deck, key.name) is key.default
+    assert Deck.__dataclass_fields__[key.name].default is key.default
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
