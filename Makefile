@@ -51,8 +51,8 @@ bench: $(VENV)/.deck-installed
 
 # mypy reads what to check from pyproject.toml: deckgen/, tests/ and bench/.
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check deckgen tests bench
-	$(BIN)/ruff format --check deckgen tests bench
+	$(BIN)/ruff check deckgen tests bench tools
+	$(BIN)/ruff format --check deckgen tests bench tools
 	$(BIN)/mypy
 
 # pre-commit and its git hook; the hooks (.pre-commit-config.yaml) run .venv's ruff and

@@ -19,9 +19,10 @@ The package is laid out by stage, each module importing only the ones below it:
     extract   an outline -> a cards folder to review
     schema    JSON Schema of the cards format
 
-Beside them: errors, model, language (the deck's language tag), chinese (numerals,
-character classes, punctuation, display width), pinyin, atomic (files replaced in one
-step), gcpause.
+Beside them: errors, spec (the cards format: every key of every kind of file), checks
+(the card-quality rules' registry: codes, settings), model, language (the deck's language
+tag), chinese (numerals, character classes, punctuation, display width), pinyin, atomic
+(files replaced in one step), gcpause.
 
 `cli.py` sits on top; it imports neither yaml nor genanki.
 """

@@ -746,7 +746,7 @@ def _deck_wide(deck_file: DeckFile, results: list[FileResult], checks: Checks) -
     return [
         *(f for result in results for f in result.findings),
         *check_claims(claims),
-        *same_question_findings(questions),
+        *same_question_findings(questions, checks),
         *text_findings(deck_file.texts, [], checks),
         *no_principles(deck_file, claims),
     ]

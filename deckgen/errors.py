@@ -49,13 +49,19 @@ class Location:
 
 @dataclass(frozen=True, order=True, slots=True)
 class Finding:
-    """One problem in the content: an error stops a build, a warning does not."""
+    """One problem in the content: an error stops a build, a warning does not.
+
+    A card-quality warning has its rule's `code` (deckgen.checks), shown after the message
+    as `[answer-too-long]`; every other finding has none."""
 
     location: Location
     severity: Severity
     message: str
+    code: str = ""
 
     def __str__(self) -> str:
+        if self.code:
+            return f"{self.location}: {self.severity}: {self.message} [{self.code}]"
         return f"{self.location}: {self.severity}: {self.message}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deckgen.checks import Checks as Checks  # the rules' settings live with the rules
 from deckgen.cloze import Segment
 from deckgen.errors import Finding, Location
 
@@ -52,25 +53,6 @@ class Pillar:
     def identity(self) -> str:
         """The id its note was first built under: part of the note's key and GUID."""
         return self.renamed_from or self.id
-
-
-@dataclass(frozen=True, slots=True)
-class Checks:
-    """Thresholds of the card-quality rules; a deck file may tune them under `checks:`."""
-
-    # An answer longer than this (counting each CJK character and each other word as
-    # one) is hard to recall in one go.
-    answer_max_length: int = 20
-    # A cloze phrase hiding more than this share of its sentence leaves too little context.
-    cloze_max_share: float = 0.5
-    # More cloze deletions than this on one note make it a list to learn, not a fact.
-    clozes_max_per_note: int = 5
-    # Whether a principle without a cloze phrase, or without a question, is worth a warning.
-    principle_needs_cloze: bool = True
-    principle_needs_question: bool = True
-    # Whether an ASCII , ? ! : ; next to Chinese text is worth a warning: Chinese
-    # typesetting writes them full-width, and the ASCII forms look cramped on a card.
-    cjk_punctuation: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,8 +38,9 @@ LEGACY_NAMES = {CLOZE: "deckgen cloze", QA: "deckgen question-answer"}
 LEGACY_DECK_KEYS = frozenset({"office-service"})
 KINDS = (CLOZE, QA)
 
-CLOZE_FIELDS = ("Text", "Extra", "Pillar", "Principle", "Key")
-QA_FIELDS = ("Question", "Answer", "Extra", "Pillar", "Principle", "Key")
+# The Anki fields of the two note types (never changed: Anki keeps reviews by note type).
+CLOZE_NOTE_FIELDS = ("Text", "Extra", "Pillar", "Principle", "Key")
+QA_NOTE_FIELDS = ("Question", "Answer", "Extra", "Pillar", "Principle", "Key")
 
 _INCLUDE = re.compile(r"\{\{>\s*([a-z0-9-]+)\s*\}\}")
 _TTS_SLOT = re.compile(r"<!--\s*tts\s+([A-Za-z:-]+)\s*-->")
@@ -167,7 +168,7 @@ def note_types(
             CLOZE,
             ids[CLOZE],
             names[CLOZE],
-            CLOZE_FIELDS,
+            CLOZE_NOTE_FIELDS,
             (Template("Cloze", template("cloze-front.html"), cloze_back),),
             css,
             is_cloze=True,
@@ -176,7 +177,7 @@ def note_types(
             QA,
             ids[QA],
             names[QA],
-            QA_FIELDS,
+            QA_NOTE_FIELDS,
             (Template("Card 1", template("qa-front.html"), qa_back),),
             css,
             is_cloze=False,

@@ -109,7 +109,7 @@ def encode(result: FileResult) -> tuple[Any, ...]:
     """`result` as plain values (but `kept`, which a caller sends its own way)."""
     pillar = result.pillar
     return (
-        [(f.location.at, f.severity, f.message) for f in result.findings],
+        [(f.location.at, f.severity, f.message, f.code) for f in result.findings],
         list(map(tuple, result.claims)),
         list(map(tuple, result.asked)),
         None
@@ -143,7 +143,10 @@ def decode(value: tuple[Any, ...], *, unchanged: bool = False) -> FileResult:
     else:
         infos = list(map(make_info, notes))
     return FileResult(
-        [Finding(Location(*at), severity, message) for at, severity, message in findings],
+        [
+            Finding(Location(*at), severity, message, code)
+            for at, severity, message, code in findings
+        ],
         list(map(make_claim, claims)),
         list(map(make_asked, asked_)),
         None if pillar is None else _pillar(*pillar),

@@ -23,7 +23,7 @@ from html import unescape
 from pathlib import Path
 
 from deckgen.lock import LazyNotes, Lock, LockedNote, LockedNoteType, Numbered
-from deckgen.notetypes import CLOZE, CLOZE_FIELDS, QA, QA_FIELDS, fields_hash, style_hash
+from deckgen.notetypes import CLOZE, CLOZE_NOTE_FIELDS, QA, QA_NOTE_FIELDS, fields_hash, style_hash
 from deckgen.package import PackageContents
 
 # A cloze as deckgen writes it in a field: {{c3::phrase}} or {{c3::phrase::hint}}.
@@ -67,8 +67,8 @@ def lock_from_package(contents: PackageContents, deck_key: str) -> Lock | None:
     kinds: dict[int, str] = {}
     types: dict[str, LockedNoteType] = {}
     for t in contents.types.values():
-        kind = CLOZE if t.is_cloze and t.fields == CLOZE_FIELDS else None
-        if kind is None and not t.is_cloze and t.fields == QA_FIELDS:
+        kind = CLOZE if t.is_cloze and t.fields == CLOZE_NOTE_FIELDS else None
+        if kind is None and not t.is_cloze and t.fields == QA_NOTE_FIELDS:
             kind = QA
         if kind is None or kind in types:
             continue

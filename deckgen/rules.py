@@ -6,8 +6,10 @@ rules about the text itself: leftover pinyin annotations (`務(wù)`, as the see
 inserted them), ASCII punctuation in Chinese text, and text that is not NFC-normalised.
 
 The rules read the validated texts (`validate.TextValue`: the value that goes on the
-card and the node it was written as) and return Findings with the exact position. Their
-thresholds are `model.Checks`, tunable under `checks:` in the deck file.
+card and the node it was written as) and return Findings with the exact position, each
+with its rule's code. The rules' codes, descriptions and settings are declared once, in
+`deckgen.checks.RULES`; their settings (`checks.Checks`) come from `checks:` in the deck
+file, where `<code>: false` turns a rule off.
 """
 
 from __future__ import annotations
@@ -21,6 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from deckgen.checks import (
+    ANSWER_TOO_LONG,
+    ASCII_PUNCTUATION,
+    CLOZE_HIDES_SENTENCE,
+    LEFTOVER_PINYIN,
+    NOT_NFC,
+    PRINCIPLE_WITHOUT_CLOZE,
+    PRINCIPLE_WITHOUT_QUESTION,
+    SAME_QUESTION,
+    STRAY_CLOZE_MARKS,
+    TOO_MANY_CLOZES,
+)
 from deckgen.chinese import (
     FULL_WIDTH_LEFT_PARENTHESIS,
     SENTENCE_ENDS,
@@ -34,7 +48,7 @@ from deckgen.gcpause import without_cyclic_gc
 from deckgen.model import Checks, Deck
 from deckgen.pinyin import PINYIN_ANNOTATION
 from deckgen.validate import (
-    CLOZE_FIELDS,
+    CLOZE_KEYS,
     PrincipleEntry,
     TextValue,
     Validation,
@@ -92,7 +106,7 @@ def quality_findings(validation: Validation) -> list[Finding]:
     """The warnings of every rule, in no particular order."""
     return [
         *text_findings(validation.texts, validation.principles, validation.checks),
-        *same_question_findings(asked(validation.texts)),
+        *same_question_findings(asked(validation.texts), validation.checks),
     ]
 
 
@@ -119,35 +133,58 @@ def text_findings(
     """The warnings of every rule that looks at one text or one principle at a time: for
     one file (a worker's share of the deck) as well as for all of them."""
     findings: list[Finding] = []
+    # Which rules run, decided once per call rather than per text.
+    off = checks.off
+    pinyin = LEFTOVER_PINYIN not in off
+    nfc = NOT_NFC not in off
+    clozes = not off.issuperset(_CLOZE_CODES)
+    stray = STRAY_CLOZE_MARKS not in off
+    punctuation = ASCII_PUNCTUATION not in off
+    long_answer = ANSWER_TOO_LONG not in off
     for text in texts:
         raw = text.raw
         # Cheap tests first: most texts have no parenthesis, are NFC, have short answers.
-        if "(" in raw or FULL_WIDTH_LEFT_PARENTHESIS in raw:
+        if pinyin and ("(" in raw or FULL_WIDTH_LEFT_PARENTHESIS in raw):
             findings.extend(_pinyin(text))
-        if not unicodedata.is_normalized("NFC", raw):
+        if nfc and not unicodedata.is_normalized("NFC", raw):
             findings.extend(_not_nfc(text))
-        if text.key in CLOZE_FIELDS:
-            findings.extend(_cloze_rules(text, checks))
-        elif "[[" in raw or "]]" in raw:
+        if text.key in CLOZE_KEYS:
+            if clozes:
+                findings.extend(_cloze_rules(text, checks))
+        elif stray and ("[[" in raw or "]]" in raw):
             findings.append(_markup_outside_cloze(text))
-        if checks.cjk_punctuation:
+        if punctuation:
             findings.extend(_cjk_punctuation(text))
         # Each recall unit is at least one character: a short answer cannot be too long.
-        if text.key == "answer" and len(text.value) > checks.answer_max_length:
+        if long_answer and text.key == "answer" and len(text.value) > checks.answer_max_length:
             findings.extend(_long_answer(text, checks))
-    if checks.principle_needs_question:
+    if PRINCIPLE_WITHOUT_QUESTION not in off:
         findings.extend(
             Finding(
                 entry.location,
                 "warning",
                 f"{entry.what} has no question; add one under 'questions:' so the principle "
-                "is also asked, not only clozed (or set 'principle_needs_question: false' "
-                "under 'checks:' in deck.yaml)",
+                f"is also asked, not only clozed {_turn_off(PRINCIPLE_WITHOUT_QUESTION)}",
+                PRINCIPLE_WITHOUT_QUESTION,
             )
             for entry in principles
             if entry.question_items == 0
         )
     return findings
+
+
+# The rules of a cloze text (`_cloze_rules`).
+_CLOZE_CODES = frozenset({PRINCIPLE_WITHOUT_CLOZE, TOO_MANY_CLOZES, CLOZE_HIDES_SENTENCE})
+
+
+def _turn_off(code: str) -> str:
+    """How a message says to turn its rule off."""
+    return f"(or set '{code}: false' under 'checks:' in deck.yaml)"
+
+
+def _limit(setting: str, code: str) -> str:
+    """How a message says where its rule's limit is, and how to turn the rule off."""
+    return f"(limit: {setting} under 'checks:' in deck.yaml, or set '{code}: false' there)"
 
 
 def recall_length(text: str) -> int:
@@ -163,7 +200,8 @@ def _long_answer(text: TextValue, checks: Checks) -> Iterator[Finding]:
             "warning",
             f"answer of {text.what} is too long to recall in one go ({length} characters or "
             f"words, more than {checks.answer_max_length}); ask for less, or split it into "
-            "several questions (limit: 'answer_max_length' under 'checks:' in deck.yaml)",
+            "several questions " + _limit("'answer_max_length'", ANSWER_TOO_LONG),
+            ANSWER_TOO_LONG,
         )
 
 
@@ -173,31 +211,35 @@ def _cloze_rules(text: TextValue, checks: Checks) -> Iterator[Finding]:
         return  # bad markup: already an error of validation
     phrases = [s for s in segments if s.cloze]
     owner = "the introduction" if text.key == "introduction" else f"the text of {text.what}"
-    if not phrases and text.key == "text" and checks.principle_needs_cloze:
+    off = checks.off
+    if not phrases and text.key == "text" and PRINCIPLE_WITHOUT_CLOZE not in off:
         yield Finding(
             text.location,
             "warning",
             f"{text.what} has no cloze: mark a phrase to recall with [[...]] so its text "
-            "becomes a cloze card (or set 'principle_needs_cloze: false' under 'checks:' in "
-            "deck.yaml)",
+            f"becomes a cloze card {_turn_off(PRINCIPLE_WITHOUT_CLOZE)}",
+            PRINCIPLE_WITHOUT_CLOZE,
         )
-    if len(phrases) > checks.clozes_max_per_note:
+    if len(phrases) > checks.clozes_max_per_note and TOO_MANY_CLOZES not in off:
         yield Finding(
             _mark_location(text, checks.clozes_max_per_note),
             "warning",
             f"{owner} has {len(phrases)} cloze deletions, more than "
             f"{checks.clozes_max_per_note}: a note that long is a list to learn by heart, "
-            "not a fact; mark only the key phrases (limit: 'clozes_max_per_note' under "
-            "'checks:' in deck.yaml)",
+            "not a fact; mark only the key phrases "
+            + _limit("'clozes_max_per_note'", TOO_MANY_CLOZES),
+            TOO_MANY_CLOZES,
         )
+    if CLOZE_HIDES_SENTENCE in off:
+        return
     for number, phrase, share in _cloze_shares(segments, checks.cloze_max_share):
         yield Finding(
             _mark_location(text, number - 1),
             "warning",
             f"cloze c{number} {quoted(phrase.text)} in {owner} hides {share:.0%} of its "
             "sentence, leaving too little to recall it from; mark a shorter phrase "
-            f"(limit: 'cloze_max_share: {checks.cloze_max_share:g}' under 'checks:' in "
-            "deck.yaml)",
+            + _limit(f"'cloze_max_share: {checks.cloze_max_share:g}'", CLOZE_HIDES_SENTENCE),
+            CLOZE_HIDES_SENTENCE,
         )
 
 
@@ -242,8 +284,10 @@ def _cloze_shares(
             yield number, seg, share
 
 
-def same_question_findings(questions: list[Asked]) -> Iterator[Finding]:
+def same_question_findings(questions: list[Asked], checks: Checks) -> Iterator[Finding]:
     """Two questions (anywhere in the deck, in reading order) that ask the same."""
+    if SAME_QUESTION in checks.off:
+        return
     first: dict[str, Asked] = {}
     for text in questions:
         earlier = first.setdefault(text.value, text)
@@ -253,6 +297,7 @@ def same_question_findings(questions: list[Asked]) -> Iterator[Finding]:
                 "warning",
                 f"{text.what} asks the same as {earlier.what} at {earlier.location}; "
                 "a learner cannot tell which answer is wanted: make one more specific",
+                SAME_QUESTION,
             )
 
 
@@ -263,6 +308,7 @@ def _pinyin(text: TextValue) -> Iterator[Finding]:
             "warning",
             f"leftover pinyin annotation {quoted(match.group(0))} in {text.key} of "
             f"{text.what}; delete {quoted(match.group(2))}",
+            LEFTOVER_PINYIN,
         )
 
 
@@ -274,8 +320,9 @@ def _cjk_punctuation(text: TextValue) -> Iterator[Finding]:
             text.location_of(offset),
             "warning",
             f"ASCII '{run}' next to Chinese text in {text.key} of {text.what}; write the "
-            f"full-width '{fix}' ({codes}), as Chinese typesetting does (or set "
-            "'cjk_punctuation: false' under 'checks:' in deck.yaml)",
+            f"full-width '{fix}' ({codes}), as Chinese typesetting does "
+            + _turn_off(ASCII_PUNCTUATION),
+            ASCII_PUNCTUATION,
         )
 
 
@@ -290,6 +337,7 @@ def _not_nfc(text: TextValue) -> Iterator[Finding]:
         "warning",
         f"{text.key} of {text.what} is not NFC-normalised: {_describe(written)} goes on the "
         f"card as {_describe(shown)}; write it that way (most editors can save as NFC)",
+        NOT_NFC,
     )
 
 
@@ -318,4 +366,5 @@ def _markup_outside_cloze(text: TextValue) -> Finding:
         "warning",
         f"'[[...]]' marks a cloze only in a principle's text and the deck's introduction; in "
         f"{text.key} of {text.what} the brackets show on the card as written",
+        STRAY_CLOZE_MARKS,
     )

@@ -2,9 +2,10 @@
 
 With it, an editor running the YAML language server completes keys, shows what each
 one means, and underlines a missing field or an unknown key while the author types.
-It describes the same keys as `validate` (a test keeps the two equal); `validate`
-remains the judge: the schema cannot know about duplicate ids or cloze markup. It is
-declared draft 2020-12 but uses only keywords that draft-07 tools read the same way.
+It is written from the declaration of the cards format (`deckgen.spec`), as `validate`'s
+keys are; `validate` remains the judge: the schema cannot know about duplicate ids or
+cloze markup. It is declared draft 2020-12 but uses only keywords that draft-07 tools
+read the same way.
 
 Three schemas: `deck` (deck.yaml), `pillar` (every other file of the cards folder)
 and `cards` (either of the two, for an editor that maps one schema to a whole folder).
@@ -13,33 +14,17 @@ and `cards` (either of the two, for an editor that maps one schema to a whole fo
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from typing import Any
 
+from deckgen.checks import CHECK_KEYS, CheckKey
 from deckgen.language import LANGUAGES
-from deckgen.model import Checks
-from deckgen.validate import (
-    DECK_REQUIRED,
-    PILLAR_REQUIRED,
-    PRINCIPLE_REQUIRED,
-    QUESTION_REQUIRED,
-    SLUG,
-)
+from deckgen.spec import CHECKS, CLOZE_TEXT, FLAG, ID, LANGUAGE, LIST, SLUG, TEXT, Key
+from deckgen.spec import KINDS as SPEC_KINDS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 KINDS = ("deck", "pillar", "cards")
 
 Schema = dict[str, Any]
-
-_CHECK_DESCRIPTIONS = {
-    "answer_max_length": "Warn when an answer is longer than this, counting each CJK "
-    "character and each other word as one.",
-    "cloze_max_share": "Warn when a cloze phrase hides more than this share of its sentence.",
-    "clozes_max_per_note": "Warn when a text marks more cloze phrases than this.",
-    "principle_needs_cloze": "Warn about a principle whose text marks no cloze phrase.",
-    "principle_needs_question": "Warn about a principle without a question.",
-    "cjk_punctuation": "Warn about an ASCII , ? ! : ; next to Chinese text (write it full-width).",
-}
 
 
 def _text(description: str) -> Schema:
@@ -56,13 +41,6 @@ def _slug(description: str) -> Schema:
     }
 
 
-def _renamed_from(what: str) -> Schema:
-    return _slug(
-        f"Written by `deckgen rename`: the id this {what}'s notes were first built under, "
-        "which stays their identity in Anki."
-    )
-
-
 def _object(properties: dict[str, Schema], required: tuple[str, ...], title: str) -> Schema:
     return {
         "type": "object",
@@ -73,110 +51,44 @@ def _object(properties: dict[str, Schema], required: tuple[str, ...], title: str
     }
 
 
-def _check_property(name: str, default: object) -> Schema:
-    described: Schema = {"description": _CHECK_DESCRIPTIONS[name], "default": default}
-    if isinstance(default, bool):
+def _check_property(key: CheckKey) -> Schema:
+    described: Schema = {"description": key.description, "default": key.default}
+    if key.kind is bool:
         return {"type": "boolean", **described}
-    if isinstance(default, int):
+    if key.kind is int:
         return {"type": "integer", "minimum": 1, **described}
     return {"type": "number", "exclusiveMinimum": 0, "maximum": 1, **described}
 
 
-def _definitions() -> dict[str, Schema]:
-    checks = Checks()
-    question = _object(
-        {
-            "id": _slug("Permanent id of the question, unique within its principle."),
-            "renamed_from": _renamed_from("question"),
-            "question": _text("The question, shown on the front of the card."),
-            "answer": _text("The answer, shown on the back: keep it short."),
-        },
-        QUESTION_REQUIRED,
-        "A question-answer note",
-    )
-    principle = _object(
-        {
-            "id": _slug("Permanent id of the principle, unique in the deck."),
-            "renamed_from": _renamed_from("principle"),
-            "title": _text("The principle's title, shown on every card as context."),
-            "text": _text(
-                "The principle's text. Mark each phrase to recall as [[phrase]] or "
-                "[[phrase::hint]]; they become c1, c2, ... in text order."
-            ),
-            "note": _text("Extra text shown on the back of the principle's cards."),
-            "questions": {
-                "type": "array",
-                "description": "Question-answer notes about the principle.",
-                "items": {"$ref": "#/$defs/question"},
-            },
-        },
-        PRINCIPLE_REQUIRED,
-        "A principle",
-    )
-    pillar = _object(
-        {
-            "id": _slug("Permanent id of the pillar, unique in the deck."),
-            "renamed_from": _renamed_from("pillar"),
-            "title": _text("The pillar's title."),
-            "question": _text(
-                "The question of the pillar's overview card (default: which principles "
-                "does it include?)."
-            ),
-            "principles": {
-                "type": "array",
-                "description": "The pillar's principles, in study order.",
-                "minItems": 1,
-                "items": {"$ref": "#/$defs/principle"},
-            },
-        },
-        PILLAR_REQUIRED,
-        "A pillar file",
-    )
-    deck = _object(
-        {
-            "key": _slug("Permanent key of the deck: part of every note's identity."),
-            "name": _text("The deck's name in Anki; renaming it splits the deck."),
-            "description": _text("Shown on the deck's overview screen in Anki."),
-            "introduction": _text(
-                "The essay's introduction; [[phrase]] marks make it a cloze note."
-            ),
-            "question": _text("The question of the deck's overview card, answered by the pillars."),
-            "language": {
-                "type": "string",
-                "enum": list(LANGUAGES),
-                "description": "The language the cards are written in, a BCP 47 tag: zh-Hant "
-                "(Traditional Chinese), zh-Hans (Simplified Chinese), en or ja. Default: the "
-                "language of the cards' script.",
-            },
-            "tts": {
-                "type": "boolean",
-                "default": False,
-                "description": "Whether Anki reads the cards aloud (text-to-speech) in the "
-                "deck's language.",
-            },
-            "subdecks": {
-                "type": "boolean",
-                "default": False,
-                "description": "Whether each pillar's cards go in a subdeck of their own, "
-                "'<deck name>::<pillar heading>'.",
-            },
-            "checks": {
-                "type": "object",
-                "description": "Thresholds of the card-quality warnings of `deckgen check`.",
-                "properties": {
-                    f.name: _check_property(f.name, getattr(checks, f.name)) for f in fields(Checks)
-                },
-                "additionalProperties": False,
-            },
-        },
-        DECK_REQUIRED,
-        "deck.yaml",
-    )
+def _property(key: Key) -> Schema:
+    """A key's schema, by its type in the spec."""
+    kind = key.type
+    if kind is ID:
+        return _slug(key.description)
+    if kind in (TEXT, CLOZE_TEXT):
+        return _text(key.description)
+    if kind is LIST:
+        listed: Schema = {"type": "array", "description": key.description}
+        if key.min_items:
+            listed["minItems"] = key.min_items
+        return {**listed, "items": {"$ref": f"#/$defs/{key.items}"}}
+    if kind is FLAG:
+        return {"type": "boolean", "default": key.default, "description": key.description}
+    if kind is LANGUAGE:
+        return {"type": "string", "enum": list(LANGUAGES), "description": key.description}
+    assert kind is CHECKS, kind
     return {
-        "deck": deck,
-        "pillar": pillar,
-        "principle": principle,
-        "question": question,
+        "type": "object",
+        "description": key.description,
+        "properties": {name: _check_property(check) for name, check in CHECK_KEYS.items()},
+        "additionalProperties": False,
+    }
+
+
+def _definitions() -> dict[str, Schema]:
+    return {
+        name: _object({key.name: _property(key) for key in kind.keys}, kind.required, kind.title)
+        for name, kind in SPEC_KINDS.items()
     }
 
 

@@ -13,12 +13,13 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import yaml
 
+from deckgen.checks import CHECK_KEYS
 from deckgen.cloze import Segment, parse_cloze
 from deckgen.errors import At, ClozeSyntaxError, ContentError, Finding, Location, quoted
 from deckgen.language import LANGUAGE_TAG, LANGUAGES, known_language, language_instead
@@ -34,31 +35,25 @@ from deckgen.load import (
     value_location,
 )
 from deckgen.model import Checks, Deck, Pillar, Principle, Question
+from deckgen.spec import DECK, PILLAR, PRINCIPLE, QUESTION
+from deckgen.spec import SLUG as SLUG  # what an id looks like; rename and extract use it
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 STR_TAG = "tag:yaml.org,2002:str"
 
-DECK_KEYS = {
-    "key",
-    "name",
-    "description",
-    "introduction",
-    "question",
-    "checks",
-    "language",
-    "tts",
-    "subdecks",
-}
-DECK_REQUIRED = ("key", "name", "introduction", "question")
-PILLAR_KEYS = {"id", "renamed_from", "title", "question", "principles"}
-PILLAR_REQUIRED = ("id", "title", "principles")
-PRINCIPLE_KEYS = {"id", "renamed_from", "title", "text", "questions", "note"}
-PRINCIPLE_REQUIRED = ("id", "title", "text")
-QUESTION_KEYS = {"id", "renamed_from", "question", "answer"}
-QUESTION_REQUIRED = ("id", "question", "answer")
-CHECKS_KEYS = {f.name for f in fields(Checks)}
-# The fields whose `[[phrase]]` marks become cloze deletions.
-CLOZE_FIELDS = ("text", "introduction")
+# The keys of each kind of cards file, and those it must have: declared in deckgen.spec.
+DECK_KEYS = DECK.names
+DECK_REQUIRED = DECK.required
+PILLAR_KEYS = PILLAR.names
+PILLAR_REQUIRED = PILLAR.required
+PRINCIPLE_KEYS = PRINCIPLE.names
+PRINCIPLE_REQUIRED = PRINCIPLE.required
+QUESTION_KEYS = QUESTION.names
+QUESTION_REQUIRED = QUESTION.required
+# Every key `checks:` accepts: each rule's code, old switch and limits (deckgen.checks).
+CHECKS_KEYS = set(CHECK_KEYS)
+# The YAML keys whose `[[phrase]]` marks become cloze deletions (the cloze note type's
+# fields are deckgen.notetypes.CLOZE_NOTE_FIELDS).
+CLOZE_KEYS = ("text", "introduction")
 INT_TAG = "tag:yaml.org,2002:int"
 FLOAT_TAG = "tag:yaml.org,2002:float"
 BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -283,7 +278,10 @@ class _Collector:
         return list(node.value)
 
     def checks(self, node: yaml.Node) -> Checks:
-        """The deck's `checks:` thresholds; a bad value is reported and left at its default."""
+        """The deck's `checks:` settings; a bad value is reported and left at its default.
+
+        A rule's code and its old switch (`ascii-punctuation`, `cjk_punctuation`) both turn
+        it on or off; written both ways, they must agree."""
         defaults = Checks()
         if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
             return defaults
@@ -291,14 +289,27 @@ class _Collector:
         if entries is None:
             return defaults
         values: dict[str, object] = {}
-        for name in sorted(entries):
+        switched: dict[str, tuple[str, bool, yaml.Node]] = {}
+        for name in sorted(entries, key=lambda k: entries[k][0].start_mark.index):
             value_node = entries[name][1]
-            value = _setting(value_node, type(getattr(defaults, name)))
+            setting = CHECK_KEYS[name]
+            value = _setting(value_node, setting.kind)
             if value is None:
-                self.error(value_node, f"'{name}' of checks must be {CHECK_SETTINGS[name]}")
-            else:
+                self.error(value_node, f"'{name}' of checks must be {setting.values}")
+            elif not setting.switch:
                 values[name] = value
-        return dataclasses.replace(defaults, **values)  # type: ignore[arg-type]
+            elif setting.code not in switched:
+                switched[setting.code] = (name, bool(value), value_node)
+            elif switched[setting.code][1] != value:
+                other, other_value, other_node = switched[setting.code]
+                self.error(
+                    value_node,
+                    f"'{name}: {_yaml_bool(bool(value))}' of checks contradicts "
+                    f"'{other}: {_yaml_bool(other_value)}' at line {self.at(other_node).line}; "
+                    "keep one of them",
+                )
+        off = frozenset(code for code, (_, on, _) in switched.items() if not on)
+        return dataclasses.replace(defaults, **values, off=off)  # type: ignore[arg-type]
 
     def flag(self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str) -> bool:
         """A true/false setting of the deck (false when absent; a bad value is reported)."""
@@ -356,14 +367,12 @@ def _kind(node: yaml.Node) -> str:
     return _YAML_TYPE_NAMES.get(node.tag, "text")
 
 
-CHECK_SETTINGS = {
-    "answer_max_length": "a whole number of at least 1, e.g. 'answer_max_length: 30'",
-    "cloze_max_share": "a share above 0 and at most 1, e.g. 'cloze_max_share: 0.6'",
-    "clozes_max_per_note": "a whole number of at least 1, e.g. 'clozes_max_per_note: 8'",
-    "principle_needs_cloze": "true or false",
-    "principle_needs_question": "true or false",
-    "cjk_punctuation": "true or false",
-}
+# The words of the error about a bad value of each `checks:` key.
+CHECK_SETTINGS = {name: key.values for name, key in CHECK_KEYS.items()}
+
+
+def _yaml_bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _setting(node: yaml.Node, kind: type) -> object | None:
@@ -391,6 +400,11 @@ def _scalar(node: yaml.ScalarNode) -> object:
         return yaml.constructor.SafeConstructor().construct_object(node)
     except (ValueError, OverflowError, yaml.YAMLError):  # pragma: no cover - see above
         return None
+
+
+def _listed(keys: tuple[str, ...]) -> str:
+    """'id, title and principles'."""
+    return f"{', '.join(keys[:-1])} and {keys[-1]}"
 
 
 def is_slug(value: str) -> bool:
@@ -504,7 +518,7 @@ def _validate_deck(
     if source.root is None:
         c.error(
             Location(source.display, 1, 1),
-            "deck file is empty; it needs key, name, introduction and question",
+            f"deck file is empty; it needs {_listed(DECK_REQUIRED)}",
         )
         return None
     fields = c.mapping(source.root, "the deck", DECK_KEYS, DECK_REQUIRED)
@@ -563,7 +577,7 @@ def _validate_pillar(source: SourceFile, v: Validation, claims: list[Claim]) -> 
     if source.root is None:
         c.error(
             Location(source.display, 1, 1),
-            "pillar file is empty; it needs id, title and principles",
+            f"pillar file is empty; it needs {_listed(PILLAR_REQUIRED)}",
         )
         return None
     fields = c.mapping(source.root, "the pillar", PILLAR_KEYS, PILLAR_REQUIRED)

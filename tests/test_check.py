@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from deckgen.checks import CODES
 from deckgen.language import deck_language
+from deckgen.rules import check_cards
 from deckgen.validate import load_deck
 from tests.helpers import ROOT, SHIPPED_CARDS, edit, run_cli
 
@@ -371,8 +373,11 @@ def test_checks_settings_are_validated(cards: Path):
     )
     expect(
         f"{DECK}:6:3: error: unknown key 'answer_max_lenght' in 'checks' of the deck (did you "
-        "mean 'answer_max_length'?); expected one of: answer_max_length, cjk_punctuation, "
-        "cloze_max_share, clozes_max_per_note, principle_needs_cloze, principle_needs_question",
+        "mean 'answer_max_length'?); expected one of: answer-too-long, answer_max_length, "
+        "ascii-punctuation, cjk_punctuation, cloze-hides-sentence, cloze_max_share, "
+        "clozes_max_per_note, leftover-pinyin, not-nfc, principle-without-cloze, "
+        "principle-without-question, principle_needs_cloze, principle_needs_question, "
+        "same-question, stray-cloze-marks, too-many-clozes",
         f"{DECK}:7:20: error: 'cloze_max_share' of checks must be a share above 0 and at most "
         "1, e.g. 'cloze_max_share: 0.6'",
         f"{DECK}:8:26: error: 'principle_needs_cloze' of checks must be true or false",
@@ -470,7 +475,8 @@ def test_answer_too_long(cards: Path):
     expect(
         f"{SECOND}:10:17: warning: answer of question 'how' of principle 'beta' is too long "
         "to recall in one go (21 characters or words, more than 20); ask for less, or split "
-        "it into several questions (limit: 'answer_max_length' under 'checks:' in deck.yaml)"
+        "it into several questions (limit: 'answer_max_length' under 'checks:' in deck.yaml, "
+        "or set 'answer-too-long: false' there) [answer-too-long]"
     )
 
 
@@ -483,7 +489,8 @@ def test_answer_length_counts_each_cjk_character(cards: Path):
     expect(
         f"{SECOND}:17:17: warning: answer of question 'when' of principle 'gamma' is too long "
         "to recall in one go (21 characters or words, more than 20); ask for less, or split "
-        "it into several questions (limit: 'answer_max_length' under 'checks:' in deck.yaml)"
+        "it into several questions (limit: 'answer_max_length' under 'checks:' in deck.yaml, "
+        "or set 'answer-too-long: false' there) [answer-too-long]"
     )
 
 
@@ -496,7 +503,8 @@ def test_cloze_hiding_most_of_its_sentence(cards: Path):
     expect(
         f"{SECOND}:13:23: warning: cloze c1 'Finish early' in the text of principle 'gamma' "
         "hides 100% of its sentence, leaving too little to recall it from; mark a shorter "
-        "phrase (limit: 'cloze_max_share: 0.5' under 'checks:' in deck.yaml)"
+        "phrase (limit: 'cloze_max_share: 0.5' under 'checks:' in deck.yaml, or set "
+        "'cloze-hides-sentence: false' there) [cloze-hides-sentence]"
     )
 
 
@@ -510,7 +518,8 @@ def test_a_full_width_exclamation_mark_ends_the_sentence_of_a_cloze(cards: Path)
     expect(
         f"{SECOND}:13:12: warning: cloze c1 '保持冷靜' in the text of principle 'gamma' "
         "hides 80% of its sentence, leaving too little to recall it from; mark a shorter "
-        "phrase (limit: 'cloze_max_share: 0.5' under 'checks:' in deck.yaml)"
+        "phrase (limit: 'cloze_max_share: 0.5' under 'checks:' in deck.yaml, or set "
+        "'cloze-hides-sentence: false' there) [cloze-hides-sentence]"
     )
 
 
@@ -523,7 +532,8 @@ def test_too_many_cloze_deletions(cards: Path):
     expect(
         f"{FIRST}:6:71: warning: the text of principle 'alpha' has 6 cloze deletions, more "
         "than 5: a note that long is a list to learn by heart, not a fact; mark only the key "
-        "phrases (limit: 'clozes_max_per_note' under 'checks:' in deck.yaml)"
+        "phrases (limit: 'clozes_max_per_note' under 'checks:' in deck.yaml, or set "
+        "'too-many-clozes: false' there) [too-many-clozes]"
     )
 
 
@@ -532,7 +542,7 @@ def test_two_questions_with_the_same_text(cards: Path):
     expect(
         f"{SECOND}:16:19: warning: question 'when' of principle 'gamma' asks the same as "
         f"question 'how' of principle 'beta' at {SECOND}:9:19; a learner cannot tell which "
-        "answer is wanted: make one more specific"
+        "answer is wanted: make one more specific [same-question]"
     )
 
 
@@ -544,8 +554,8 @@ def test_principle_without_a_cloze(cards: Path):
     )
     expect(
         f"{SECOND}:13:11: warning: principle 'gamma' has no cloze: mark a phrase to recall "
-        "with [[...]] so its text becomes a cloze card (or set 'principle_needs_cloze: false' "
-        "under 'checks:' in deck.yaml)"
+        "with [[...]] so its text becomes a cloze card (or set 'principle-without-cloze: "
+        "false' under 'checks:' in deck.yaml) [principle-without-cloze]"
     )
 
 
@@ -560,7 +570,8 @@ def test_principle_without_a_question(cards: Path, questions: str):
     expect(
         f"{SECOND}:11:5: warning: principle 'gamma' has no question; add one under "
         "'questions:' so the principle is also asked, not only clozed (or set "
-        "'principle_needs_question: false' under 'checks:' in deck.yaml)"
+        "'principle-without-question: false' under 'checks:' in deck.yaml) "
+        "[principle-without-question]"
     )
 
 
@@ -583,9 +594,9 @@ def test_leftover_pinyin_annotation(cards: Path):
     edit(cards / "2-second.yaml", "title: Gamma principle", "title: 事務(wù)")
     expect(
         f"{FIRST}:6:14: warning: leftover pinyin annotation '務(wù)' in text of principle "
-        "'alpha'; delete '(wù)'",
+        "'alpha'; delete '(wù)' [leftover-pinyin]",
         f"{SECOND}:12:13: warning: leftover pinyin annotation '務(wù)' in title of principle "
-        "'gamma'; delete '(wù)'",
+        "'gamma'; delete '(wù)' [leftover-pinyin]",
     )
 
 
@@ -595,13 +606,13 @@ def test_leftover_pinyin_in_full_width_parentheses(cards: Path):
     edit(cards / "1-first.yaml", "Keep [[calm]] and", "保持服務\uff08wù\uff09的[[calm]] and")
     expect(
         f"{FIRST}:6:14: warning: leftover pinyin annotation '務\uff08wù\uff09' in text of "
-        "principle 'alpha'; delete '\uff08wù\uff09'",
+        "principle 'alpha'; delete '\uff08wù\uff09' [leftover-pinyin]",
     )
 
 
 CJK_COMMA_FIX = (
     "write the full-width '\uff0c' (U+FF0C), as Chinese typesetting does (or set "
-    "'cjk_punctuation: false' under 'checks:' in deck.yaml)"
+    "'ascii-punctuation: false' under 'checks:' in deck.yaml) [ascii-punctuation]"
 )
 
 
@@ -614,10 +625,11 @@ def test_ascii_punctuation_next_to_chinese_text(cards: Path):
         + CJK_COMMA_FIX,
         f"{FIRST}:9:25: warning: ASCII '?!' next to Chinese text in question of question 'what' "
         "of principle 'alpha'; write the full-width '\uff1f\uff01' (U+FF1F U+FF01), as Chinese "
-        "typesetting does (or set 'cjk_punctuation: false' under 'checks:' in deck.yaml)",
+        "typesetting does (or set 'ascii-punctuation: false' under 'checks:' in deck.yaml) "
+        "[ascii-punctuation]",
         f"{SECOND}:12:14: warning: ASCII ':' next to Chinese text in title of principle 'gamma'; "
         "write the full-width '\uff1a' (U+FF1A), as Chinese typesetting does (or set "
-        "'cjk_punctuation: false' under 'checks:' in deck.yaml)",
+        "'ascii-punctuation: false' under 'checks:' in deck.yaml) [ascii-punctuation]",
     ]
     expect(*warnings, strict=True)
 
@@ -640,7 +652,7 @@ def test_text_not_nfc_normalised(cards: Path):
         f"{FIRST}:9:33: warning: question of question 'what' of principle 'alpha' is not "
         "NFC-normalised: 'e\u0301' (U+0065 U+0301) goes on the card as '\u00e9' (U+00E9); "
         "write it "
-        "that way (most editors can save as NFC)"
+        "that way (most editors can save as NFC) [not-nfc]"
     )
 
 
@@ -649,7 +661,7 @@ def test_compatibility_ideograph_is_not_nfc(cards: Path):
     expect(
         f"{SECOND}:17:18: warning: answer of question 'when' of principle 'gamma' is not "
         "NFC-normalised: '\uf900' (U+F900) goes on the card as '豈' (U+8C48); write it that "
-        "way (most editors can save as NFC)"
+        "way (most editors can save as NFC) [not-nfc]"
     )
 
 
@@ -658,7 +670,7 @@ def test_cloze_markup_outside_a_cloze_field(cards: Path):
     expect(
         f"{FIRST}:10:22: warning: '[[...]]' marks a cloze only in a principle's text and the "
         "deck's introduction; in answer of question 'what' of principle 'alpha' the brackets "
-        "show on the card as written"
+        "show on the card as written [stray-cloze-marks]"
     )
 
 
@@ -690,6 +702,122 @@ def test_thresholds_are_tunable_in_the_deck_file(cards: Path):
     expect()
     edit(cards / "deck.yaml", "answer_max_length: 26", "answer_max_length: 25")
     assert check().output.splitlines()[-1] == "Checked cards: 0 errors, 1 warning."
+
+
+# --- rule codes: every warning names its rule, and `<code>: false` turns the rule off ---
+
+
+def break_every_rule(cards: Path) -> list[str]:
+    """Edit the mini deck so that each rule of deckgen.checks.RULES warns once; `deckgen
+    check`'s warnings, the total left off."""
+    edit(cards / "deck.yaml", "A small deck", "A [[small]] deck")
+    edit(cards / "deck.yaml", "two pillars?", "two pilla\u0301rs?")
+    edit(cards / "1-first.yaml", "title: First pillar", "title: \u4fdd\u6301,\u5de5\u4f5c")
+    edit(
+        cards / "1-first.yaml",
+        "Keep [[calm]] and [[carry on]] with the work.",
+        "Keep [[calm]], [[kind]], [[brisk]], [[tidy]], [[exact]] and [[cheerful]] at work.",
+    )
+    edit(
+        cards / "1-first.yaml",
+        "    questions:\n      - id: what\n        question: What do you keep?\n"
+        "        answer: calm\n",
+        "",
+    )
+    edit(cards / "2-second.yaml", "Write [[clearly]], speak [[plainly]].", "Write clearly.")
+    edit(cards / "2-second.yaml", "answer: clearly", "answer: " + "very " * 20 + "clearly")
+    edit(cards / "2-second.yaml", "title: Gamma principle", "title: \u4e8b\u52d9(w\u00f9)")
+    edit(cards / "2-second.yaml", "Plan [[ahead]] and finish [[early]].", "Then [[plan ahead]].")
+    edit(cards / "2-second.yaml", "question: When do you finish?", "question: How do you write?")
+    lines = check().output.splitlines()
+    assert lines[-1] == "Checked cards: 0 errors, 10 warnings."
+    return lines[:-1]
+
+
+def add_checks(cards: Path, settings: str) -> None:
+    """A `checks:` block at the end of deck.yaml (so no other line moves)."""
+    deck = cards / "deck.yaml"
+    deck.write_text(deck.read_text(encoding="utf-8") + "checks:\n" + settings, encoding="utf-8")
+
+
+def test_every_warning_ends_in_its_rules_code(cards: Path):
+    warnings = break_every_rule(cards)
+    assert [w.rsplit(" ", 1)[1] for w in warnings] == [
+        "[stray-cloze-marks]",
+        "[not-nfc]",
+        "[ascii-punctuation]",
+        "[principle-without-question]",
+        "[too-many-clozes]",
+        "[principle-without-cloze]",
+        "[answer-too-long]",
+        "[leftover-pinyin]",
+        "[cloze-hides-sentence]",
+        "[same-question]",
+    ]
+    assert {w.rsplit(" ", 1)[1][1:-1] for w in warnings} == set(CODES)
+    # The code is data too, beside the message (which does not repeat it at its end).
+    result = check_cards(cards)
+    assert [f"{f.location}: warning: {f.message} [{f.code}]" for f in result.findings] == warnings
+    assert all(not f.message.endswith("]") for f in result.findings)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_a_code_set_to_false_turns_its_rule_off(cards: Path, code: str):
+    warnings = break_every_rule(cards)
+    add_checks(cards, f"  {code}: false\n")
+    left = [w for w in warnings if not w.endswith(f" [{code}]")]
+    assert len(left) == len(warnings) - 1
+    expect(*left)
+
+
+def test_a_code_set_to_true_keeps_its_rule_on(cards: Path):
+    warnings = break_every_rule(cards)
+    on = "".join(f"  {code}: true\n" for code in CODES)
+    add_checks(cards, on)
+    expect(*warnings)
+
+
+def test_the_old_switches_still_turn_their_rules_off(cards: Path):
+    warnings = break_every_rule(cards)
+    add_checks(
+        cards,
+        "  principle_needs_cloze: false\n  principle_needs_question: false\n"
+        "  cjk_punctuation: false\n  principle-without-cloze: false\n",
+    )
+    off = ("[principle-without-cloze]", "[principle-without-question]", "[ascii-punctuation]")
+    expect(*(w for w in warnings if not w.endswith(off)))
+
+
+def test_an_unknown_code_is_an_error_with_a_suggestion(cards: Path):
+    edit(cards / "deck.yaml", "question: What", "checks:\n  answer-too-lnog: false\nquestion: What")
+    expect(
+        f"{DECK}:6:3: error: unknown key 'answer-too-lnog' in 'checks' of the deck (did you "
+        "mean 'answer-too-long'?); expected one of: answer-too-long, answer_max_length, "
+        "ascii-punctuation, cjk_punctuation, cloze-hides-sentence, cloze_max_share, "
+        "clozes_max_per_note, leftover-pinyin, not-nfc, principle-without-cloze, "
+        "principle-without-question, principle_needs_cloze, principle_needs_question, "
+        "same-question, stray-cloze-marks, too-many-clozes"
+    )
+
+
+def test_a_code_takes_true_or_false(cards: Path):
+    edit(cards / "deck.yaml", "question: What", "checks:\n  answer-too-long: 30\nquestion: What")
+    expect(
+        f"{DECK}:6:20: error: 'answer-too-long' of checks must be true or false, e.g. "
+        "'answer-too-long: false'"
+    )
+
+
+def test_a_code_and_its_old_switch_must_agree(cards: Path):
+    edit(
+        cards / "deck.yaml",
+        "question: What",
+        "checks:\n  cjk_punctuation: false\n  ascii-punctuation: true\nquestion: What",
+    )
+    expect(
+        f"{DECK}:7:22: error: 'ascii-punctuation: true' of checks contradicts "
+        "'cjk_punctuation: false' at line 6; keep one of them"
+    )
 
 
 def test_strict_fails_on_warnings(cards: Path):
@@ -740,8 +868,8 @@ def test_build_prints_warnings_and_still_builds(cards: Path):
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
         f"{SECOND}:13:11: warning: principle 'gamma' has no cloze: mark a phrase to recall "
-        "with [[...]] so its text becomes a cloze card (or set 'principle_needs_cloze: false' "
-        "under 'checks:' in deck.yaml)"
+        "with [[...]] so its text becomes a cloze card (or set 'principle-without-cloze: "
+        "false' under 'checks:' in deck.yaml) [principle-without-cloze]"
     ]
     assert result.stdout.startswith("Built deck 'Mini deck' (mini)")
     assert Path("out/deck.apkg").is_file()
@@ -763,7 +891,7 @@ def test_failing_build_keeps_the_previous_deck_byte_for_byte(cards: Path):
         f"{FIRST}:9:33: warning: question of question 'what' of principle 'alpha' is not "
         "NFC-normalised: 'e\u0301' (U+0065 U+0301) goes on the card as '\u00e9' (U+00E9); "
         "write it "
-        "that way (most editors can save as NFC)",
+        "that way (most editors can save as NFC) [not-nfc]",
         f"{SECOND}:13:16: error: text of principle 'gamma': '[[' is never closed; end the "
         "phrase with ']]'",
         "Aborted with 1 error: nothing was written.",

@@ -164,6 +164,7 @@ def test_check_strict_passes_on_the_shipped_cards_and_fails_on_one_ascii_comma(
     assert broken.output.splitlines() == [
         f"{pillar}:4:12: warning: ASCII ',' next to Chinese text in title of pillar "
         "'service-awareness'; write the full-width '\uff0c' (U+FF0C), as Chinese typesetting "
-        "does (or set 'cjk_punctuation: false' under 'checks:' in deck.yaml)",
+        "does (or set 'ascii-punctuation: false' under 'checks:' in deck.yaml) "
+        "[ascii-punctuation]",
         f"Checked {cards_copy}: 0 errors, 1 warning (--strict: warnings fail the check).",
     ]

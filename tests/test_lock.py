@@ -192,7 +192,9 @@ def test_guarded_change_refused_without_flag(name: str, cards_copy: Path, tmp_pa
 def test_note_type_field_change_is_guarded(cards_copy: Path, tmp_path: Path, monkeypatch):
     out = tmp_path / "deck.apkg"
     build_deck(cards_copy, out)
-    monkeypatch.setattr(notetypes, "QA_FIELDS", (*notetypes.QA_FIELDS[:-1], "Source", "Key"))
+    monkeypatch.setattr(
+        notetypes, "QA_NOTE_FIELDS", (*notetypes.QA_NOTE_FIELDS[:-1], "Source", "Key")
+    )
     with pytest.raises(GuardError, match="the fields of note type 'deckgen question-answer'"):
         build_deck(cards_copy, out)
 

@@ -3,6 +3,7 @@ and a worker that fails is a clean error with nothing written."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 from pathlib import Path
@@ -13,9 +14,9 @@ import deckgen.build as build_module
 import deckgen.workers as workers_module
 from bench.synth import write_cards as synth_cards
 from deckgen.build import build_deck, plan_deck
-from deckgen.errors import ContentError, WorkerError, sort_findings
+from deckgen.errors import ContentError, Finding, Location, WorkerError, sort_findings
 from deckgen.options import BuildOptions
-from deckgen.pillarfile import process_file
+from deckgen.pillarfile import FileResult, decode, encode, process_file
 from deckgen.validate import validate_deck_file
 from deckgen.workers import shares
 from tests.helpers import run_cli
@@ -88,9 +89,24 @@ def test_findings_are_the_same_in_one_process_or_two(big: Path):
     assert serial == parallel
     assert any("unknown key 'titel'" in f for f in serial)
     assert any("is too long to recall" in f for f in serial)
+    # A warning's code travels from the worker with it (pillarfile.encode/decode).
+    assert any("is too long to recall" in f and f.endswith(" [answer-too-long]") for f in serial)
     duplicate = [f for f in serial if f"duplicate principle id '{ids[0]}'" in f]
     assert len(duplicate) == 1 and f"also used at {files[2]}:" in duplicate[0]
     assert duplicate[0].startswith(f"{files[-3]}:")
+
+
+def test_findings_travel_through_marshal_with_their_codes():
+    findings = [
+        Finding(Location("c/1-a.yaml", 3, 5), "warning", "too long", "answer-too-long"),
+        Finding(Location("c/1-a.yaml", 4, 1), "error", "unknown key"),
+    ]
+    sent = marshal.loads(marshal.dumps(encode(FileResult(findings))))
+    assert decode(sent).findings == findings
+    assert [str(f) for f in decode(sent).findings] == [
+        "c/1-a.yaml:3:5: warning: too long [answer-too-long]",
+        "c/1-a.yaml:4:1: error: unknown key",
+    ]
 
 
 def test_shares_are_contiguous_and_balanced():

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from deckgen.checks import CODES
 from deckgen.language import LANGUAGES
 from deckgen.model import Checks, Deck
 from deckgen.schema import DIALECT, KINDS, cards_schema
@@ -54,9 +55,15 @@ def test_schema_keys_are_the_validators_keys():
     }
     checks = deck["properties"]["checks"]["properties"]
     assert set(checks) == CHECKS_KEYS
+    limits = {f.name: f.default for f in fields(Checks) if f.name != "off"}
     assert {name: p["default"] for name, p in checks.items()} == {
-        f.name: f.default for f in fields(Checks)
+        **{code: True for code in CODES},
+        "principle_needs_cloze": True,
+        "principle_needs_question": True,
+        "cjk_punctuation": True,
+        **limits,
     }
+    assert limits == {"answer_max_length": 20, "cloze_max_share": 0.5, "clozes_max_per_note": 5}
     for schema, key in [(deck, "key"), (pillar, "id"), (principle, "id"), (question, "id")]:
         assert schema["properties"][key]["pattern"] == SLUG.pattern
 
@@ -119,6 +126,9 @@ def mini(name: str) -> Any:
         (lambda d: d.update(checks={"cloze_max_share": 2}), False),
         (lambda d: d.update(checks={"clozes_max_per_note": 0}), False),
         (lambda d: d.update(checks={"principle_needs_cloze": "no"}), False),
+        (lambda d: d.update(checks={"answer-too-long": False, "not-nfc": True}), True),
+        (lambda d: d.update(checks={"answer-too-lnog": False}), False),
+        (lambda d: d.update(checks={"answer-too-long": 30}), False),
         (lambda d: d.update(language="zh-Hans", tts=True, subdecks=False), True),
         (lambda d: d.update(language="zh-Hant"), True),
         (lambda d: d.update(language="ja"), True),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from deckgen.checks import CODES
 from deckgen.errors import Finding, Location, sort_findings
 from deckgen.model import Checks
 from deckgen.pinyin import PINYIN_ANNOTATION
@@ -69,7 +70,7 @@ def test_warning_inside_a_folded_block_points_at_the_annotation(cards: Path):
     result = run_cli("check", "--cards", "cards")
     assert result.output.splitlines()[0] == (
         "cards/1-first.yaml:8:26: warning: leftover pinyin annotation '務(wù)' in text of "
-        "principle 'alpha'; delete '(wù)'"
+        "principle 'alpha'; delete '(wù)' [leftover-pinyin]"
     )
 
 
@@ -139,6 +140,19 @@ def test_text_values_keep_the_raw_text_and_the_card_text(cards: Path):
 
 def test_every_checks_setting_has_a_description_of_its_values():
     assert set(CHECK_SETTINGS) == CHECKS_KEYS
+    assert CHECK_SETTINGS["answer_max_length"] == (
+        "a whole number of at least 1, e.g. 'answer_max_length: 30'"
+    )
+    assert CHECK_SETTINGS["cloze_max_share"] == (
+        "a share above 0 and at most 1, e.g. 'cloze_max_share: 0.6'"
+    )
+    assert CHECK_SETTINGS["clozes_max_per_note"] == (
+        "a whole number of at least 1, e.g. 'clozes_max_per_note: 8'"
+    )
+    for switch in ("principle_needs_cloze", "principle_needs_question", "cjk_punctuation"):
+        assert CHECK_SETTINGS[switch] == "true or false"
+    for code in CODES:
+        assert CHECK_SETTINGS[code] == f"true or false, e.g. '{code}: false'"
 
 
 @pytest.mark.parametrize(
