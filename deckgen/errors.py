@@ -112,10 +112,12 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 def _path_key(path: str) -> tuple[tuple[int, tuple[tuple[int, int | str], ...]], ...]:
     parts = path.replace("\\", "/").split("/")
-    return tuple((0 if part == "deck.yaml" else 1, _natural(part)) for part in parts)
+    return tuple((0 if part == "deck.yaml" else 1, natural_key(part)) for part in parts)
 
 
-def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """A file name's key in natural order: 2-x.yaml before 10-x.yaml (the order deckgen
+    reads files in, deckgen.load, and reports findings in, `sort_findings`)."""
     return tuple(
         (0, int(piece)) if piece.isdigit() else (1, piece)
         for piece in re.split(r"(\d+)", name)

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from deckgen.errors import ContentError, Finding, Location, quoted, visible
+from deckgen.errors import ContentError, Finding, Location, natural_key, quoted, visible
 
 try:  # libyaml's C parser is several times faster on large decks.
     from yaml import CSafeLoader as _Loader
@@ -824,7 +824,7 @@ def list_cards_folder(folder: Path) -> CardsFolder:
             findings.append(Finding(where, "error", unreadable))
         else:
             files.append(path)
-    files.sort(key=lambda p: (p.name != DECK_FILE, _natural_key(p.name)))
+    files.sort(key=lambda p: (p.name != DECK_FILE, natural_key(p.name)))
     return CardsFolder(folder, tuple(files), tuple(findings), has_deck)
 
 
@@ -898,11 +898,6 @@ def find_card_files(folder: Path) -> CardsFolder:
     return listing
 
 
-def _natural_key(name: str) -> list[object]:
-    """Sort 2-x.yaml before 10-x.yaml."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
-
-
 def find_deck_folders(root: Path) -> list[Path]:
     """The deck folders of a project: `root` itself when it holds a deck.yaml, then each
     direct subfolder that holds one (`cards/<deck>/deck.yaml`), in natural name order.
@@ -923,7 +918,7 @@ def find_deck_folders(root: Path) -> list[Path]:
         and _is_dir(entry)
         and os.path.lexists(root / entry.name / DECK_FILE)
     )
-    found.extend(sorted(subfolders, key=lambda p: _natural_key(p.name)))
+    found.extend(sorted(subfolders, key=lambda p: natural_key(p.name)))
     return found or [root]
 
 
