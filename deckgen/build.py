@@ -41,24 +41,33 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from deckgen import cache, incremental
+from deckgen import (
+    cache,
+    context,
+    deckcheck,
+    decknotes,
+    deckplan,
+    guards,
+    incremental,
+    pillars,
+    project,
+    uptodate,
+)
 from deckgen.buildlock import holding
 from deckgen.changes import Changes
-from deckgen.context import DeckInputs, deck_inputs, deck_note_types
-from deckgen.deckcheck import check_deck, load_and_check
-from deckgen.decknotes import convert_script, deck_notes
-from deckgen.deckplan import DeckPlan, GroupCount, assemble, write_deck_rows
+from deckgen.context import DeckInputs, deck_note_types
+from deckgen.deckplan import DeckPlan, GroupCount
 from deckgen.errors import ContentError, DeckgenError, Finding
 from deckgen.gcpause import without_cyclic_gc, without_cyclic_gc_throughout
-from deckgen.guards import compare_with_lock, loss_findings
+from deckgen.guards import loss_findings
 from deckgen.load import LOCK_FILE, display_path, find_deck_folders
 from deckgen.model import Deck
 from deckgen.options import BuildOptions
 from deckgen.package import CollectionHeader
-from deckgen.pillars import process, remove_folders
-from deckgen.project import default_output, load_decks, project_outputs, validate_project
+from deckgen.pillars import remove_folders
+from deckgen.project import default_output, load_decks
 from deckgen.script import Script
-from deckgen.uptodate import UpToDate, sources_digest, up_to_date
+from deckgen.uptodate import UpToDate
 from deckgen.validate import DeckFile
 from deckgen.writing import recover_interrupted
 
@@ -160,8 +169,8 @@ def _build(
                     options.notice(line)
         # Digested before loading: an edit made while the build runs makes the next build
         # see a change, never the other way round.
-        sources = [sources_digest(f, folders, options) for f in folders]
-        fresh = up_to_date(folders, sources, options) if shortcut else None
+        sources = [uptodate.sources_digest(f, folders, options) for f in folders]
+        fresh = uptodate.up_to_date(folders, sources, options) if shortcut else None
         if fresh is not None:
             yield from fresh
             return
@@ -179,8 +188,8 @@ def plan_project(folders: list[Path], options: BuildOptions) -> list[DeckPlan]:
     errors of all of them; any other refusal names its deck. Nothing is written."""
     if options.progress is not None:
         options.progress("Reading cards", 0, 1)
-    deck_files, findings = validate_project(folders)
-    outputs = project_outputs(deck_files, findings, options)
+    deck_files, findings = project.validate_project(folders)
+    outputs = project.project_outputs(deck_files, findings, options)
     plans: list[DeckPlan] = []
     try:
         for deck_file, out in zip(deck_files, outputs, strict=True):
@@ -236,20 +245,20 @@ def plan_deck(deck_file: DeckFile, output: Path, options: BuildOptions) -> DeckP
     change that would cost the learner progress (unless `accept_loss`), FrozenLockError
     when `frozen` and the lock would change.
     """
-    lock, findings = load_and_check(deck_file, output)
+    lock, findings = deckcheck.load_and_check(deck_file, output)
     if options.progress is not None:
         options.progress("Generating notes", 0, 1)
-    inputs = deck_inputs(deck_file, output, options, lock, findings)
-    files = process(inputs)
+    inputs = context.deck_inputs(deck_file, output, options, lock, findings)
+    files = pillars.process(inputs)  # the pillar files' results, and row files
     try:
-        findings = check_deck(inputs, files.results)
-        notes = deck_notes(inputs, files.results)
-        notes = convert_script(notes, inputs.ctx.types, options.script)
-        compared = compare_with_lock(inputs, files.results, notes)
-        write_deck_rows(inputs, files, notes, compared)
+        findings = deckcheck.check_deck(inputs, files.results)
+        notes = decknotes.deck_notes(inputs, files.results)
+        notes = decknotes.convert_script(notes, inputs.ctx.types, options.script)
+        compared = guards.compare_with_lock(inputs, files.results, notes)
+        deckplan.write_deck_rows(inputs, files, notes, compared)
         if options.progress is not None:
             options.progress("Generating notes", 1, 1)
-        return assemble(inputs, files, notes, compared, findings)
+        return deckplan.assemble(inputs, files, notes, compared, findings)
     except BaseException:
         files.discard()
         raise
