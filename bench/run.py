@@ -127,7 +127,8 @@ def genanki_input(cards: Path, path: Path) -> int:
     from deckgen.options import BuildOptions
     from deckgen.package import deck_id_for
 
-    (plan,) = plan_project([cards], BuildOptions(dry_run=True), keep_notes=True, write_rows=False)
+    options = BuildOptions(dry_run=True, keep_notes=True, write_rows=False)
+    (plan,) = plan_project([cards], options)
     data = {
         "deck_id": deck_id_for(plan.deck.key),
         "deck_name": plan.deck.name,

@@ -25,13 +25,18 @@ STARTED = time.perf_counter()
 
 # (module, function, stage): the functions timed, looked up where the build calls them.
 TIMED = (
-    ("deckgen.build", "_sources", "digest the sources (is the deck up to date?)"),
-    ("deckgen.build", "_up_to_date", "digest the sources (is the deck up to date?)"),
-    ("deckgen.build", "validate_deck_file", "read the deck files"),
+    ("deckgen.uptodate", "sources_digest", "digest the sources (is the deck up to date?)"),
+    ("deckgen.uptodate", "up_to_date", "digest the sources (is the deck up to date?)"),
+    ("deckgen.project", "validate_deck_file", "read the deck files"),
     ("deckgen.build", "plan_deck", "history, note types, file keys"),
     ("deckgen.incremental", "load", "read the cache of the last build"),
-    ("deckgen.build", "process_files", "pillar files: read, check, generate, rows (workers)"),
-    ("deckgen.build", "_plan", "the deck as a whole: findings, overview, lock"),
+    ("deckgen.pillars", "process_files", "pillar files: read, check, generate, rows (workers)"),
+    ("deckgen.deckcheck", "check_deck", "the deck as a whole: findings, overview, lock"),
+    ("deckgen.decknotes", "deck_notes", "the deck as a whole: findings, overview, lock"),
+    ("deckgen.decknotes", "convert_script", "the deck as a whole: findings, overview, lock"),
+    ("deckgen.guards", "compare_with_lock", "the deck as a whole: findings, overview, lock"),
+    ("deckgen.deckplan", "write_deck_rows", "the deck as a whole: findings, overview, lock"),
+    ("deckgen.deckplan", "assemble", "the deck as a whole: findings, overview, lock"),
     ("deckgen.build", "write_plan", "write the deck and lock (fsync, rename)"),
     ("deckgen.package", "assemble_collection", "SQLite: copy rows, indexes"),
     ("deckgen.package", "_write_zip", "deflate and zip"),

@@ -9,9 +9,18 @@ The package is laid out by stage, each module importing only the ones below it:
     generate  principles -> notes with stable keys, GUIDs and tags
     script    Simplified/Traditional conversion of notes (OpenCC)
     notetypes the two note types, their templates and CSS (files in templates/)
-    lock      the lock file: what the last build wrote, change stamps, guards
+    lock      the lock file: what the last build wrote, change stamps
     package   notes -> a deterministic, compressed .apkg
-    build     the pipeline above as one call, for one deck or a project
+    project   a project's deck folders, checked together, and where their decks go
+    uptodate  the no-op build: every package is what the last build wrote
+    history   what a learner may have imported besides the lock
+    context   a deck's language, note types and stamps: the inputs of its plan
+    pillars   every pillar file of a deck, from the cache or on every core
+    deckcheck load and check: the lock, and what only the whole deck shows
+    decknotes the deck's own notes: introduction, overview, retired
+    guards    compare with the lock: changes, losses, --frozen, the new lock
+    deckplan  all a deck's build will write; the rows of its own notes
+    build     the pipeline above as one call, for one deck or a project: its stages
     report    human-readable summaries
     preview   every card on one static page
     readers   a document (plain text, Markdown, Word) -> an outline (outline: the

@@ -19,7 +19,8 @@ from deckgen.validate import DeckFile, validate_deck_file
 
 def check_project(root: Path) -> list[Finding]:
     """Every finding in every deck of a project: `root` and/or its `root/<deck>/` folders."""
-    from deckgen.build import loss_findings, plan_deck
+    from deckgen.build import plan_deck
+    from deckgen.guards import loss_findings
 
     findings: list[Finding] = []
     deck_files: list[DeckFile] = []
@@ -31,9 +32,9 @@ def check_project(root: Path) -> list[Finding]:
     findings.extend(project_findings([d.deck for d in deck_files if d.deck is not None]))
     for deck_file in deck_files:
         output = default_output(deck_file.deck.key if deck_file.deck is not None else "deck")
-        options = BuildOptions(output=output, dry_run=True, accept_loss=True)
+        options = BuildOptions(output=output, dry_run=True, accept_loss=True, write_rows=False)
         try:
-            plan = plan_deck(deck_file, output, options, write_rows=False)
+            plan = plan_deck(deck_file, output, options)
         except ContentError as exc:
             findings.extend(exc.findings)
             continue

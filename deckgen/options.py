@@ -33,3 +33,6 @@ class BuildOptions:
     # Plan only (`deckgen check`): never wait for the clock to give a stamp.
     dry_run: bool = False
     workers: int | None = None  # processes for the pillar files (default: deckgen.workers)
+    # For a plan that is never written (`deckgen check`, `deckgen preview`):
+    keep_notes: bool = False  # keep every Note in the plan (the preview renders them)
+    write_rows: bool = True  # False: no row files (`deckgen check` needs none)

@@ -325,8 +325,8 @@ def write_preview(root: Path, out_dir: Path | None = None) -> PreviewResult:
     from deckgen.build import plan_project
     from deckgen.options import BuildOptions
 
-    options = BuildOptions(accept_loss=True, dry_run=True)
-    plans = plan_project(find_deck_folders(root), options, keep_notes=True, write_rows=False)
+    options = BuildOptions(accept_loss=True, dry_run=True, keep_notes=True, write_rows=False)
+    plans = plan_project(find_deck_folders(root), options)
     previews = [
         DeckPreview(
             plan.deck,

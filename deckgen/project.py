@@ -15,13 +15,22 @@ from deckgen.errors import ContentError, Finding, OutputError, quoted
 from deckgen.gcpause import without_cyclic_gc
 from deckgen.load import display_path, find_deck_folders
 from deckgen.model import Deck
-from deckgen.options import BuildProgress
+from deckgen.options import BuildOptions, BuildProgress
 from deckgen.rules import load_checked_deck
+from deckgen.validate import DeckFile, validate_deck_file
 
 DEFAULT_OUTPUT_DIR = Path("dist")
 SUFFIX = ".apkg"
 
-__all__ = ["deck_outputs", "default_output", "find_deck_folders", "load_decks", "project_findings"]
+__all__ = [
+    "deck_outputs",
+    "default_output",
+    "find_deck_folders",
+    "load_decks",
+    "project_findings",
+    "project_outputs",
+    "validate_project",
+]
 
 
 def default_output(deck_key: str) -> Path:
@@ -151,3 +160,36 @@ def check_target(target: Path) -> None:
         f"-o {display_path(target)} is {what}, not a deck file; deckgen replaces only regular "
         "files: choose another path"
     )
+
+
+def validate_project(folders: list[Path]) -> tuple[list[DeckFile], list[Finding]]:
+    """Each deck file and the folder's listing (validate), and what must differ between
+    decks (`project_findings`): the deck files that could be read, and every finding.
+    Raises ContentError when none could be."""
+    findings: list[Finding] = []
+    deck_files: list[DeckFile] = []
+    for folder in folders:
+        try:
+            deck_files.append(validate_deck_file(folder))
+        except ContentError as exc:
+            findings.extend(exc.findings)
+    findings.extend(project_findings([d.deck for d in deck_files if d.deck is not None]))
+    if not deck_files:
+        raise ContentError(findings)
+    return deck_files, findings
+
+
+def project_outputs(
+    deck_files: list[DeckFile], findings: list[Finding], options: BuildOptions
+) -> list[Path]:
+    """Where each deck goes (`deck_outputs`); when the decks have errors, their default
+    paths rather than an error about `-o`, so that the content errors are what is said."""
+    keys = [d.deck.key if d.deck is not None else "" for d in deck_files]
+    try:
+        outputs = deck_outputs(keys, options.output, folder=options.output_is_folder)
+    except OutputError:
+        if any(f.severity == "error" for f in findings) or any(d.deck is None for d in deck_files):
+            outputs = [default_output(key or "deck") for key in keys]
+        else:
+            raise
+    return outputs

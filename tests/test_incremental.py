@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-import deckgen.build as build_module
 import deckgen.cache as cache_module
+import deckgen.context as context_module
 import deckgen.incremental as incremental
+import deckgen.pillars as pillars_module
 from bench.synth import write_cards as synth_cards
 from deckgen.lock import LazyNotes, read_lock
 from deckgen.published import from_lock
@@ -55,7 +56,9 @@ class Twin:
 def spy(monkeypatch: pytest.MonkeyPatch) -> list[set[int]]:
     """The pillar file numbers each build processed (rather than took from its cache);
     and one second for every stamp, so that builds made apart can give the same bytes."""
-    monkeypatch.setattr(build_module, "fresh_stamp", lambda newest: max(newest + 1, 1_900_000_000))
+    monkeypatch.setattr(
+        context_module, "fresh_stamp", lambda newest: max(newest + 1, 1_900_000_000)
+    )
     real = process_files
     calls: list[set[int]] = []
 
@@ -63,7 +66,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[set[int]]:
         calls.append({index for index, _ in files})
         return real(files, ctx, scratch, workers)
 
-    monkeypatch.setattr(build_module, "process_files", recording)
+    monkeypatch.setattr(pillars_module, "process_files", recording)
     return calls
 
 

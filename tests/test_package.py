@@ -166,7 +166,7 @@ def test_package_imports_into_anki(mini_cards: Path, tmp_path: Path, collection)
     assert not log.duplicate and not log.conflicting
 
 
-# --- the no-op rebuild (build.py) ---------------------------------------------------------
+# --- the no-op rebuild (uptodate.py) ----------------------------------------------------------
 
 
 UP_TO_DATE = "No changes since the last build: {} is up to date, nothing written.\n"

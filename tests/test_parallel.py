@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import deckgen.build as build_module
+import deckgen.context as context_module
 import deckgen.workers as workers_module
 from bench.synth import write_cards as synth_cards
 from deckgen.build import build_deck, plan_deck
@@ -42,7 +42,9 @@ def test_one_or_two_workers_build_the_same_bytes(
     big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     # A changed note gets the present second as its stamp: one second for both builds.
-    monkeypatch.setattr(build_module, "fresh_stamp", lambda newest: max(newest + 1, 1_900_000_000))
+    monkeypatch.setattr(
+        context_module, "fresh_stamp", lambda newest: max(newest + 1, 1_900_000_000)
+    )
     one, two = _copies(big, 2)
     a = build_deck(one, tmp_path / "one.apkg", BuildOptions(workers=1))
     b = build_deck(two, tmp_path / "two.apkg", BuildOptions(workers=2))
@@ -62,9 +64,9 @@ def test_one_or_two_workers_build_the_same_bytes(
 
 def _findings(cards: Path, workers: int) -> list[str]:
     deck_file = validate_deck_file(cards)
-    options = BuildOptions(dry_run=True, workers=workers)
+    options = BuildOptions(dry_run=True, workers=workers, write_rows=False)
     with pytest.raises(ContentError) as failed:
-        plan_deck(deck_file, cards.parent / "out.apkg", options, write_rows=False)
+        plan_deck(deck_file, cards.parent / "out.apkg", options)
     return [str(f) for f in sort_findings(failed.value.findings)]
 
 

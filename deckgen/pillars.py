@@ -1,0 +1,173 @@
+"""Every pillar file of a deck on its own (stage 6 of a build): taken whole from the last
+build's cache when nothing it depends on changed (deckgen.incremental), else read,
+validated, checked, generated, numbered, converted, stamped and its rows written on
+every core (deckgen.pillarfile, deckgen.workers); and where the deck's rows are."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deckgen import incremental
+from deckgen.atomic import temp_prefix
+from deckgen.changes import Stamper
+from deckgen.context import DeckInputs, checking_deck, file_context
+from deckgen.load import DECK_FILE
+from deckgen.model import Deck
+from deckgen.notetypes import NoteType
+from deckgen.options import BuildOptions
+from deckgen.package import Part
+from deckgen.pillarfile import FileResult
+from deckgen.validate import DeckFile
+from deckgen.workers import process_files, worker_count
+
+__all__ = ["PillarFiles", "check_files", "process", "remove_folders"]
+
+
+@dataclass
+class PillarFiles:
+    """The pillar files' results, in reading order, and the row files made for them."""
+
+    results: list[FileResult]
+    parts: list[Part] = field(default_factory=list)  # where the rows are, in slot order
+    scratch: list[Path] = field(default_factory=list)  # the row files made for the plan
+    made_folders: list[Path] = field(default_factory=list)  # for the row files, deepest first
+    # For deckgen.incremental: the context and each file's result, by file key.
+    context: str = ""
+    file_results: dict[str, FileResult | bytes] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        """Remove the row files and the folders made for them (the plan failed)."""
+        for path in self.scratch:
+            path.unlink(missing_ok=True)
+        remove_folders(self.made_folders)
+
+
+def check_files(deck_file: DeckFile, output: Path) -> list[FileResult]:
+    """Every pillar file checked, nothing generated: the deck cannot be built, and its
+    every error is reported at once."""
+    checking = checking_deck(deck_file)
+    ctx = file_context(checking, "zh-Hant", None, {}, None, None, Stamper([], 0), False, False)
+    pillar_files = list(enumerate(deck_file.listing.pillar_files, 1))
+    results, _ = process_files(pillar_files, ctx, _scratch(output), 1)
+    return results
+
+
+def process(inputs: DeckInputs) -> PillarFiles:
+    """Each pillar file's result: from the cache, or processed anew; with rows (unless
+    `write_rows` is off), in row files beside the output and the head and tail files for
+    the deck's own notes (see `discard`)."""
+    deck_file, deck, options, ctx = inputs.deck_file, inputs.deck, inputs.options, inputs.ctx
+    lock, history, output = inputs.lock, inputs.history, inputs.output
+    folder = inputs.folder
+    write_rows, keep_notes = options.write_rows, options.keep_notes
+    base = ctx.base
+    files = deck_file.listing.pillar_files
+    keys: list[str | None] = incremental.file_keys(files) if write_rows else [None] * len(files)
+    context = _incremental_context(deck_file, deck, options, ctx.language, inputs.tts, ctx.types)
+    kept = None
+    if write_rows and not keep_notes and lock is not None and lock is base and not history.states:
+        kept = incremental.load(folder, context, lock.raw)
+    reused: dict[int, FileResult] = {}  # by file number
+    for i, k in enumerate(keys, start=1):
+        if kept is not None and k is not None and k in kept.encoded:
+            with contextlib.suppress(ValueError, TypeError, EOFError):  # else processed anew
+                reused[i] = kept.result(k)
+    todo = [(i, p) for i, p in enumerate(files, start=1) if i not in reused]
+    scratch = _scratch(output)
+    made = _make_folder(output.parent) if write_rows else []
+    scratch_files: list[Path] = []
+    try:
+        size = sum(_size(path) for _, path in todo)
+        done, held = process_files(todo, ctx, scratch, worker_count(size, options.workers))
+        scratch_files = [path for path, _ in held]
+        fresh_results = dict(zip((i for i, _ in todo), done, strict=True))
+        results = [
+            fresh_results[i] if i in fresh_results else reused[i] for i in range(1, len(files) + 1)
+        ]
+        parts: list[Part] = []
+        if write_rows:
+            head, tail = scratch(len(held)), scratch(len(held) + 1)
+            scratch_files += [head, tail]
+            where = {i: path for path, indexes in held for i in indexes}
+            parts = _parts(head, tail, len(files), where, kept.rows if kept else None)
+    except BaseException:
+        for path in scratch_files:
+            path.unlink(missing_ok=True)
+        remove_folders(made)
+        raise
+    file_results = {
+        k: kept.encoded[k] if kept is not None and i in reused else r
+        for i, (k, r) in enumerate(zip(keys, results, strict=True), start=1)
+        if k is not None
+    }
+    return PillarFiles(results, parts, scratch_files, made, context, file_results)
+
+
+def _incremental_context(
+    deck_file: DeckFile,
+    deck: Deck,
+    options: BuildOptions,
+    language: str,
+    tts: bool,
+    types: dict[str, NoteType],
+) -> str:
+    """What every file's result depends on beyond the file (deckgen.incremental)."""
+    try:
+        deck_bytes = (deck_file.listing.folder / DECK_FILE).read_bytes()
+    except OSError:
+        deck_bytes = b""
+    type_ids = sorted((k, t.model_id, t.fields_hash, t.style_hash) for k, t in types.items())
+    return incremental.context_digest(
+        deck_bytes, deck.language, language, options.script, tts, type_ids
+    )
+
+
+def _parts(
+    head: Path, tail: Path, pillars: int, fresh: dict[int, Path], kept: Path | None
+) -> list[Part]:
+    """Where the rows of each slot are, in runs: the introduction's, each pillar file's
+    (a new row file, or the kept collection), the overview's and the retired notes'."""
+    parts = [Part(head, 0, 1)]
+    for index in range(1, pillars + 1):
+        path = fresh.get(index, kept)
+        assert path is not None  # a file not processed was kept
+        last = parts[-1]
+        if last.path == path and last.end == index:
+            parts[-1] = Part(path, last.first, index + 1)
+        else:
+            parts.append(Part(path, index, index + 1))
+    parts.append(Part(tail, pillars + 1, pillars + 3))
+    return parts
+
+
+def _make_folder(folder: Path) -> list[Path]:
+    """Make `folder` and its missing parents; return those made, deepest first."""
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return made
+
+
+def remove_folders(folders: list[Path]) -> None:
+    """Remove the folders a build made, if it left nothing in them."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _scratch(output: Path) -> Callable[[int], Path]:
+    """Names of a build's row files: hidden beside the output, with the builder's pid."""
+    token = os.urandom(4).hex()
+    return lambda n: output.parent / f"{temp_prefix(output)}{token}.part{n}.db"
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
