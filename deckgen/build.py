@@ -39,51 +39,35 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from deckgen import (
-    cache,
-    context,
-    deckcheck,
-    decknotes,
-    deckplan,
-    guards,
-    incremental,
-    pillars,
-    project,
-    uptodate,
-)
+from deckgen import uptodate
 from deckgen.buildlock import holding
-from deckgen.changes import Changes
-from deckgen.context import DeckInputs, deck_note_types
-from deckgen.deckplan import DeckPlan, GroupCount
-from deckgen.errors import ContentError, DeckgenError, Finding
+from deckgen.errors import ContentError, DeckgenError
 from deckgen.gcpause import without_cyclic_gc, without_cyclic_gc_throughout
-from deckgen.guards import loss_findings
 from deckgen.load import LOCK_FILE, display_path, find_deck_folders
-from deckgen.model import Deck
 from deckgen.options import BuildOptions
-from deckgen.package import CollectionHeader
-from deckgen.pillars import remove_folders
-from deckgen.project import default_output, load_decks
-from deckgen.script import Script
 from deckgen.uptodate import UpToDate
-from deckgen.validate import DeckFile
 from deckgen.writing import recover_interrupted
+
+if TYPE_CHECKING:
+    from deckgen.changes import Changes
+    from deckgen.deckplan import DeckPlan, GroupCount
+    from deckgen.errors import Finding
+    from deckgen.model import Deck
+    from deckgen.script import Script
+    from deckgen.validate import DeckFile
+
+# The stages' modules (checking, generating, packaging) are imported by the functions
+# that run them: a build with nothing to do (stages 1 and 2) never loads them, and takes
+# a fraction of a build's time (deckgen.uptodate; tests/test_cli.py pins what it loads).
 
 __all__ = [
     "BuildOptions",
     "BuildResult",
-    "DeckInputs",
-    "DeckPlan",
-    "GroupCount",
     "UpToDate",
     "build_deck",
     "build_decks",
-    "deck_note_types",
-    "default_output",
-    "load_decks",
-    "loss_findings",
     "plan_deck",
     "plan_project",
 ]
@@ -186,6 +170,8 @@ def _build(
 def plan_project(folders: list[Path], options: BuildOptions) -> list[DeckPlan]:
     """Plan every deck of a project (stages 3 to 8): one ContentError lists the content
     errors of all of them; any other refusal names its deck. Nothing is written."""
+    from deckgen import project
+
     if options.progress is not None:
         options.progress("Reading cards", 0, 1)
     deck_files, findings = project.validate_project(folders)
@@ -213,6 +199,8 @@ def plan_project(folders: list[Path], options: BuildOptions) -> list[DeckPlan]:
 
 def discard(plans: list[DeckPlan]) -> None:
     """Every plan's row files, then the folders made for them (one may hold another's)."""
+    from deckgen.pillars import remove_folders
+
     folders = [folder for plan in plans for folder in plan.made_folders]
     for plan in plans:
         plan.made_folders = []
@@ -245,6 +233,8 @@ def plan_deck(deck_file: DeckFile, output: Path, options: BuildOptions) -> DeckP
     change that would cost the learner progress (unless `accept_loss`), FrozenLockError
     when `frozen` and the lock would change.
     """
+    from deckgen import context, deckcheck, decknotes, deckplan, guards, pillars
+
     lock, findings = deckcheck.load_and_check(deck_file, output)
     if options.progress is not None:
         options.progress("Generating notes", 0, 1)
@@ -270,7 +260,8 @@ def plan_deck(deck_file: DeckFile, output: Path, options: BuildOptions) -> DeckP
 def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
     """Assemble the collection from the plan's row files, write the deck and its lock
     together (deckgen.writing); remember the build."""
-    from deckgen.package import write_collection_zip
+    from deckgen import cache, incremental
+    from deckgen.package import CollectionHeader, write_collection_zip
     from deckgen.writing import write_together
 
     # Assembled where deckgen.incremental can keep it for the next build.

@@ -26,15 +26,11 @@ from typing import NamedTuple
 
 from deckgen.errors import Location, quoted
 from deckgen.generate import Note
-from deckgen.lock import Lock, LockedNote
+from deckgen.lock import MAX_WAIT, Lock, LockedNote
 from deckgen.notetypes import NoteType
 from deckgen.numbering import ClozeNumbers
 from deckgen.published import Published
 
-# How long a build waits for the clock to pass the newest stamp before using a stamp
-# after it: a lock stamped this second is normal, one further ahead was written on a
-# machine whose clock ran fast.
-MAX_WAIT = 2
 # Principles (by their cloze phrases and question ids) this alike are taken for a rename.
 RENAME_LIKENESS = 0.5
 LOCK_LABEL = "the lock"

@@ -13,7 +13,6 @@ from pathlib import Path
 from deckgen import cache
 from deckgen.changes import (
     LOCK_LABEL,
-    MAX_WAIT,
     Changes,
     Loss,
     NewNote,
@@ -29,6 +28,7 @@ from deckgen.history import History
 from deckgen.load import display_path, parse_yaml
 from deckgen.lock import (
     LOCK_VERSION,
+    MAX_WAIT,
     Lock,
     LockEntry,
     TypeEntry,

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckgen import cache
+from deckgen.cache import file_digest
 from deckgen.errors import LockError, PackageReadError
 from deckgen.load import LOCK_FILE, display_path
 from deckgen.lock import Lock, parse_lock
 from deckgen.model import Deck
-from deckgen.package import file_digest, read_package
+from deckgen.package import read_package
 from deckgen.published import GitLock, Published, from_lock, lock_from_package, lock_in_git
 
 __all__ = ["History", "parsed", "read_history"]

@@ -38,6 +38,10 @@ ABOUT = (
 )
 # Stamps are seconds since 1970: anything outside this range was not written by a clock.
 MAX_STAMP = 1 << 40
+# How long a build waits for the clock to pass the newest stamp before using a stamp
+# after it: a lock stamped this second is normal, one further ahead was written on a
+# machine whose clock ran fast (deckgen.changes, deckgen.uptodate).
+MAX_WAIT = 2
 MAX_CLOZE_NUMBER = 1 << 20
 _CONFLICT_MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?:\s|$)", re.M)
 

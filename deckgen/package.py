@@ -13,8 +13,8 @@ whatever the machine's number of cores.
 The zip is written to a temporary file beside the target and renamed into place: a
 failed build leaves the previous deck as it was and no temporary file behind.
 
-`file_digest` gives the SHA-256 of a written package, which build.py remembers to
-tell, on the next build, that the package is still exactly what it wrote.
+`deckgen.cache.file_digest` gives the SHA-256 of a written package, which a build
+remembers to tell, on the next build, that the package is still exactly what it wrote.
 """
 
 from __future__ import annotations
@@ -526,18 +526,6 @@ def _write_zip(fh: BinaryIO, collection: Path, progress: Progress | None) -> Non
     fh.write(
         _END.pack(0x06054B50, 0, 0, len(entries), len(entries), fh.tell() - directory, directory, 0)
     )
-
-
-def file_digest(path: Path) -> str | None:
-    """The SHA-256 of the file at `path` (hex), or None when it cannot be read."""
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            while chunk := fh.read(BLOCK):
-                h.update(chunk)
-    except OSError:
-        return None
-    return h.hexdigest()
 
 
 def write_package(

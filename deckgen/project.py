@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deckgen.errors import ContentError, Finding, OutputError, quoted
 from deckgen.gcpause import without_cyclic_gc
 from deckgen.load import display_path, find_deck_folders
 from deckgen.model import Deck
 from deckgen.options import BuildOptions, BuildProgress
-from deckgen.rules import load_checked_deck
-from deckgen.validate import DeckFile, validate_deck_file
+
+if TYPE_CHECKING:
+    from deckgen.validate import DeckFile
+
+# Checking and validating are imported where they are used: the no-op build asks this
+# module only where its decks go (deck_outputs), and loads nothing else (deckgen.uptodate).
 
 DEFAULT_OUTPUT_DIR = Path("dist")
 SUFFIX = ".apkg"
@@ -41,13 +46,15 @@ def default_output(deck_key: str) -> Path:
 def load_decks(folders: list[Path], progress: BuildProgress | None = None) -> list[Deck]:
     """Load and validate several deck folders; one ContentError lists the errors of all,
     those between decks included (`project_findings`)."""
+    from deckgen import rules
+
     findings: list[Finding] = []
     decks: list[Deck] = []
     for done, folder in enumerate(folders):
         if progress is not None:
             progress("Reading cards", done, len(folders))
         try:
-            decks.append(load_checked_deck(folder))
+            decks.append(rules.load_checked_deck(folder))
         except ContentError as exc:
             findings.extend(exc.findings)
     findings.extend(project_findings(decks))
@@ -166,6 +173,8 @@ def validate_project(folders: list[Path]) -> tuple[list[DeckFile], list[Finding]
     """Each deck file and the folder's listing (validate), and what must differ between
     decks (`project_findings`): the deck files that could be read, and every finding.
     Raises ContentError when none could be."""
+    from deckgen.validate import validate_deck_file
+
     findings: list[Finding] = []
     deck_files: list[DeckFile] = []
     for folder in folders:

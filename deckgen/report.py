@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from deckgen.build import BuildResult, UpToDate
 from deckgen.chinese import display_width
-from deckgen.generate import retired_tag
 from deckgen.load import display_path
 
 
@@ -92,6 +91,8 @@ def change_report(result: BuildResult) -> list[str]:
             "stamped anew so that importing brings it back"
         )
     if c.retired:
+        from deckgen.generate import retired_tag  # not for a no-op build's summary
+
         tag = retired_tag(result.deck.key)
         lines.append(
             f"  Retired {len(c.retired)} notes the cards no longer make: they stay in the "

@@ -1,5 +1,9 @@
 """The no-op build: nothing to do when every package is what the last build wrote from
-the same sources (deckgen.cache keeps the records it compares)."""
+the same sources (deckgen.cache keeps the records it compares).
+
+A build that has nothing to do imports only this and the light modules it needs (no
+generating, checking or packaging code: deckgen.build imports those once it must
+build), so that it costs a fraction of a build (tests/test_cli.py pins what it loads)."""
 
 from __future__ import annotations
 
@@ -9,12 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen import cache
-from deckgen.changes import MAX_WAIT
+from deckgen.cache import file_digest
 from deckgen.errors import ContentError, OutputError
 from deckgen.load import DECK_FILE, LOCK_FILE, parse_yaml
-from deckgen.lock import read_lock_bytes
+from deckgen.lock import MAX_WAIT, read_lock_bytes
 from deckgen.options import BuildOptions
-from deckgen.package import file_digest
 from deckgen.project import deck_outputs
 
 __all__ = ["UpToDate", "sources_digest", "up_to_date"]

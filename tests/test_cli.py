@@ -55,6 +55,31 @@ def test_starting_the_command_loads_no_heavy_module():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.process
+def test_a_build_with_nothing_to_do_loads_no_building_module(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A no-op build (deckgen.uptodate) reads, digests and compares, and nothing more: it
+    loads none of the modules that check, generate or package a deck."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out = tmp_path / "deck.apkg"
+    assert run_cli("build", "--cards", mini_cards, "-o", out).exit_code == 0
+    building = (
+        "deckgen.validate", "deckgen.rules", "deckgen.pillarfile", "deckgen.generate",
+        "deckgen.changes", "deckgen.package", "deckgen.incremental", "genanki", "opencc",
+    )  # fmt: skip
+    probe = (
+        "import sys\n"
+        "from deckgen.cli import cli\n"
+        f"try:\n    cli(['build', '--cards', {str(mini_cards)!r}, '-o', {str(out)!r}])\n"
+        "except SystemExit:\n    pass\n"
+        f"print([m for m in {building!r} if m in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "No changes since the last build" in done.stdout, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 @pytest.mark.parametrize("name", sorted(cli.commands))
 def test_every_command_has_help_with_an_example(name: str):
     result = run_cli(name, "--help")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bench.synth import plan, write_cards
-from deckgen.build import deck_note_types
 from deckgen.chinese import chinese_numeral
+from deckgen.context import deck_note_types
 from deckgen.generate import Note, generate_notes
 from deckgen.lock import LockEntry, TypeEntry, render_lock
 from deckgen.notetypes import CLOZE, LEGACY_IDS, QA, note_types

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import deckgen.build as build_module
 import deckgen.cache as cache_module
 import deckgen.package as package_module
+from deckgen.cache import file_digest
 from deckgen.changes import assign_stamps
 from deckgen.generate import BASE91_TABLE, escape_field, generate_notes, guid_for
 from deckgen.notetypes import note_types
@@ -28,7 +29,6 @@ from deckgen.package import (
     BLOCK,
     build_collection,
     deflate_file,
-    file_digest,
     package_deck,
     write_package,
 )
