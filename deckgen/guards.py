@@ -30,9 +30,7 @@ from deckgen.lock import (
     LOCK_VERSION,
     MAX_WAIT,
     Lock,
-    LockEntry,
     TypeEntry,
-    note_line,
     render_lock_lines,
 )
 from deckgen.model import Deck
@@ -40,7 +38,7 @@ from deckgen.notetypes import NoteType
 from deckgen.numbering import LockNumbering
 from deckgen.options import BuildOptions
 from deckgen.package import subdeck_of
-from deckgen.pillarfile import FileContext, FileResult
+from deckgen.pillarfile import FileContext, FileResult, lock_line
 from deckgen.published import GitLock, Published
 from deckgen.validate import DeckFile
 
@@ -100,10 +98,7 @@ def compare_with_lock(inputs: DeckInputs, results: list[FileResult], notes: Deck
         retired_mods.append(mod)
         locked = source.notes[note.key] if source is not None else None
         removed = locked.removed_clozes if locked is not None else ()
-        entry = LockEntry(
-            note.key, note.guid, note.kind, note.content_hash, mod, note.clozes, removed, True
-        )
-        retired_lines.append(note_line(entry).encode("utf-8"))
+        retired_lines.append(lock_line(note, mod, removed, retired=True))
     newest = max([newest, *head_mods, *tail_mods, *retired_mods])
 
     def rename_command(old: str, new_id: str) -> str:
@@ -180,17 +175,7 @@ def _deck_level(
         if old is None:
             new[note.key] = NewNote(note.key, note.phrases, note.source)
         mods.append(mod)
-        entry = LockEntry(
-            note.key,
-            note.guid,
-            note.kind,
-            note.content_hash,
-            mod,
-            note.clozes,
-            numbering.removed(note.key),
-            False,
-        )
-        lines.append(note_line(entry).encode("utf-8"))
+        lines.append(lock_line(note, mod, numbering.removed(note.key)))
     return lines, mods
 
 

@@ -49,8 +49,9 @@ Numbered = tuple[tuple[int, str], ...]  # (cloze number, phrase), in text order
 
 
 class LockedNote(NamedTuple):
-    """What the lock records of one note. A named tuple rather than a dataclass: a lock
-    holds one per note, and a tuple is made several times faster (bench/RESULTS.md)."""
+    """What the lock records of one note, as a build writes it (`note_line`) and reads it
+    back. A named tuple rather than a dataclass: a lock holds one per note, and a tuple is
+    made several times faster (bench/RESULTS.md)."""
 
     key: str
     guid: str
@@ -397,19 +398,6 @@ def _quick_note(key: str, body: object) -> LockedNote | None:
 # --- writing ------------------------------------------------------------------------------
 
 
-class LockEntry(NamedTuple):
-    """What the lock records of one note a build writes (a named tuple: one per note)."""
-
-    key: str
-    guid: str
-    kind: str
-    hash: str
-    mod: int
-    clozes: Numbered = ()
-    removed_clozes: Numbered = ()
-    retired: bool = False
-
-
 @dataclass(frozen=True, slots=True)
 class TypeEntry:
     kind: str
@@ -424,7 +412,7 @@ def render_lock(
     deck_key: str,
     deck_name: str,
     types: list[TypeEntry],
-    notes: list[LockEntry],
+    notes: list[LockedNote],
     subdecks: dict[str, str] | None = None,
 ) -> bytes:
     """The lock file as UTF-8: stable order, one note per line.
@@ -466,11 +454,11 @@ def _numbered_json(numbered: Numbered) -> str:
     return "[" + ", ".join(f"[{n}, {enc(p)}]" for n, p in numbered) + "]"
 
 
-def _note_lines(notes: list[LockEntry]) -> Iterator[str]:
+def _note_lines(notes: list[LockedNote]) -> Iterator[str]:
     return map(note_line, notes)
 
 
-def note_line(note: LockEntry) -> str:
+def note_line(note: LockedNote) -> str:
     """A note's line, as json.dumps(..., ensure_ascii=False, sort_keys=True) writes it.
 
     Spelled out because a large deck has a line per note: this is several times faster

@@ -581,47 +581,6 @@ def write_collection_zip(
         db.unlink(missing_ok=True)
 
 
-def write_deck_file(
-    fh: BinaryIO,
-    path: Path,
-    deck_name: str,
-    deck_key: str,
-    description: str,
-    notes: list[Note],
-    types: dict[str, NoteType],
-    stamps: Stamps,
-    *,
-    subdecks: Mapping[str, tuple[int, str]] | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> None:
-    """Write the .apkg of `notes` into `fh` (a temporary file beside `path`), building its
-    collection in a scratch file beside `path` that is always removed."""
-    try:
-        fd, db_name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".db")
-        os.close(fd)
-    except OSError as exc:
-        raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    db = Path(db_name)
-    try:
-        try:
-            build_collection(
-                db,
-                deck_name,
-                deck_key,
-                description,
-                notes,
-                types,
-                stamps,
-                subdecks=subdecks,
-                progress=_stage(progress, "Writing notes"),
-            )
-        except sqlite3.Error as exc:
-            raise PackageError(f"cannot write {path}: {exc}") from None
-        _write_zip(fh, db, _stage(progress, "Compressing"))
-    finally:
-        db.unlink(missing_ok=True)
-
-
 def package_deck(
     path: Path,
     deck_name: str,

@@ -21,7 +21,7 @@ from deckgen.changes import UNCHANGED, Loss, NewNote, Stamper, classify
 from deckgen.errors import ContentError, Finding, Location
 from deckgen.generate import Note, pillar_heading, pillar_notes
 from deckgen.load import parse_yaml
-from deckgen.lock import Lock, LockEntry, note_line
+from deckgen.lock import Lock, LockedNote, Numbered, note_line
 from deckgen.model import Deck, Pillar
 from deckgen.notetypes import NoteType
 from deckgen.numbering import LockNumbering
@@ -185,6 +185,15 @@ def process_file(path: Path, index: int, ctx: FileContext, rows: RowFile | None)
     return result
 
 
+def lock_line(note: Note, mod: int, removed: Numbered, retired: bool = False) -> bytes:
+    """The note's line in the lock (deckgen.lock.note_line), UTF-8: stamped `mod`, with the
+    cloze phrases `removed` from it."""
+    entry = LockedNote(
+        note.key, note.guid, note.kind, note.content_hash, mod, note.clozes, removed, retired
+    )
+    return note_line(entry).encode("utf-8")
+
+
 def _generate(
     pillar: Pillar, index: int, ctx: FileContext, rows: RowFile | None, result: FileResult
 ) -> None:
@@ -206,21 +215,8 @@ def _generate(
         result.losses += losses
         mod, restamped = stamper.note(note.key, note.content_hash)
         mods.append(mod)
-        line = note_line(
-            LockEntry(
-                note.key,
-                note.guid,
-                note.kind,
-                note.content_hash,
-                mod,
-                note.clozes,
-                numbering.removed(note.key),
-                False,
-            )
-        )
-        result.notes.append(
-            NoteInfo(note.key, status, cards_added, line.encode("utf-8"), restamped)
-        )
+        line = lock_line(note, mod, numbering.removed(note.key))
+        result.notes.append(NoteInfo(note.key, status, cards_added, line, restamped))
         if old is None and base:  # for a rename's detection: only against a lock
             result.new.append(NewNote(note.key, note.phrases, note.source))
         cards += len(note.card_ords)

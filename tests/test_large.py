@@ -12,7 +12,7 @@ from bench.synth import plan, write_cards
 from deckgen.chinese import chinese_numeral
 from deckgen.context import deck_note_types
 from deckgen.generate import Note, generate_notes
-from deckgen.lock import LockEntry, TypeEntry, render_lock
+from deckgen.lock import LockedNote, TypeEntry, render_lock
 from deckgen.notetypes import CLOZE, LEGACY_IDS, QA, note_types
 from deckgen.rules import check_cards
 from deckgen.validate import load_deck
@@ -100,7 +100,7 @@ def test_lock_lines_and_content_hashes_are_what_json_dumps_gives(tmp_path: Path)
         assert note.content_hash == hashlib.sha256(payload.encode()).hexdigest()[:16]
     mods = {n.key: 1_700_000_000 + n.position for n in notes}
     entries = [
-        LockEntry(
+        LockedNote(
             n.key,
             n.guid,
             n.kind,
