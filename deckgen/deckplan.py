@@ -19,7 +19,7 @@ from deckgen.model import Deck
 from deckgen.notetypes import NoteType
 from deckgen.package import Part, RowContext, RowFile, note_rows
 from deckgen.pillarfile import FileResult, PillarSummary
-from deckgen.pillars import PillarFiles, remove_folders
+from deckgen.pillars import PillarFiles, remove_files, remove_folders
 from deckgen.script import Script
 
 __all__ = ["DeckPlan", "GroupCount", "assemble", "write_deck_rows"]
@@ -86,9 +86,8 @@ class DeckPlan:
 
     def discard(self) -> None:
         """Remove the row files (after writing, or when nothing will be), and the
-        folders made for them if nothing else is in them."""
-        for path in self.scratch:
-            path.unlink(missing_ok=True)
+        folders made for them if nothing else is in them (best effort: `remove_files`)."""
+        remove_files(self.scratch)
         self.scratch = []
         self.parts = []
         remove_folders(self.made_folders)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from deckgen.pillarfile import FileResult
 from deckgen.validate import DeckFile
 from deckgen.workers import process_files, worker_count
 
-__all__ = ["PillarFiles", "check_files", "process", "remove_folders"]
+__all__ = ["PillarFiles", "check_files", "process", "remove_files", "remove_folders"]
 
 
 @dataclass
@@ -41,8 +41,7 @@ class PillarFiles:
 
     def discard(self) -> None:
         """Remove the row files and the folders made for them (the plan failed)."""
-        for path in self.scratch:
-            path.unlink(missing_ok=True)
+        remove_files(self.scratch)
         remove_folders(self.made_folders)
 
 
@@ -95,8 +94,7 @@ def process(inputs: DeckInputs) -> PillarFiles:
             where = {i: path for path, indexes in held for i in indexes}
             parts = _parts(head, tail, len(files), where, kept.rows if kept else None)
     except BaseException:
-        for path in scratch_files:
-            path.unlink(missing_ok=True)
+        remove_files(scratch_files)
         remove_folders(made)
         raise
     file_results = {
@@ -149,6 +147,16 @@ def _make_folder(folder: Path) -> list[Path]:
     made = [p for p in (folder, *folder.parents) if not p.exists()]
     folder.mkdir(parents=True, exist_ok=True)
     return made
+
+
+def remove_files(paths: Iterable[Path]) -> None:
+    """Remove a build's scratch files (its row files, its collection). Best effort, as
+    deckgen.atomic.Staged.discard: it runs after the deck and lock are in place (a build
+    that succeeded must not fail for it) or on the way out of an error (which it must not
+    hide); what is left is removed by a later build (deckgen.atomic.remove_stale)."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def remove_folders(folders: list[Path]) -> None:

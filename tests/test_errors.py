@@ -351,3 +351,39 @@ def test_an_opencc_that_cannot_read_its_files_is_a_clear_error(
         "accessible); reinstall it: pip install --force-reinstall opencc\n"
     )
     assert not (tmp_path / "m").exists()
+
+
+def _is_row_file(path: str) -> bool:
+    return ".part" in path and path.endswith(".db")
+
+
+def test_row_files_that_cannot_be_removed_do_not_fail_a_written_build(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: once the deck and lock were in place, a row file (`.NAME.apkg.PID.X.partN.db`)
+    that could not be removed ended the build with 'error: <row file>: Input/output
+    error; nothing was written'. A later build removes what is left (remove_stale)."""
+    out = tmp_path / "mini.apkg"
+    refused = _refuse(monkeypatch, "unlink", errno.EIO, _is_row_file)
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert result.exit_code == 0, result.output
+    assert "error" not in result.output
+    assert out.read_bytes()[:2] == b"PK"
+    assert (mini_cards / "deckgen.lock").read_bytes().startswith(b"{")
+
+
+def test_row_files_that_cannot_be_removed_do_not_hide_the_error(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: a build that stopped after its row files were made (here --frozen, the lock
+    out of date) and could not remove them ended in 'error: <row file>: Input/output
+    error; nothing was written' instead of saying why it stopped."""
+    out = tmp_path / "mini.apkg"
+    expected = run_cli("build", "--cards", mini_cards, "--frozen", "-o", out)
+    assert expected.exit_code == 1 and expected.output.startswith("error: --frozen:")
+    refused = _refuse(monkeypatch, "unlink", errno.EIO, _is_row_file)
+    result = run_cli("build", "--cards", mini_cards, "--frozen", "-o", out)
+    assert refused
+    assert (result.exit_code, result.output) == (1, expected.output)
+    assert not out.exists() and not (mini_cards / "deckgen.lock").exists()
