@@ -17,7 +17,7 @@ import pytest
 
 from deckgen.cli import cli, reports_errors
 from deckgen.errors import quoted, visible
-from tests.helpers import FINANCE, ROOT, run_cli, write_doc
+from tests.helpers import FINANCE, ROOT, build, edit, run_cli, write_doc
 
 
 @pytest.mark.parametrize(
@@ -387,3 +387,50 @@ def test_row_files_that_cannot_be_removed_do_not_hide_the_error(
     assert refused
     assert (result.exit_code, result.output) == (1, expected.output)
     assert not out.exists() and not (mini_cards / "deckgen.lock").exists()
+
+
+def test_a_deck_check_cannot_look_at_is_a_clear_error(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: `check` (and `preview`) read the package at the deck's path for what a
+    learner may have imported; a stat of it that failed (a failing disk) ended in
+    'error: dist/mini.apkg: Input/output error; nothing was written'."""
+    monkeypatch.chdir(tmp_path)
+    refused = _refuse(monkeypatch, "stat", errno.EIO, lambda p: p == "dist/mini.apkg")
+    result = run_cli("check", "--cards", "mini")
+    assert refused
+    assert result.exit_code == 1
+    assert result.output == (
+        "mini: error: cannot read dist/mini.apkg: Input/output error\n"
+        "Checked mini: 1 error, 0 warnings.\n"
+    )
+
+
+def test_a_deck_the_build_cannot_look_at_again_is_a_clear_error(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: the history stage's look at the package at the output path (is it a file?)
+    failing after -o was checked ended the build in 'error: <deck>: Input/output error;
+    nothing was written'."""
+    out = tmp_path / "mini.apkg"
+    build(mini_cards, out)
+    before = out.read_bytes(), (mini_cards / "deckgen.lock").read_bytes()
+    edit(mini_cards / "1-first.yaml", "Keep [[calm]]", "Keep [[calm]] always")
+    real = Path.is_file
+    refused: list[Path] = []
+
+    def is_file(path: Path) -> bool:
+        if path == out:
+            refused.append(path)
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert (result.exit_code, result.output) == (
+        1,
+        f"error: cannot read {out}: Input/output error\n",
+    )
+    monkeypatch.undo()
+    assert (out.read_bytes(), (mini_cards / "deckgen.lock").read_bytes()) == before
