@@ -8,6 +8,7 @@ import errno
 import importlib
 import io
 import os
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -206,6 +207,20 @@ def _refuse(
 
     monkeypatch.setattr(os, name, fake)
     return refused
+
+
+def _called_by(module: str, function: str) -> bool:
+    """Whether the call is `function`'s own (of deckgen's `module`, through no other
+    function of deckgen): a fault met at one place only, as a passing fault of a failing
+    disk is, where every other look at the file sees it."""
+    package = ROOT / "deckgen"
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if Path(code.co_filename).parent == package:
+            return (code.co_name, Path(code.co_filename).name) == (function, module)
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
 
 
 def test_a_journal_that_cannot_be_removed_does_not_fail_a_written_build(
@@ -433,4 +448,26 @@ def test_a_deck_the_build_cannot_look_at_again_is_a_clear_error(
         f"error: cannot read {out}: Input/output error\n",
     )
     monkeypatch.undo()
+    assert (out.read_bytes(), (mini_cards / "deckgen.lock").read_bytes()) == before
+
+
+def test_a_deck_the_no_op_shortcut_cannot_look_at_is_built(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: the no-op shortcut's stat of a package it had just read (for its size) failing
+    ended the build in 'error: <deck>: Input/output error; nothing was written'; a
+    shortcut that cannot say the deck is up to date builds it."""
+    out = tmp_path / "mini.apkg"
+    build(mini_cards, out)
+    before = out.read_bytes(), (mini_cards / "deckgen.lock").read_bytes()
+    refused = _refuse(
+        monkeypatch,
+        "stat",
+        errno.EIO,
+        lambda p: p == str(out) and _called_by("uptodate.py", "up_to_date"),
+    )
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert result.exit_code == 0, result.output
+    assert "up to date" not in result.output and "error" not in result.output
     assert (out.read_bytes(), (mini_cards / "deckgen.lock").read_bytes()) == before
