@@ -15,7 +15,8 @@ from deckgen import incremental
 from deckgen.atomic import temp_prefix
 from deckgen.changes import Stamper
 from deckgen.context import DeckInputs, checking_deck, file_context
-from deckgen.load import DECK_FILE
+from deckgen.errors import WriteError
+from deckgen.load import DECK_FILE, display_path
 from deckgen.model import Deck
 from deckgen.notetypes import NoteType
 from deckgen.options import BuildOptions
@@ -143,9 +144,21 @@ def _parts(
 
 
 def _make_folder(folder: Path) -> list[Path]:
-    """Make `folder` and its missing parents; return those made, deepest first."""
-    made = [p for p in (folder, *folder.parents) if not p.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
+    """Make `folder` and its missing parents; return those made, deepest first. Raises
+    WriteError if the system refuses."""
+    made = []
+    for path in (folder, *folder.parents):
+        try:
+            if path.exists():
+                continue
+        except OSError:
+            continue  # it cannot be told: not ours to remove afterwards
+        made.append(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        remove_folders(made)  # the parents made before it failed
+        raise WriteError(f"cannot write {display_path(folder)}: {exc.strerror or exc}") from None
     return made
 
 

@@ -211,13 +211,13 @@ def _refuse(
 
 def _called_by(module: str, function: str) -> bool:
     """Whether the call is `function`'s own (of deckgen's `module`, through no other
-    function of deckgen): a fault met at one place only, as a passing fault of a failing
+    function of deckgen but comprehensions): a fault met at one place only, as a passing fault of a failing
     disk is, where every other look at the file sees it."""
     package = ROOT / "deckgen"
     frame = sys._getframe(1)
     while frame is not None:
         code = frame.f_code
-        if Path(code.co_filename).parent == package:
+        if Path(code.co_filename).parent == package and not code.co_name.startswith("<"):
             return (code.co_name, Path(code.co_filename).name) == (function, module)
         frame = frame.f_back  # type: ignore[assignment]
     return False
@@ -471,3 +471,41 @@ def test_a_deck_the_no_op_shortcut_cannot_look_at_is_built(
     assert result.exit_code == 0, result.output
     assert "up to date" not in result.output and "error" not in result.output
     assert (out.read_bytes(), (mini_cards / "deckgen.lock").read_bytes()) == before
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_clear_error(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: making the output folder failing (a failing disk, a full one) ended the build
+    in 'error: <folder>: Input/output error; nothing was written', and the parents made
+    before it stayed."""
+    out = tmp_path / "made" / "dist" / "mini.apkg"
+    refused = _refuse(monkeypatch, "mkdir", errno.EIO, lambda p: p == str(out.parent))
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert (result.exit_code, result.output) == (
+        1,
+        f"error: cannot write {out.parent}: Input/output error\n",
+    )
+    assert not (tmp_path / "made").exists()
+    assert not (mini_cards / "deckgen.lock").exists()
+
+
+def test_an_output_folder_that_cannot_be_looked_at_is_made(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: the look at whether the output folder and its parents exist (to remove those
+    the build made, should it fail) failing ended the build in 'error: <folder>:
+    Input/output error; nothing was written'; a folder it cannot tell about is not the
+    build's to remove, and making it says whether it can be written."""
+    out = tmp_path / "dist" / "mini.apkg"
+    refused = _refuse(
+        monkeypatch,
+        "stat",
+        errno.EIO,
+        lambda p: p == str(out.parent) and _called_by("pillars.py", "_make_folder"),
+    )
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:2] == b"PK"
