@@ -8,6 +8,7 @@ import errno
 import importlib
 import io
 import os
+import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
@@ -509,3 +510,27 @@ def test_an_output_folder_that_cannot_be_looked_at_is_made(
     assert refused
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:2] == b"PK"
+
+
+@pytest.mark.process
+def test_the_last_resort_says_nothing_of_what_was_written(mini_cards: Path, tmp_path: Path):
+    """Bug: `deckgen build | head -0` (standard output closed once the deck and lock were
+    written) ended in 'error: Broken pipe; nothing was written': the last-resort branch of
+    reports_errors cannot know what was written, and says only what failed."""
+    out = tmp_path / "mini.apkg"
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the first line the build prints fails
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "deckgen.cli", "build", "--cards", mini_cards, "-o", out],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (1, "error: Broken pipe\n")
+    assert out.read_bytes()[:2] == b"PK"
+    assert (mini_cards / "deckgen.lock").read_bytes().startswith(b"{")
