@@ -53,6 +53,7 @@ from deckgen import (
     project,
     uptodate,
 )
+from deckgen.atomic import remove_files
 from deckgen.buildlock import holding
 from deckgen.changes import Changes
 from deckgen.context import DeckInputs, deck_note_types
@@ -300,7 +301,7 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
         )
     except BaseException:
         if db is not None:
-            db.unlink(missing_ok=True)
+            remove_files([db])
         raise
     plan.discard()
     if db is not None:

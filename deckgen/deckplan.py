@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deckgen.atomic import remove_files
 from deckgen.changes import Changes
 from deckgen.context import DeckInputs
 from deckgen.decknotes import DeckNotes
@@ -19,7 +20,7 @@ from deckgen.model import Deck
 from deckgen.notetypes import NoteType
 from deckgen.package import Part, RowContext, RowFile, note_rows
 from deckgen.pillarfile import FileResult, PillarSummary
-from deckgen.pillars import PillarFiles, remove_files, remove_folders
+from deckgen.pillars import PillarFiles, remove_folders
 from deckgen.script import Script
 
 __all__ = ["DeckPlan", "GroupCount", "assemble", "write_deck_rows"]

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckgen import incremental
-from deckgen.atomic import temp_prefix
+from deckgen.atomic import remove_files, temp_prefix
 from deckgen.changes import Stamper
 from deckgen.context import DeckInputs, checking_deck, file_context
 from deckgen.errors import WriteError
@@ -25,7 +25,7 @@ from deckgen.pillarfile import FileResult
 from deckgen.validate import DeckFile
 from deckgen.workers import process_files, worker_count
 
-__all__ = ["PillarFiles", "check_files", "process", "remove_files", "remove_folders"]
+__all__ = ["PillarFiles", "check_files", "process", "remove_folders"]
 
 
 @dataclass
@@ -160,16 +160,6 @@ def _make_folder(folder: Path) -> list[Path]:
         remove_folders(made)  # the parents made before it failed
         raise WriteError(f"cannot write {display_path(folder)}: {exc.strerror or exc}") from None
     return made
-
-
-def remove_files(paths: Iterable[Path]) -> None:
-    """Remove a build's scratch files (its row files, its collection). Best effort, as
-    deckgen.atomic.Staged.discard: it runs after the deck and lock are in place (a build
-    that succeeded must not fail for it) or on the way out of an error (which it must not
-    hide); what is left is removed by a later build (deckgen.atomic.remove_stale)."""
-    for path in paths:
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
 
 
 def remove_folders(folders: list[Path]) -> None:

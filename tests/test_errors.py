@@ -261,6 +261,30 @@ def test_a_temporary_file_that_cannot_be_removed_does_not_hide_the_error(
     assert not out.exists() and not (mini_cards / "deckgen.lock").exists()
 
 
+def test_a_collection_that_cannot_be_removed_does_not_hide_the_error(
+    mini_cards: Path, tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: when writing the deck failed and the collection it was assembled in (in the
+    cache, for the next build) could not be removed either, the build ended in 'error:
+    <collection>: Input/output error; nothing was written', hiding why it failed."""
+    out = tmp_path / "mini.apkg"
+    cache = str(private_cache)
+    refused = _refuse(
+        monkeypatch,
+        "unlink",
+        errno.EIO,
+        lambda p: p.startswith(cache) and ".collection.anki2." in p,
+    )
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert (result.exit_code, result.output) == (
+        1,
+        f"error: cannot write {out}: Input/output error; nothing was changed (the previous "
+        "deck and lock are as they were)\n",
+    )
+    assert not out.exists() and not (mini_cards / "deckgen.lock").exists()
+
+
 def test_a_cache_that_cannot_be_read_does_not_fail_a_build(
     mini_cards: Path, tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
 ):
