@@ -167,6 +167,8 @@ def remove_folders(folders: list[Path]) -> None:
     for folder in folders:
         try:
             folder.rmdir()
+        except FileNotFoundError:
+            continue  # never made (making it failed) or gone: its parent may be empty
         except OSError:
             return
 

@@ -505,12 +505,17 @@ def test_an_output_folder_that_cannot_be_made_is_a_clear_error(
     in 'error: <folder>: Input/output error; nothing was written', and the parents made
     before it stayed."""
     out = tmp_path / "made" / "dist" / "mini.apkg"
-    refused = _refuse(monkeypatch, "mkdir", errno.EIO, lambda p: p == str(out.parent))
+    refused = _refuse(  # once its parent is made: the disk fills up in between
+        monkeypatch,
+        "mkdir",
+        errno.ENOSPC,
+        lambda p: p == str(out.parent) and out.parent.parent.is_dir(),
+    )
     result = run_cli("build", "--cards", mini_cards, "-o", out)
     assert refused
     assert (result.exit_code, result.output) == (
         1,
-        f"error: cannot write {out.parent}: Input/output error\n",
+        f"error: cannot write {out.parent}: No space left on device\n",
     )
     assert not (tmp_path / "made").exists()
     assert not (mini_cards / "deckgen.lock").exists()
