@@ -212,8 +212,8 @@ def _refuse(
 
 def _called_by(module: str, function: str) -> bool:
     """Whether the call is `function`'s own (of deckgen's `module`, through no other
-    function of deckgen but comprehensions): a fault met at one place only, as a passing fault of a failing
-    disk is, where every other look at the file sees it."""
+    function of deckgen but comprehensions): a fault met at one place only, as a passing
+    fault of a failing disk is, where every other look at the file sees it."""
     package = ROOT / "deckgen"
     frame = sys._getframe(1)
     while frame is not None:
