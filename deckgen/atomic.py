@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +119,16 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def remove_files(paths: Iterable[Path]) -> None:
+    """Remove a build's scratch files (its row files, its collection). Best effort, as
+    `Staged.discard`: it runs after the deck and lock are in place (a build that succeeded
+    must not fail for it) or on the way out of an error (which it must not hide); what is
+    left is removed by a later build (`remove_stale`)."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def remove_stale(folder: Path, target_name: str) -> list[Path]:

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from deckgen import uptodate
+from deckgen.atomic import remove_files
 from deckgen.buildlock import holding
 from deckgen.errors import ContentError, DeckgenError
 from deckgen.gcpause import without_cyclic_gc, without_cyclic_gc_throughout
@@ -291,7 +292,7 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
         )
     except BaseException:
         if db is not None:
-            db.unlink(missing_ok=True)
+            remove_files([db])
         raise
     plan.discard()
     if db is not None:

@@ -50,7 +50,7 @@ def reports_errors(command: Callable[_P, _R]) -> Callable[_P, _R]:
     user can cause. Anything else is a bug in deckgen, and shows as one. Every command
     has it as its last decorator, and cli.py catches nothing anywhere else
     (tests/test_errors.py). The library raises typed errors that name the file; the
-    OSError branch is the last resort for one it missed.
+    OSError branch is the last resort for one it missed, and says only what failed.
     """
 
     @functools.wraps(command)
@@ -64,8 +64,10 @@ def reports_errors(command: Callable[_P, _R]) -> Callable[_P, _R]:
         except DeckgenError as exc:
             _fail(f"error: {exc}")
         except OSError as exc:
+            # Not "nothing was written": it cannot know (a closed standard output fails
+            # once the deck and lock are in place, tests/test_errors.py).
             where = f"{exc.filename}: " if exc.filename else ""
-            _fail(f"error: {where}{exc.strerror or exc}; nothing was written")
+            _fail(f"error: {where}{exc.strerror or exc}")
         except MemoryError:
             _fail("error: out of memory; nothing was written")
         except RecursionError:

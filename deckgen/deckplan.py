@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deckgen.atomic import remove_files
 from deckgen.changes import Changes
 from deckgen.context import DeckInputs
 from deckgen.decknotes import DeckNotes
@@ -86,9 +87,8 @@ class DeckPlan:
 
     def discard(self) -> None:
         """Remove the row files (after writing, or when nothing will be), and the
-        folders made for them if nothing else is in them."""
-        for path in self.scratch:
-            path.unlink(missing_ok=True)
+        folders made for them if nothing else is in them (best effort: `remove_files`)."""
+        remove_files(self.scratch)
         self.scratch = []
         self.parts = []
         remove_folders(self.made_folders)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from deckgen import cache
 from deckgen.cache import file_digest
-from deckgen.errors import LockError, PackageReadError
+from deckgen.errors import LockError, OutputError, PackageReadError
 from deckgen.load import LOCK_FILE, display_path
 from deckgen.lock import Lock, parse_lock
 from deckgen.model import Deck
@@ -36,7 +36,7 @@ def read_history(lock: Lock | None, folder: Path, output: Path, deck: Deck) -> H
     lock_sha = cache.sha256(lock.raw) if lock is not None else None
     last = cache.last_lock(folder)
     seen = {lock_sha}
-    if output.is_file():
+    if _is_file(output):
         package_lock = None
         record = cache.read_record(output)
         digest = file_digest(output)
@@ -70,6 +70,15 @@ def read_history(lock: Lock | None, folder: Path, output: Path, deck: Deck) -> H
     if lock is None and history.recovered is None:
         history.git = lock_in_git(folder / LOCK_FILE)
     return history
+
+
+def _is_file(output: Path) -> bool:
+    """Whether a package is at the output path. A look that fails (a failing disk) is an
+    error: taking it for no package would build without what a learner may have of it."""
+    try:
+        return output.is_file()
+    except OSError as exc:
+        raise OutputError(f"cannot read {display_path(output)}: {exc.strerror or exc}") from None
 
 
 def parsed(raw: bytes) -> Lock | None:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckgen import incremental
-from deckgen.atomic import temp_prefix
+from deckgen.atomic import remove_files, temp_prefix
 from deckgen.changes import Stamper
 from deckgen.context import DeckInputs, checking_deck, file_context
-from deckgen.load import DECK_FILE
+from deckgen.errors import WriteError
+from deckgen.load import DECK_FILE, display_path
 from deckgen.model import Deck
 from deckgen.notetypes import NoteType
 from deckgen.options import BuildOptions
@@ -41,8 +42,7 @@ class PillarFiles:
 
     def discard(self) -> None:
         """Remove the row files and the folders made for them (the plan failed)."""
-        for path in self.scratch:
-            path.unlink(missing_ok=True)
+        remove_files(self.scratch)
         remove_folders(self.made_folders)
 
 
@@ -95,8 +95,7 @@ def process(inputs: DeckInputs) -> PillarFiles:
             where = {i: path for path, indexes in held for i in indexes}
             parts = _parts(head, tail, len(files), where, kept.rows if kept else None)
     except BaseException:
-        for path in scratch_files:
-            path.unlink(missing_ok=True)
+        remove_files(scratch_files)
         remove_folders(made)
         raise
     file_results = {
@@ -145,9 +144,21 @@ def _parts(
 
 
 def _make_folder(folder: Path) -> list[Path]:
-    """Make `folder` and its missing parents; return those made, deepest first."""
-    made = [p for p in (folder, *folder.parents) if not p.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
+    """Make `folder` and its missing parents; return those made, deepest first. Raises
+    WriteError if the system refuses."""
+    made = []
+    for path in (folder, *folder.parents):
+        try:
+            if path.exists():
+                continue
+        except OSError:
+            continue  # it cannot be told: not ours to remove afterwards
+        made.append(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        remove_folders(made)  # the parents made before it failed
+        raise WriteError(f"cannot write {display_path(folder)}: {exc.strerror or exc}") from None
     return made
 
 
@@ -156,6 +167,8 @@ def remove_folders(folders: list[Path]) -> None:
     for folder in folders:
         try:
             folder.rmdir()
+        except FileNotFoundError:
+            continue  # never made (making it failed) or gone: its parent may be empty
         except OSError:
             return
 

@@ -88,7 +88,11 @@ def up_to_date(
             return None
         if _newest_stamp(lock) - int(time.time()) >= MAX_WAIT:
             return None  # stamps ahead of the clock: a build reports them, every time
-        fresh.append(UpToDate(folder, out, out.stat().st_size))
+        try:
+            size = out.stat().st_size
+        except OSError:
+            return None  # a package that cannot be looked at is not known to be up to date
+        fresh.append(UpToDate(folder, out, size))
     return fresh
 
 

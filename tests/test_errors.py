@@ -8,6 +8,8 @@ import errno
 import importlib
 import io
 import os
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +19,7 @@ import pytest
 
 from deckgen.cli import cli, reports_errors
 from deckgen.errors import quoted, visible
-from tests.helpers import FINANCE, ROOT, run_cli, write_doc
+from tests.helpers import FINANCE, ROOT, build, edit, run_cli, write_doc
 
 
 @pytest.mark.parametrize(
@@ -208,6 +210,20 @@ def _refuse(
     return refused
 
 
+def _called_by(module: str, function: str) -> bool:
+    """Whether the call is `function`'s own (of deckgen's `module`, through no other
+    function of deckgen but comprehensions): a fault met at one place only, as a passing
+    fault of a failing disk is, where every other look at the file sees it."""
+    package = ROOT / "deckgen"
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if Path(code.co_filename).parent == package and not code.co_name.startswith("<"):
+            return (code.co_name, Path(code.co_filename).name) == (function, module)
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
 def test_a_journal_that_cannot_be_removed_does_not_fail_a_written_build(
     mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -241,6 +257,30 @@ def test_a_temporary_file_that_cannot_be_removed_does_not_hide_the_error(
     assert result.output == (
         f"error: cannot write {out}: No space left on device; nothing was changed (the "
         "previous deck and lock are as they were)\n"
+    )
+    assert not out.exists() and not (mini_cards / "deckgen.lock").exists()
+
+
+def test_a_collection_that_cannot_be_removed_does_not_hide_the_error(
+    mini_cards: Path, tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: when writing the deck failed and the collection it was assembled in (in the
+    cache, for the next build) could not be removed either, the build ended in 'error:
+    <collection>: Input/output error; nothing was written', hiding why it failed."""
+    out = tmp_path / "mini.apkg"
+    cache = str(private_cache)
+    refused = _refuse(
+        monkeypatch,
+        "unlink",
+        errno.EIO,
+        lambda p: p.startswith(cache) and ".collection.anki2." in p,
+    )
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert (result.exit_code, result.output) == (
+        1,
+        f"error: cannot write {out}: Input/output error; nothing was changed (the previous "
+        "deck and lock are as they were)\n",
     )
     assert not out.exists() and not (mini_cards / "deckgen.lock").exists()
 
@@ -351,3 +391,175 @@ def test_an_opencc_that_cannot_read_its_files_is_a_clear_error(
         "accessible); reinstall it: pip install --force-reinstall opencc\n"
     )
     assert not (tmp_path / "m").exists()
+
+
+def _is_row_file(path: str) -> bool:
+    return ".part" in path and path.endswith(".db")
+
+
+def test_row_files_that_cannot_be_removed_do_not_fail_a_written_build(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: once the deck and lock were in place, a row file (`.NAME.apkg.PID.X.partN.db`)
+    that could not be removed ended the build with 'error: <row file>: Input/output
+    error; nothing was written'. A later build removes what is left (remove_stale)."""
+    out = tmp_path / "mini.apkg"
+    refused = _refuse(monkeypatch, "unlink", errno.EIO, _is_row_file)
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert result.exit_code == 0, result.output
+    assert "error" not in result.output
+    assert out.read_bytes()[:2] == b"PK"
+    assert (mini_cards / "deckgen.lock").read_bytes().startswith(b"{")
+
+
+def test_row_files_that_cannot_be_removed_do_not_hide_the_error(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: a build that stopped after its row files were made (here --frozen, the lock
+    out of date) and could not remove them ended in 'error: <row file>: Input/output
+    error; nothing was written' instead of saying why it stopped."""
+    out = tmp_path / "mini.apkg"
+    expected = run_cli("build", "--cards", mini_cards, "--frozen", "-o", out)
+    assert expected.exit_code == 1 and expected.output.startswith("error: --frozen:")
+    refused = _refuse(monkeypatch, "unlink", errno.EIO, _is_row_file)
+    result = run_cli("build", "--cards", mini_cards, "--frozen", "-o", out)
+    assert refused
+    assert (result.exit_code, result.output) == (1, expected.output)
+    assert not out.exists() and not (mini_cards / "deckgen.lock").exists()
+
+
+def test_a_deck_check_cannot_look_at_is_a_clear_error(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: `check` (and `preview`) read the package at the deck's path for what a
+    learner may have imported; a stat of it that failed (a failing disk) ended in
+    'error: dist/mini.apkg: Input/output error; nothing was written'."""
+    monkeypatch.chdir(tmp_path)
+    refused = _refuse(monkeypatch, "stat", errno.EIO, lambda p: p == "dist/mini.apkg")
+    result = run_cli("check", "--cards", "mini")
+    assert refused
+    assert result.exit_code == 1
+    assert result.output == (
+        "mini: error: cannot read dist/mini.apkg: Input/output error\n"
+        "Checked mini: 1 error, 0 warnings.\n"
+    )
+
+
+def test_a_deck_the_build_cannot_look_at_again_is_a_clear_error(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: the history stage's look at the package at the output path (is it a file?)
+    failing after -o was checked ended the build in 'error: <deck>: Input/output error;
+    nothing was written'."""
+    out = tmp_path / "mini.apkg"
+    build(mini_cards, out)
+    before = out.read_bytes(), (mini_cards / "deckgen.lock").read_bytes()
+    edit(mini_cards / "1-first.yaml", "Keep [[calm]]", "Keep [[calm]] always")
+    real = Path.is_file
+    refused: list[Path] = []
+
+    def is_file(path: Path) -> bool:
+        if path == out:
+            refused.append(path)
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert (result.exit_code, result.output) == (
+        1,
+        f"error: cannot read {out}: Input/output error\n",
+    )
+    monkeypatch.undo()
+    assert (out.read_bytes(), (mini_cards / "deckgen.lock").read_bytes()) == before
+
+
+def test_a_deck_the_no_op_shortcut_cannot_look_at_is_built(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: the no-op shortcut's stat of a package it had just read (for its size) failing
+    ended the build in 'error: <deck>: Input/output error; nothing was written'; a
+    shortcut that cannot say the deck is up to date builds it."""
+    out = tmp_path / "mini.apkg"
+    build(mini_cards, out)
+    before = out.read_bytes(), (mini_cards / "deckgen.lock").read_bytes()
+    refused = _refuse(
+        monkeypatch,
+        "stat",
+        errno.EIO,
+        lambda p: p == str(out) and _called_by("uptodate.py", "up_to_date"),
+    )
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert result.exit_code == 0, result.output
+    assert "up to date" not in result.output and "error" not in result.output
+    assert (out.read_bytes(), (mini_cards / "deckgen.lock").read_bytes()) == before
+
+
+def test_an_output_folder_that_cannot_be_made_is_a_clear_error(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: making the output folder failing (a failing disk, a full one) ended the build
+    in 'error: <folder>: Input/output error; nothing was written', and the parents made
+    before it stayed."""
+    out = tmp_path / "made" / "dist" / "mini.apkg"
+    refused = _refuse(  # once its parent is made: the disk fills up in between
+        monkeypatch,
+        "mkdir",
+        errno.ENOSPC,
+        lambda p: p == str(out.parent) and out.parent.parent.is_dir(),
+    )
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert (result.exit_code, result.output) == (
+        1,
+        f"error: cannot write {out.parent}: No space left on device\n",
+    )
+    assert not (tmp_path / "made").exists()
+    assert not (mini_cards / "deckgen.lock").exists()
+
+
+def test_an_output_folder_that_cannot_be_looked_at_is_made(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Bug: the look at whether the output folder and its parents exist (to remove those
+    the build made, should it fail) failing ended the build in 'error: <folder>:
+    Input/output error; nothing was written'; a folder it cannot tell about is not the
+    build's to remove, and making it says whether it can be written."""
+    out = tmp_path / "dist" / "mini.apkg"
+    refused = _refuse(
+        monkeypatch,
+        "stat",
+        errno.EIO,
+        lambda p: p == str(out.parent) and _called_by("pillars.py", "_make_folder"),
+    )
+    result = run_cli("build", "--cards", mini_cards, "-o", out)
+    assert refused
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:2] == b"PK"
+
+
+@pytest.mark.process
+def test_the_last_resort_says_nothing_of_what_was_written(mini_cards: Path, tmp_path: Path):
+    """Bug: `deckgen build | head -0` (standard output closed once the deck and lock were
+    written) ended in 'error: Broken pipe; nothing was written': the last-resort branch of
+    reports_errors cannot know what was written, and says only what failed."""
+    out = tmp_path / "mini.apkg"
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the first line the build prints fails
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "deckgen.cli", "build", "--cards", mini_cards, "-o", out],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (1, "error: Broken pipe\n")
+    assert out.read_bytes()[:2] == b"PK"
+    assert (mini_cards / "deckgen.lock").read_bytes().startswith(b"{")
