@@ -27,7 +27,7 @@ STARTED = time.perf_counter()
 TIMED = (
     ("deckgen.uptodate", "sources_digest", "digest the sources (is the deck up to date?)"),
     ("deckgen.uptodate", "up_to_date", "digest the sources (is the deck up to date?)"),
-    ("deckgen.project", "validate_deck_file", "read the deck files"),
+    ("deckgen.validate", "validate_deck_file", "read the deck files"),
     ("deckgen.build", "plan_deck", "history, note types, file keys"),
     ("deckgen.incremental", "load", "read the cache of the last build"),
     ("deckgen.pillars", "process_files", "pillar files: read, check, generate, rows (workers)"),
