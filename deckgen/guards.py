@@ -30,7 +30,7 @@ from deckgen.lock import (
     LOCK_VERSION,
     MAX_WAIT,
     Lock,
-    TypeEntry,
+    LockedNoteType,
     render_lock_lines,
 )
 from deckgen.model import Deck
@@ -240,9 +240,9 @@ def _own_sample(deck_file: DeckFile, ctx: FileContext) -> list[Note]:
     return []
 
 
-def _type_entries(types: dict[str, NoteType], stamps: dict[str, int]) -> list[TypeEntry]:
+def _type_entries(types: dict[str, NoteType], stamps: dict[str, int]) -> list[LockedNoteType]:
     return [
-        TypeEntry(kind, nt.model_id, nt.name, nt.fields_hash, nt.style_hash, stamps[kind])
+        LockedNoteType(kind, nt.model_id, nt.name, nt.fields_hash, nt.style_hash, stamps[kind])
         for kind, nt in types.items()
     ]
 

@@ -74,6 +74,8 @@ class LockedNote(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class LockedNoteType:
+    """What the lock records of one note type, as a build writes it and reads it back."""
+
     kind: str
     id: int
     name: str
@@ -398,20 +400,10 @@ def _quick_note(key: str, body: object) -> LockedNote | None:
 # --- writing ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class TypeEntry:
-    kind: str
-    id: int
-    name: str
-    fields: str
-    style: str
-    mod: int
-
-
 def render_lock(
     deck_key: str,
     deck_name: str,
-    types: list[TypeEntry],
+    types: list[LockedNoteType],
     notes: list[LockedNote],
     subdecks: dict[str, str] | None = None,
 ) -> bytes:
@@ -480,7 +472,7 @@ def note_line(note: LockedNote) -> str:
 def render_lock_lines(
     deck_key: str,
     deck_name: str,
-    types: list[TypeEntry],
+    types: list[LockedNoteType],
     lines: Iterable[bytes],
     subdecks: dict[str, str] | None = None,
 ) -> bytes:

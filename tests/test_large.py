@@ -12,7 +12,7 @@ from bench.synth import plan, write_cards
 from deckgen.chinese import chinese_numeral
 from deckgen.context import deck_note_types
 from deckgen.generate import Note, generate_notes
-from deckgen.lock import LockedNote, TypeEntry, render_lock
+from deckgen.lock import LockedNote, LockedNoteType, render_lock
 from deckgen.notetypes import CLOZE, LEGACY_IDS, QA, note_types
 from deckgen.rules import check_cards
 from deckgen.validate import load_deck
@@ -113,7 +113,7 @@ def test_lock_lines_and_content_hashes_are_what_json_dumps_gives(tmp_path: Path)
         for n in notes
     ]
     types = [
-        TypeEntry(kind, nt.model_id, nt.name, nt.fields_hash, nt.style_hash, 1)
+        LockedNoteType(kind, nt.model_id, nt.name, nt.fields_hash, nt.style_hash, 1)
         for kind, nt in note_types().items()
     ]
     text = render_lock("deck", "Deck", types, entries).decode("utf-8")
