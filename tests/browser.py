@@ -181,6 +181,23 @@ def client_html(qa: str, card_ord: int, night_classes: str = "") -> str:
     )
 
 
+def drawn_font(browser: Any, card: RenderedCard) -> tuple[str, str, list[dict[str, Any]]]:
+    """The front of `card` on a phone page: the `lang` its text is in, the font family
+    Chromium drew most of its glyphs with, and every font it used (CSS.getPlatformFontsForNode)."""
+    guarded = phone_page(browser)
+    page = guarded.page
+    page.set_content(client_html(card.question, card.card_ord, ""))
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": ".text"})["nodeId"]
+    fonts: list[dict[str, Any]] = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    lang = page.evaluate("document.querySelector('.deckgen').closest('[lang]').lang")
+    page.context.close()
+    return lang, max(fonts, key=lambda f: f["glyphCount"])["familyName"], fonts
+
+
 # Runs in the page. Colours are composited over the backgrounds below them, up to the
 # canvas (white), so a translucent background is measured as it is seen.
 _AUDIT_JS = """

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import client_html, launch_browser, phone_page, render_deck
+from tests.browser import drawn_font, launch_browser, render_deck
 from tests.helpers import (
     FINANCE,
     MINI_DECK,
@@ -76,19 +76,9 @@ def test_chromium_draws_a_simplified_card_with_a_simplified_font(
     simplified_extracted: list[Any], browser: Any
 ):
     card = next(c for c in simplified_extracted if c.is_cloze)
-    guarded = phone_page(browser)
-    page = guarded.page
-    page.set_content(client_html(card.question, card.card_ord, ""))
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": ".text"})["nodeId"]
-    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-    assert page.evaluate("document.querySelector('.deckgen').closest('[lang]').lang") == "zh-Hans"
-    page.context.close()
-    most_glyphs = max(fonts, key=lambda f: f["glyphCount"])
-    assert most_glyphs["familyName"] == "Noto Sans CJK SC", fonts
+    lang, family, fonts = drawn_font(browser, card)
+    assert lang == "zh-Hans"
+    assert family == "Noto Sans CJK SC", fonts
 
 
 def test_two_decks_keep_their_own_language_and_voice(tmp_path: Path, collection):

@@ -25,6 +25,7 @@ from tests.browser import (
     RenderedCard,
     audit,
     client_html,
+    drawn_font,
     launch_browser,
     phone_page,
     relative_luminance,
@@ -124,19 +125,9 @@ def test_the_audit_catches_each_kind_of_problem(browser: Any):
 def test_the_system_chinese_font_is_used(shipped: list[RenderedCard], browser: Any):
     """On Linux (and Android) the stack lands on Noto Sans CJK TC, with Traditional glyphs."""
     card = next(c for c in shipped if c.is_cloze)
-    guarded = phone_page(browser)
-    page = guarded.page
-    page.set_content(client_html(card.question, card.card_ord, ""))
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": ".text"})["nodeId"]
-    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-    assert page.evaluate("document.querySelector('.deckgen').closest('[lang]').lang") == "zh-Hant"
-    page.context.close()
-    most_glyphs = max(fonts, key=lambda f: f["glyphCount"])
-    assert most_glyphs["familyName"] == "Noto Sans CJK TC", fonts
+    lang, family, fonts = drawn_font(browser, card)
+    assert lang == "zh-Hant"
+    assert family == "Noto Sans CJK TC", fonts
 
 
 def test_font_stack_names_each_platforms_chinese_fonts():
