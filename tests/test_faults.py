@@ -363,18 +363,25 @@ def test_a_failed_deck_rename_puts_the_previous_lock_back(tea: Path, tmp_path: P
     assert leftovers(tea, tmp_path) == []
 
 
-@pytest.mark.process
-def test_sigterm_aborts_like_ctrl_c_and_leaves_nothing(tmp_path: Path):
+def _big_build_writing(cards: Path, out_dir: Path, pattern: str) -> subprocess.Popen[str]:
+    """A build of a 20,000-note deck in `cards`, in its own process, once it has made a
+    file matching `pattern` in `out_dir` (so that it can be stopped in the middle)."""
     from bench.synth import write_cards as synth_cards
 
-    cards = synth_cards(tmp_path / "cards", 20_000)
-    out_dir = tmp_path / "dist"
+    synth_cards(cards, 20_000)
     proc = deckgen_process("build", "--cards", cards, "-o", out_dir / "big.apkg")
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not any(out_dir.glob(".big.apkg.*")):
+    while time.monotonic() < deadline and not any(out_dir.glob(pattern)):
         if proc.poll() is not None:
             pytest.fail(f"the build ended before it could be stopped: {proc.communicate()}")
         time.sleep(0.01)
+    return proc
+
+
+@pytest.mark.process
+def test_sigterm_aborts_like_ctrl_c_and_leaves_nothing(tmp_path: Path):
+    cards, out_dir = tmp_path / "cards", tmp_path / "dist"
+    proc = _big_build_writing(cards, out_dir, ".big.apkg.*")
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 1, stderr
@@ -425,16 +432,8 @@ def test_two_builds_at_once_leave_a_deck_and_a_lock_that_agree(tea: Path, tmp_pa
 
 @pytest.mark.process
 def test_scratch_files_of_a_build_killed_while_packaging_go_with_the_next_build(tmp_path: Path):
-    from bench.synth import write_cards as synth_cards
-
-    cards = synth_cards(tmp_path / "cards", 20_000)
-    out_dir = tmp_path / "dist"
-    proc = deckgen_process("build", "--cards", cards, "-o", out_dir / "big.apkg")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not any(out_dir.glob(".big.apkg.*.db")):
-        if proc.poll() is not None:
-            pytest.fail(f"the build ended before it could be killed: {proc.communicate()}")
-        time.sleep(0.01)
+    cards, out_dir = tmp_path / "cards", tmp_path / "dist"
+    proc = _big_build_writing(cards, out_dir, ".big.apkg.*.db")
     proc.kill()  # SIGKILL: nothing of deckgen runs any more
     proc.communicate(timeout=60)
     assert any(p.name.endswith(".db") for p in out_dir.iterdir())  # left behind
