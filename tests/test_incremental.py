@@ -169,27 +169,28 @@ def test_an_edit_reprocesses_its_file_only(twins, monkeypatch, spy):
     assert _rebuild_both(warm, cold, monkeypatch, spy) == {5, 8}
 
 
+def _added(name: str, pillar_id: str) -> Callable[[Twin], None]:
+    """A copy of the last pillar file as `name`, with ids of its own."""
+
+    def change(twin: Twin) -> None:
+        last = twin.pillar_files()[-1].read_text(encoding="utf-8")
+        text = last.replace("pillar-0008", pillar_id).replace("principle-", "extra-")
+        (twin.cards / name).write_text(text, encoding="utf-8")
+
+    return change
+
+
 def test_a_file_added_at_the_end_is_the_only_one_read(twins, monkeypatch, spy):
     warm, cold = twins
 
-    def add(twin: Twin) -> None:
-        last = twin.pillar_files()[-1].read_text(encoding="utf-8")
-        text = last.replace("pillar-0008", "pillar-0009").replace("principle-", "extra-")
-        (twin.cards / "0009-pillar.yaml").write_text(text, encoding="utf-8")
-
-    _both(twins, add)
+    _both(twins, _added("0009-pillar.yaml", "pillar-0009"))
     assert _rebuild_both(warm, cold, monkeypatch, spy) == {9}
 
 
 def test_a_file_added_in_the_middle_moves_those_after_it(twins, monkeypatch, spy):
     warm, cold = twins
 
-    def add(twin: Twin) -> None:
-        last = twin.pillar_files()[-1].read_text(encoding="utf-8")
-        text = last.replace("pillar-0008", "pillar-0003b").replace("principle-", "extra-")
-        (twin.cards / "0003b-pillar.yaml").write_text(text, encoding="utf-8")
-
-    _both(twins, add)
+    _both(twins, _added("0003b-pillar.yaml", "pillar-0003b"))
     assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(4, 10))
 
 
