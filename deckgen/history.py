@@ -33,7 +33,7 @@ class History:
 def read_history(lock: Lock | None, folder: Path, output: Path, deck: Deck) -> History:
     """The package at the output path and the last build of the folder (stages 4)."""
     history = History()
-    lock_sha = cache.sha256(lock.raw) if lock is not None else None
+    lock_sha = lock.digest if lock is not None else None
     last = cache.last_lock(folder)
     seen = {lock_sha}
     if _is_file(output):

@@ -86,9 +86,10 @@ class Kept:
         return decode(marshal.loads(self.encoded[key]), unchanged=True)
 
 
-def load(folder: Path, context: str, lock: bytes) -> Kept | None:
+def load(folder: Path, context: str, lock_digest: str) -> Kept | None:
     """The results and rows the last build of `folder` kept, when it was made in the same
-    context and wrote the very lock this build reads; None otherwise."""
+    context and wrote the very lock this build reads (its SHA-256 `lock_digest`); None
+    otherwise."""
     where = folder_cache(folder)
     if where is None:
         return None
@@ -97,7 +98,7 @@ def load(folder: Path, context: str, lock: bytes) -> Kept | None:
             saved = marshal.load(fh)
         if saved["format"] != FORMAT or saved["context"] != context:
             return None
-        if saved["lock"] != hashlib.sha256(lock).hexdigest():
+        if saved["lock"] != lock_digest:
             return None
         rows = where / ROWS
         if _identity(rows) != tuple(saved["rows"]):  # not the collection they were kept with
@@ -121,11 +122,11 @@ def wrote_lock(folder: Path, lock: bytes) -> bool:
             wrote = fh.read(256)
     except OSError:
         return False
-    return wrote == _wrote(lock)
+    return wrote == _wrote(hashlib.sha256(lock).hexdigest())
 
 
-def _wrote(lock: bytes) -> bytes:
-    return f"{code_identity(True)}\n{hashlib.sha256(lock).hexdigest()}\n".encode()
+def _wrote(lock_digest: str) -> bytes:
+    return f"{code_identity(True)}\n{lock_digest}\n".encode()
 
 
 def _identity(path: Path) -> tuple[int, int, int]:
@@ -171,15 +172,16 @@ def save(
         (where / RESULTS).unlink(missing_ok=True)  # never results beside other rows
         (where / WROTE).unlink(missing_ok=True)
         os.replace(rows, where / ROWS)
+        lock_digest = hashlib.sha256(lock).hexdigest()
         saved = {
             "format": FORMAT,
             "context": context,
-            "lock": hashlib.sha256(lock).hexdigest(),
+            "lock": lock_digest,
             "rows": _identity(where / ROWS),
             "results": encoded,
         }
         write_text_atomically(where / RESULTS, marshal.dumps(saved))
-        write_text_atomically(where / WROTE, _wrote(lock))
+        write_text_atomically(where / WROTE, _wrote(lock_digest))
     except OSError:
         with contextlib.suppress(OSError):
             rows.unlink(missing_ok=True)

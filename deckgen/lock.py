@@ -18,12 +18,14 @@ notes; it is read as version 2 with those numbers, and the next build writes ver
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -96,6 +98,11 @@ class Lock:
     version: int = LOCK_VERSION
     # With `subdecks: true`: each pillar's identity -> the name of the deck of its cards.
     subdecks: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def digest(self) -> str:
+        """The SHA-256 of `raw` (hex): the lock's identity for the build's records."""
+        return hashlib.sha256(self.raw).hexdigest()
 
     @property
     def newest_stamp(self) -> int:

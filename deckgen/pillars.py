@@ -70,7 +70,7 @@ def process(inputs: DeckInputs) -> PillarFiles:
     context = _incremental_context(deck_file, deck, options, ctx.language, inputs.tts, ctx.types)
     kept = None
     if write_rows and not keep_notes and lock is not None and lock is base and not history.states:
-        kept = incremental.load(folder, context, lock.raw)
+        kept = incremental.load(folder, context, lock.digest)
     reused: dict[int, FileResult] = {}  # by file number
     for i, k in enumerate(keys, start=1):
         if kept is not None and k is not None and k in kept.encoded:
