@@ -7,7 +7,7 @@ not part of the text: stripping it gives the author's sentence verbatim.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from deckgen.errors import ClozeSyntaxError, quoted
 
@@ -16,9 +16,9 @@ CLOSE = "]]"
 HINT = "::"
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """A run of plain text, or (when `cloze` is true) one marked phrase."""
+class Segment(NamedTuple):
+    """A run of plain text, or (when `cloze` is true) one marked phrase. A named tuple:
+    a deck makes several per principle."""
 
     text: str
     cloze: bool = False
