@@ -94,6 +94,8 @@ FULL_WIDTH_OF = {
     ";": FULL_WIDTH_SEMICOLON,
 }
 _ASCII_RUN = re.compile("[,?!:;]+")
+# Whether a text has any of them at all: the cheap test before `ascii_punctuation_in_cjk`.
+find_ascii_punctuation = _ASCII_RUN.search
 # Looked through to find a punctuation mark's neighbours: cloze brackets, and quotation
 # marks, which Chinese text shares with Western text (curly and straight).
 _TRANSPARENT = "[]\"'\u2018\u2019\u201c\u201d"

@@ -40,6 +40,7 @@ from deckgen.chinese import (
     SENTENCE_ENDS,
     WIDE,
     ascii_punctuation_in_cjk,
+    find_ascii_punctuation,
     full_width,
 )
 from deckgen.cloze import Segment, mark_offsets
@@ -124,7 +125,7 @@ class Asked(NamedTuple):
 
 
 def asked(texts: list[TextValue]) -> list[Asked]:
-    return [Asked(t.value, t.what, t.location.at) for t in texts if t.key == "question"]
+    return [Asked(t.value, t.what, t.at) for t in texts if t.key == "question"]
 
 
 def text_findings(
@@ -153,7 +154,7 @@ def text_findings(
                 findings.extend(_cloze_rules(text, checks))
         elif stray and ("[[" in raw or "]]" in raw):
             findings.append(_markup_outside_cloze(text))
-        if punctuation:
+        if punctuation and find_ascii_punctuation(raw):
             findings.extend(_cjk_punctuation(text))
         # Each recall unit is at least one character: a short answer cannot be too long.
         if long_answer and text.key == "answer" and len(text.value) > checks.answer_max_length:

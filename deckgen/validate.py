@@ -27,7 +27,7 @@ from deckgen.load import (
     DECK_FILE,
     CardsFolder,
     SourceFile,
-    Written,
+    char_location,
     display_path,
     find_card_files,
     node_location,
@@ -67,15 +67,22 @@ _YAML_TYPE_NAMES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class TextValue(Written):
-    """One text value that passed validation, with where it was written (`Written`).
+class TextValue(NamedTuple):
+    """One text value that passed validation, with where it was written: `Written`'s
+    fields, then its own.
 
     `value` is what goes on the card (NFC-normalised, stripped); `raw` is the text as
     written, for rules that look at the raw text or point inside it. No YAML node is
     kept: a file's node tree is freed once the file is validated.
     """
 
+    display: str
+    text: str
+    line: int  # 1-based, of the scalar's start
+    column: int
+    start: int  # character indexes of the scalar in `text`
+    end: int
+    style: str | None
     raw: str
     key: str
     what: str
@@ -83,9 +90,17 @@ class TextValue(Written):
     # A cloze field's segments as validation parsed them; None when its markup is bad.
     segments: tuple[Segment, ...] | None = None
 
+    @property
+    def location(self) -> Location:
+        return Location(self.display, self.line, self.column)
+
+    @property
+    def at(self) -> At:
+        return (self.display, self.line, self.column)
+
     def location_of(self, offset: int) -> Location:
         """Where the character at `offset` of the raw text is written."""
-        return self.char_location(self.raw, offset)
+        return char_location(self, self.raw, offset)
 
 
 @dataclass(frozen=True)
@@ -181,10 +196,32 @@ class _Collector:
             return None
         node, value = found
         if record:
-            self.validation.texts.append(
-                TextValue(*Written.marks(self.source, node), node.value, key, what, value)
-            )
+            self.validation.texts.append(self._text_value(node, key, what, value, None))
         return value
+
+    def _text_value(
+        self,
+        node: yaml.ScalarNode,
+        key: str,
+        what: str,
+        value: str,
+        segments: tuple[Segment, ...] | None,
+    ) -> TextValue:
+        start, source = node.start_mark, self.source
+        return TextValue(
+            source.display,
+            source.text,
+            start.line + 1,
+            start.column + 1,
+            start.index,
+            node.end_mark.index,
+            node.style,
+            node.value,
+            key,
+            what,
+            value,
+            segments,
+        )
 
     def cloze(
         self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str, what: str, owner: str
@@ -198,11 +235,7 @@ class _Collector:
             return None
         node, value = found
         segments = self.cloze_text(node, value, owner)
-        self.validation.texts.append(
-            TextValue(
-                *Written.marks(self.source, node), node.value, key, what, value, segments or None
-            )
-        )
+        self.validation.texts.append(self._text_value(node, key, what, value, segments or None))
         return segments or (Segment(value),)
 
     def _text(
@@ -694,11 +727,10 @@ def _identity(
     if renamed_from == item_id:
         renamed_from = ""  # renamed back: the id is the identity again
     identity = renamed_from or item_id
-    id_location = c.at(fields["id"][1]) if "id" in fields else Location(c.source.display)
-    here = c.at(fields["renamed_from" if renamed_from else "id"][1]) if identity else id_location
-    claim = Claim(
-        scope, item_id, id_location.at, identity, here.at, bool(renamed_from), what
-    )  # fmt: skip
+    display = c.source.display
+    id_at = _node_at(display, fields["id"][1]) if "id" in fields else (display, 0, 0)
+    here = _node_at(display, fields["renamed_from"][1]) if renamed_from else id_at
+    claim = Claim(scope, item_id, id_at, identity, here, bool(renamed_from), what)
     if claims is not None:
         claims.append(claim)
     elif seen is not None and identity:
@@ -708,18 +740,24 @@ def _identity(
     return renamed_from
 
 
+def _node_at(display: str, node: yaml.Node) -> At:
+    """Where `node` starts, as Location.at (`load.node_location` without the object)."""
+    mark = node.start_mark
+    return (display, mark.line + 1, mark.column + 1)
+
+
 def _check_unique(
-    c: _Collector, node: yaml.Node, what: str, value: str, seen: dict[str, Location]
+    c: _Collector, node: yaml.Node, what: str, value: str, seen: dict[str, yaml.Node]
 ) -> None:
-    here = c.at(node)
-    if value in seen:
+    first = seen.get(value)
+    if first is not None:
         c.error(
             node,
-            f"duplicate {what} id {quoted(value)}, also used at {seen[value]}; ids must be unique: "
-            "rename one of them",
+            f"duplicate {what} id {quoted(value)}, also used at {c.at(first)}; ids must be "
+            "unique: rename one of them",
         )
     else:
-        seen[value] = here
+        seen[value] = node
 
 
 def _validate_principle(c: _Collector, node: yaml.Node, claims: list[Claim]) -> Principle | None:
@@ -733,22 +771,23 @@ def _validate_principle(c: _Collector, node: yaml.Node, claims: list[Claim]) -> 
     text = c.cloze(fields, "text", what, f"text of {what}") or ()
     note = c.text(fields, "note", what) or ""
     questions: list[Question] = []
-    seen_q: dict[str, Location] = {}
+    seen_q: dict[str, yaml.Node] = {}
     seen_q_identities: dict[tuple[str, str], tuple[str, At, bool]] = {}
     items = c.sequence(fields, "questions", what)
     for item in items:
         q = _validate_question(c, item, what, seen_q, seen_q_identities)
         if q is not None:
             questions.append(q)
-    c.validation.principles.append(PrincipleEntry(what, c.at(node), len(items)))
-    return Principle(principle_id, title, text, tuple(questions), note, c.at(node), renamed_from)
+    location = c.at(node)
+    c.validation.principles.append(PrincipleEntry(what, location, len(items)))
+    return Principle(principle_id, title, text, tuple(questions), note, location, renamed_from)
 
 
 def _validate_question(
     c: _Collector,
     node: yaml.Node,
     owner: str,
-    seen: dict[str, Location],
+    seen: dict[str, yaml.Node],
     seen_identities: dict[tuple[str, str], tuple[str, At, bool]],
 ) -> Question | None:
     fields = c.mapping(node, f"a question of {owner}", QUESTION_KEYS, QUESTION_REQUIRED)
