@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from deckgen.changes import UNCHANGED, Loss, NewNote, Stamper, classify
+from deckgen.changes import ADDED, UNCHANGED, Loss, NewNote, Stamper, classify
 from deckgen.errors import ContentError, Finding, Location
 from deckgen.generate import Note, pillar_heading, pillar_notes
 from deckgen.load import parse_yaml
@@ -205,15 +205,23 @@ def _generate(
         notes = convert_notes(notes, ctx.types, ctx.script)
     base = ctx.base.notes if ctx.base is not None else {}
     stamper = ctx.stamper
+    # Nothing published yet (a deck's first build): every note is added and stamped
+    # fresh, which `classify` and `Stamper.note` would find for each note in turn.
+    first = not base and not stamper.states
     mods = []
     cards = 0
     for note in notes:
-        old = base.get(note.key)
-        status, cards_added, losses = classify(
-            old, note, numbering.results.get(note.key) if old is not None else None
-        )
-        result.losses += losses
-        mod, restamped = stamper.note(note.key, note.content_hash)
+        if first:
+            old = None
+            status, cards_added = ADDED, len(note.card_ords)
+            mod, restamped = stamper.fresh, None
+        else:
+            old = base.get(note.key)
+            status, cards_added, losses = classify(
+                old, note, numbering.results.get(note.key) if old is not None else None
+            )
+            result.losses += losses
+            mod, restamped = stamper.note(note.key, note.content_hash)
         mods.append(mod)
         line = lock_line(note, mod, numbering.removed(note.key))
         result.notes.append(NoteInfo(note.key, status, cards_added, line, restamped))
