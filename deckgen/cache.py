@@ -13,6 +13,9 @@ outside the project (nothing to commit):
 - **The last lock of each deck folder.** What the last build of the folder wrote, so
   that a later build knows what a learner may have imported even after the lock was
   reverted or lost (deckgen.published).
+- **Detected languages.** The language of a deck without `language:`, by the texts it
+  was detected from (`detected_language`): detecting the script loads OpenCC's
+  dictionaries, a fifth of a second that every rebuild would pay again.
 
 Everything here is best effort: a cache that cannot be read or written only makes the
 next build do more work, never a different deck. `$XDG_CACHE_HOME/deckgen` or
@@ -27,6 +30,7 @@ import os
 import sqlite3
 import sys
 import zlib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
@@ -38,6 +42,7 @@ from deckgen.load import DECK_FILE, list_cards_folder, read_cards_bytes
 
 MAX_RECORDS = 256
 MAX_LOCKS = 64
+MAX_LANGUAGES = 256
 
 
 def cache_root() -> Path | None:
@@ -217,6 +222,33 @@ def last_lock(folder: Path) -> tuple[str, bytes] | None:
     except (OSError, ValueError, KeyError, TypeError, zlib.error):
         return None
     return (sha, lock) if sha256(lock) == sha else None
+
+
+def detected_language(
+    texts: list[str], detect: Callable[[list[str]], str], known: Collection[str]
+) -> str:
+    """`detect(texts)`, remembered by the texts (and deckgen's code and OpenCC, which
+    decide it): one of `known`. A remembered value that is not is detected again."""
+    root = cache_root()
+    payload = "\0".join(texts).encode("utf-8", "surrogatepass")
+    key = sha256(code_identity(True).encode() + b"\0" + payload)[:32]
+    path = root / "languages" / key if root is not None else None
+    if path is not None:
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            value = ""
+        if value in known:
+            return value
+    value = detect(texts)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomically(path, value + "\n")
+            _prune(path.parent, MAX_LANGUAGES)
+        except OSError:
+            pass  # detected again next time
+    return value
 
 
 def remembers(folder: Path) -> bool:

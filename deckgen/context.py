@@ -9,10 +9,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from deckgen.cache import detected_language
 from deckgen.changes import Stamper, fresh_stamp, lock_state, newest_of
 from deckgen.errors import Finding, Location
 from deckgen.history import History, parsed, read_history
-from deckgen.language import detect_language
+from deckgen.language import LANGUAGES, detect_language
 from deckgen.load import LOCK_FILE, display_path
 from deckgen.lock import Lock
 from deckgen.model import Checks, Deck
@@ -113,7 +114,7 @@ def deck_language(deck_file: DeckFile) -> str:
             continue
         texts.append(text)
         left -= len(text)
-    return detect_language(texts)
+    return detected_language(texts, detect_language, LANGUAGES)
 
 
 def checking_deck(deck_file: DeckFile) -> Deck:

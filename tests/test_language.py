@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
+import sqlite3
+import zipfile
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
 from deckgen.language import LANGUAGE_TAG, LANGUAGES, deck_language, detect_language
 from deckgen.validate import load_deck
-from tests.helpers import SHIPPED_CARDS
+from tests.helpers import SHIPPED_CARDS, build, edit, write_cards
 
 
 @pytest.mark.parametrize(
@@ -40,3 +46,66 @@ def test_the_known_languages_are_well_formed_tags():
         assert LANGUAGE_TAG.match(tag), tag
     for tag in ("Chinese", "zh_TW", "zh-", "z", "zh-Hant-", "中文"):
         assert not LANGUAGE_TAG.match(tag), tag
+
+
+def _built_languages(apkg: Path) -> set[str]:
+    """The `lang` attributes of the package's note types."""
+    with zipfile.ZipFile(apkg) as z:
+        data = z.read("collection.anki2")
+    db = apkg.with_suffix(".anki2")
+    db.write_bytes(data)
+    with closing(sqlite3.connect(db)) as conn:
+        models = json.loads(conn.execute("SELECT models FROM col").fetchone()[0])
+    found = set()
+    for model in models.values():
+        for template in model["tmpls"]:
+            found.update(re.findall(r'lang="([^"]+)"', template["qfmt"] + template["afmt"]))
+    return found
+
+
+def test_a_rebuild_remembers_the_detected_language_until_its_texts_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_cache: Path
+):
+    import deckgen.context
+
+    calls: list[list[str]] = []
+
+    def spy(texts: list[str]) -> str:
+        calls.append(texts)
+        return detect_language(texts)
+
+    monkeypatch.setattr(deckgen.context, "detect_language", spy)
+    # A Simplified deck without `language:`: only its script tells.
+    cards = write_cards(
+        tmp_path / "cards",
+        {
+            "deck.yaml": (
+                "key: plain\nname: \u529e\u516c\nintroduction: \u529e\u516c\u5ba4\n"
+                "question: \u6709\u54ea\u4e9b\uff1f\n"
+            ),
+            "1-one.yaml": (
+                "id: one\ntitle: \u670d\u52a1\u610f\u8bc6\nprinciples:\n"
+                "  - id: a\n    title: \u4e3a\u4eba\u6c11\u670d\u52a1\n"
+                "    text: \u8981[[\u6811\u7acb]]\u670d\u52a1\u610f\u8bc6\u3002\n"
+            ),
+        },
+    )
+    out = tmp_path / "plain.apkg"
+    build(cards, out)
+    assert len(calls) == 1 and _built_languages(out) == {"zh-Hans"}
+    edit(cards / "1-one.yaml", "\u8981[[", "\u8981\u5148[[")  # inside the sample
+    build(cards, out)
+    assert len(calls) == 2  # other texts: detected again
+    edit(cards / "1-one.yaml", "\u4e3a\u4eba\u6c11", "\u4e3a\u7fa4\u4f17")
+    edit(cards / "1-one.yaml", "\u8981\u5148[[", "\u8981[[")
+    edit(cards / "1-one.yaml", "\u4e3a\u7fa4\u4f17", "\u4e3a\u4eba\u6c11")  # back as first built
+    build(cards, out)
+    assert len(calls) == 2 and _built_languages(out) == {"zh-Hans"}  # remembered
+    # A remembered value that is no language deckgen knows is detected again.
+    memos = list((private_cache / "deckgen" / "languages").iterdir())
+    assert memos
+    for memo in memos:
+        memo.write_text("klingon\n", encoding="utf-8")
+    other = tmp_path / "other.apkg"  # no build of it to be up to date with: built
+    build(cards, other)
+    assert len(calls) == 3 and _built_languages(other) == {"zh-Hans"}
