@@ -50,6 +50,18 @@ def is_cjk(ch: str) -> bool:
     return _CJK_CHAR.match(ch) is not None
 
 
+# The CJK Unified Ideographs block, every code point of it an ideograph (a letter: one
+# recall unit each, tests/test_chinese.py); other Han blocks have unassigned code points.
+UNIFIED_IDEOGRAPHS = "\u4e00-\u9fff"
+_NOT_UNIFIED_RUN = re.compile(f"[^{UNIFIED_IDEOGRAPHS}]+")
+
+
+def unified_ideograph_count(text: str) -> int:
+    """How many characters of `text` are in the CJK Unified Ideographs block (a pass
+    over the text's other runs, not a match per character)."""
+    return len(_NOT_UNIFIED_RUN.sub("", text))
+
+
 def is_han_word(word: str) -> bool:
     """Two or more Han characters and nothing else."""
     return len(word) >= 2 and all(is_han(c) for c in word)

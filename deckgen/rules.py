@@ -42,6 +42,7 @@ from deckgen.chinese import (
     ascii_punctuation_in_cjk,
     find_ascii_punctuation,
     full_width,
+    unified_ideograph_count,
 )
 from deckgen.cloze import Segment, mark_offsets
 from deckgen.errors import At, ContentError, Finding, Location, quoted, sort_findings
@@ -260,6 +261,7 @@ def _cloze_shares(
     # The sentence around a phrase runs from the last end at or before its start to the
     # first end at or after its end; phrases of one sentence share its length.
     lengths: dict[tuple[int, int], int] = {}
+    ideographs: dict[tuple[int, int], int] = {}
     pos = number = 0
     for seg in segments:
         start, end = pos, pos + len(seg.text)
@@ -272,6 +274,14 @@ def _cloze_shares(
         after = bisect_left(ends, end)
         sentence_end = ends[after] if after < len(ends) else len(plain)
         bounds = (sentence_start, sentence_end)
+        # Each ideograph is a unit: a sentence has at least as many units as it has
+        # ideographs, a count many times cheaper than its units. A phrase no longer than
+        # the limit's share of them hides no more than the limit.
+        least = ideographs.get(bounds)
+        if least is None:
+            least = ideographs[bounds] = unified_ideograph_count(plain[sentence_start:sentence_end])
+        if least and len(seg.text) / least <= limit:
+            continue
         sentence = lengths.get(bounds)
         if sentence is None:
             sentence = lengths[bounds] = recall_length(plain[sentence_start:sentence_end])

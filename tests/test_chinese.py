@@ -167,3 +167,14 @@ def test_no_full_width_or_look_alike_character_is_written_literally_in_code():
     assert len(paths) > 20
     found = [f for path in paths for f in _literal_look_alikes(path)]
     assert found == []
+
+
+def test_every_unified_ideograph_is_one_recall_unit_and_counted():
+    from deckgen.chinese import unified_ideograph_count
+    from deckgen.rules import recall_length
+
+    block = "".join(map(chr, range(0x4E00, 0xA000)))
+    assert len(block) == 0x5200 and unified_ideograph_count(block) == len(block)
+    assert recall_length(block) == len(block)  # each a letter: the rule's lower bound holds
+    mixed = "a\u3400\u4e00 \uff0c\u9fff\U00020000.\u3007\u4e01b"
+    assert unified_ideograph_count(mixed) == 3  # U+4E00, U+9FFF, U+4E01 alone

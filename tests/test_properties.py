@@ -250,3 +250,60 @@ def test_sound_tag_text_shows_as_written(collection: Any, tmp_path: Path):
     import_apkg(collection, tmp_path / "d.apkg")
     (nid,) = collection.find_notes('"Key:mini/principle/alpha/qa/what"')
     assert "say [sound:x.mp3]" in visible_text(collection.get_note(nid).cards()[0].answer())
+
+
+# --- the cloze-hides-sentence rule ------------------------------------------------------------
+
+# Sentences of ideographs, other Han, kana, Latin words, digits and punctuation, with marks.
+SHARE_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "\u670d\u52d9",
+            "\u4e00",
+            "\u3400",
+            "\U00020000",
+            "\u3042",
+            "ab",
+            "7",
+            " ",
+            "\u3002",
+            "\uff0c",
+            ".",
+            "\n",
+            "[[\u610f\u8b58]]",
+            "[[ab cd]]",
+            "[[\u4e00x]]",
+        ]
+    ),
+    max_size=14,
+).map("".join)
+
+
+@given(SHARE_TEXT, st.sampled_from([0.05, 0.3, 0.5, 0.6, 0.99, 1.0]))
+@example("\u670d\u52d9[[\u610f\u8b58]]\u3002", 0.3)  # hides half: 2 of 4 ideographs
+@example("[[ab cd]] \u670d\u52d9\u4e00\u3002", 0.3)  # 1 unit of 4, but 5 characters
+def test_the_share_rule_finds_what_counting_every_sentence_finds(text: str, limit: float):
+    from deckgen.rules import _SENTENCE_END, _cloze_shares, recall_length
+
+    try:
+        segments = parse_cloze(text)
+    except ClozeSyntaxError:
+        return
+    # The rule as its message states it, every sentence and phrase counted in full.
+    plain = plain_text(segments)
+    ends = [m.end() for m in _SENTENCE_END.finditer(plain)]
+    expected = []
+    pos = number = 0
+    for seg in segments:
+        start, end = pos, pos + len(seg.text)
+        pos = end
+        if not seg.cloze:
+            continue
+        number += 1
+        sentence_start = max([e for e in ends if e <= start], default=0)
+        sentence_end = min([e for e in ends if e >= end], default=len(plain))
+        sentence = recall_length(plain[sentence_start:sentence_end])
+        share = recall_length(seg.text) / sentence if sentence else 1.0
+        if share > limit:
+            expected.append((number, seg, share))
+    assert list(_cloze_shares(segments, limit)) == expected
