@@ -6,6 +6,7 @@ not part of the text: stripping it gives the author's sentence verbatim.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import NamedTuple
 
@@ -32,7 +33,28 @@ def parse_cloze(text: str) -> tuple[Segment, ...]:
     inside a phrase, an empty phrase, or a phrase of only spaces and punctuation
     (hiding it would test nothing).
     """
+    if OPEN not in text and CLOSE not in text:
+        return (Segment(text),) if text else ()
+    # Well-formed markup, the usual case, in one split: its marks alternate '[[', ']]'.
+    parts = _MARKS.split(text)
+    marks = parts[1::2]
+    if len(marks) % 2 == 0 and "".join(marks) == OPEN_CLOSE * (len(marks) // 2):
+        segments = []
+        for i in range(0, len(parts), 4):
+            if parts[i]:
+                segments.append(Segment(parts[i]))
+            if i + 2 < len(parts):
+                phrase, _, hint = parts[i + 2].partition(HINT)
+                if not phrase.strip() or not (_counts(phrase[0]) or any(map(_counts, phrase))):
+                    break  # a bad phrase: scan_cloze says where
+                segments.append(Segment(phrase, cloze=True, hint=hint))
+        else:
+            return tuple(segments)
     return tuple(segment for segment, _ in scan_cloze(text))
+
+
+_MARKS = re.compile(r"(\[\[|\]\])")
+OPEN_CLOSE = OPEN + CLOSE
 
 
 def mark_offsets(text: str) -> list[int]:

@@ -307,3 +307,24 @@ def test_the_share_rule_finds_what_counting_every_sentence_finds(text: str, limi
         if share > limit:
             expected.append((number, seg, share))
     assert list(_cloze_shares(segments, limit)) == expected
+
+
+@given(MARKUP_HEAVY)
+@example("[[[a]]]")
+@example("a]][[b]]")
+@example("[[ ]]x[[b]]")
+@example("[[a[[b]]")
+@example("[[,]]")
+@example("\u670d[[\u52d9::\u63d0\u793a]]\u3002[[a::]]")
+def test_the_parsers_fast_path_agrees_with_the_scanner(text: str):
+    from deckgen.cloze import scan_cloze
+
+    try:
+        expected: object = tuple(segment for segment, _ in scan_cloze(text))
+    except ClozeSyntaxError as exc:
+        expected = (exc.message, exc.offset)
+    try:
+        got: object = parse_cloze(text)
+    except ClozeSyntaxError as exc:
+        got = (exc.message, exc.offset)
+    assert got == expected
