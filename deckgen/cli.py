@@ -7,6 +7,7 @@ commands that need them, so `deckgen --help` stays instant.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import signal
 import sys
@@ -475,7 +476,15 @@ def rename(cards: Path, old_id: str, new_id: str) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
-    cli(prog_name="deckgen")
+    # A process runs one command and ends: the cyclic garbage collector would only walk
+    # what it made, once re-enabled after a build (deckgen.gcpause) and again at exit
+    # (0.2 s and 0.1 s after a 100,000-note build), to find nothing to free. Reference
+    # counting frees everything as before; frozen, the objects are left out at exit.
+    gc.disable()
+    try:
+        cli(prog_name="deckgen")
+    finally:
+        gc.freeze()
 
 
 if __name__ == "__main__":  # pragma: no cover
