@@ -57,9 +57,14 @@ def context_digest(*parts: object) -> str:
 def file_key(index: int, path: Path, data: bytes) -> str:
     """A file's place, its name as findings show it (relative to the working folder) and
     its bytes (their SHA-256 last: `save` keeps a result only if it was made from them)."""
+    return digest_key(index, path, hashlib.sha256(data).hexdigest())
+
+
+def digest_key(index: int, path: Path, digest: str) -> str:
+    """`file_key` of the file whose bytes' SHA-256 is `digest`."""
     shown = display_path(path).encode("utf-8", "surrogateescape").hex()
     name = os.fsencode(path.name).hex()
-    return f"{index}\x1f{name}\x1f{shown}\x1f{hashlib.sha256(data).hexdigest()}"
+    return f"{index}\x1f{name}\x1f{shown}\x1f{digest}"
 
 
 def file_keys(files: Sequence[Path]) -> list[str | None]:

@@ -66,11 +66,15 @@ def process(inputs: DeckInputs) -> PillarFiles:
     write_rows, keep_notes = options.write_rows, options.keep_notes
     base = ctx.base
     files = deck_file.listing.pillar_files
-    keys: list[str | None] = incremental.file_keys(files) if write_rows else [None] * len(files)
     context = _incremental_context(deck_file, deck, options, ctx.language, inputs.tts, ctx.types)
     kept = None
     if write_rows and not keep_notes and lock is not None and lock is base and not history.states:
         kept = incremental.load(folder, context, lock.digest)
+    # With results to take, each file's key says which; without (a first build), the keys
+    # to keep the results under come from the bytes each file was made from, read once.
+    keys: list[str | None] = (
+        incremental.file_keys(files) if kept is not None else [None] * len(files)
+    )
     reused: dict[int, FileResult] = {}  # by file number
     for i, k in enumerate(keys, start=1):
         if kept is not None and k is not None and k in kept.encoded:
@@ -98,6 +102,11 @@ def process(inputs: DeckInputs) -> PillarFiles:
         remove_files(scratch_files)
         remove_folders(made)
         raise
+    if kept is None and write_rows:
+        keys = [
+            incremental.digest_key(i, path, r.digest) if r.digest else None
+            for i, (path, r) in enumerate(zip(files, results, strict=True), start=1)
+        ]
     file_results = {
         k: kept.encoded[k] if kept is not None and i in reused else r
         for i, (k, r) in enumerate(zip(keys, results, strict=True), start=1)

@@ -348,25 +348,34 @@ def test_files_processed_in_two_workers_join_the_kept_rows(twins, monkeypatch, s
 def test_a_file_edited_while_the_build_reads_it_is_not_kept_under_its_old_bytes(
     twins, monkeypatch, spy
 ):
-    """The build keys each file by the bytes it digested first, then reads the file again to
-    process it; an edit in between must not leave the edited file's result under the
-    first bytes' key, or putting those bytes back would bring back the edit."""
+    """A build with a cache keys each file by the bytes it digested first, then reads the
+    file again to process it; an edit in between must not leave the edited file's result
+    under the first bytes' key, or putting those bytes back would bring back the edit. (A
+    build without one keys each result by the bytes it was made from.)"""
     warm, cold = twins
     real = incremental.file_keys
     keyed: dict[Path, bytes] = {}
+
+    def meanwhile(path: Path) -> None:
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("text: ", "text: \u6539", 1),
+            encoding="utf-8",
+        )
 
     def edited_meanwhile(files):
         keys = real(files)
         third = files[2].resolve()  # the paths are relative to the twin's folder
         keyed[third] = third.read_bytes()
-        third.write_text(keyed[third].decode("utf-8").replace("text: ", "text: \u6539", 1))
+        meanwhile(third)
         return keys
 
     _both(twins, _edit(3))
+    before = cold.pillar_files()[2].read_bytes()
+    meanwhile(cold.pillar_files()[2])  # the cold build keys nothing first: edited before
     monkeypatch.setattr(incremental, "file_keys", edited_meanwhile)
     assert _rebuild_both(warm, cold, monkeypatch, spy) == {3}  # read as edited meanwhile
     monkeypatch.setattr(incremental, "file_keys", real)
-    assert len(keyed) == 2
-    for path, data in keyed.items():
-        path.write_bytes(data)  # back to the bytes the build keyed the file by
+    assert list(keyed.values()) == [before]  # the warm build's file only
+    for path in (*keyed, cold.pillar_files()[2]):
+        path.write_bytes(before)  # back to the bytes the warm build keyed the file by
     assert _rebuild_both(warm, cold, monkeypatch, spy) == {3}  # read again, not taken
