@@ -1,17 +1,18 @@
-"""The validated content: frozen dataclasses, every node knowing where it was written."""
+"""The validated content: frozen dataclasses (questions and principles, of which a deck
+has many, named tuples), every node knowing where it was written."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from deckgen.checks import Checks as Checks  # the rules' settings live with the rules
 from deckgen.cloze import Segment
 from deckgen.errors import Finding, Location
 
 
-@dataclass(frozen=True, slots=True)
-class Question:
+class Question(NamedTuple):
     id: str
     question: str
     answer: str
@@ -24,8 +25,7 @@ class Question:
         return self.renamed_from or self.id
 
 
-@dataclass(frozen=True, slots=True)
-class Principle:
+class Principle(NamedTuple):
     id: str
     title: str
     text: tuple[Segment, ...]
