@@ -301,4 +301,6 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
         cache.build_stamp(sources, plan.lock_bytes), package_sha, cache.sha256(plan.lock_bytes)
     )
     cache.remember(plan.output, plan.folder, record, plan.lock_bytes)
+    if plan.detected is not None:
+        cache.remember_language(*plan.detected)
     return size

@@ -14,8 +14,9 @@ outside the project (nothing to commit):
   that a later build knows what a learner may have imported even after the lock was
   reverted or lost (deckgen.published).
 - **Detected languages.** The language of a deck without `language:`, by the texts it
-  was detected from (`detected_language`): detecting the script loads OpenCC's
-  dictionaries, a fifth of a second that every rebuild would pay again.
+  was detected from (`remembered_language`), kept by a build that wrote its deck
+  (`remember_language`): detecting the script loads OpenCC's dictionaries, a fifth of a
+  second that every rebuild would pay again.
 
 Everything here is best effort: a cache that cannot be read or written only makes the
 next build do more work, never a different deck. `$XDG_CACHE_HOME/deckgen` or
@@ -30,7 +31,7 @@ import os
 import sqlite3
 import sys
 import zlib
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
@@ -224,31 +225,35 @@ def last_lock(folder: Path) -> tuple[str, bytes] | None:
     return (sha, lock) if sha256(lock) == sha else None
 
 
-def detected_language(
-    texts: list[str], detect: Callable[[list[str]], str], known: Collection[str]
-) -> str:
-    """`detect(texts)`, remembered by the texts (and deckgen's code and OpenCC, which
-    decide it): one of `known`. A remembered value that is not is detected again."""
-    root = cache_root()
+def remembered_language(texts: list[str], known: Collection[str]) -> tuple[str | None, str]:
+    """The language remembered for `texts` (None when there is none, or it is not one of
+    `known`) and the key it is remembered by: the texts, and deckgen's code and OpenCC,
+    which decide it."""
     payload = "\0".join(texts).encode("utf-8", "surrogatepass")
     key = sha256(code_identity(True).encode() + b"\0" + payload)[:32]
-    path = root / "languages" / key if root is not None else None
-    if path is not None:
-        try:
-            value = path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError):
-            value = ""
-        if value in known:
-            return value
-    value = detect(texts)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomically(path, value + "\n")
-            _prune(path.parent, MAX_LANGUAGES)
-        except OSError:
-            pass  # detected again next time
-    return value
+    root = cache_root()
+    if root is None:
+        return None, key
+    try:
+        value = (root / "languages" / key).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None, key
+    return (value if value in known else None), key
+
+
+def remember_language(key: str, language: str) -> None:
+    """Remember `language` under `key` (`remembered_language`), after a build wrote its
+    deck: a build that fails leaves the cache as it was."""
+    root = cache_root()
+    if root is None:
+        return
+    path = root / "languages" / key
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(path, language + "\n")
+        _prune(path.parent, MAX_LANGUAGES)
+    except OSError:
+        pass  # detected again next time
 
 
 def remembers(folder: Path) -> bool:

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.cache import detected_language
+from deckgen.cache import remembered_language
 from deckgen.changes import Stamper, fresh_stamp, lock_state, newest_of
 from deckgen.errors import Finding, Location
 from deckgen.history import History, parsed, read_history
@@ -44,6 +44,9 @@ class DeckInputs:
     ctx: FileContext  # the deck (with its language), note types, locks and stamper
     tts: bool  # the build's, else the deck's own `tts:`
     findings: list[Finding]  # the deck file's and the lock's, none of them an error
+    # A language detected anew, for the cache to remember once the deck is written:
+    # (key, language) (deckgen.cache.remember_language).
+    detected: tuple[str, str] | None = None
 
     @property
     def deck(self) -> Deck:
@@ -73,7 +76,8 @@ def deck_inputs(
     base = lock if lock is not None else history.recovered
     git_lock = parsed(history.git.raw) if history.git is not None else None
     source = base if base is not None else git_lock
-    deck = dataclasses.replace(deck, language=deck_language(deck_file))
+    written, detected = _deck_language(deck_file)
+    deck = dataclasses.replace(deck, language=written)
     language = language_for(deck, options.script)
     tts = options.tts if options.tts is not None else deck.tts
     types = deck_note_types(deck, source, tts, language)
@@ -84,7 +88,9 @@ def deck_inputs(
         deck, language, options.script, types, source, base, stamper, options.keep_notes,
         options.write_rows,
     )  # fmt: skip
-    return DeckInputs(deck_file, output, options, lock, history, git_lock, ctx, tts, findings)
+    return DeckInputs(
+        deck_file, output, options, lock, history, git_lock, ctx, tts, findings, detected
+    )
 
 
 def deck_note_types(
@@ -100,9 +106,15 @@ def deck_note_types(
 def deck_language(deck_file: DeckFile) -> str:
     """The deck's language: `language:` of deck.yaml, else the language of its text,
     read from deck.yaml's values and the start of the pillar files (deckgen.language)."""
+    return _deck_language(deck_file)[0]
+
+
+def _deck_language(deck_file: DeckFile) -> tuple[str, tuple[str, str] | None]:
+    """`deck_language`, and (key, language) for the cache to remember when it was
+    detected anew (the cache remembers what it detected from the same texts)."""
     deck = deck_file.deck
     if deck is not None and deck.language is not None:
-        return deck.language
+        return deck.language, None
     texts = [t.value for t in deck_file.texts]
     left = LANGUAGE_SAMPLE
     for path in deck_file.listing.pillar_files:
@@ -114,7 +126,11 @@ def deck_language(deck_file: DeckFile) -> str:
             continue
         texts.append(text)
         left -= len(text)
-    return detected_language(texts, detect_language, LANGUAGES)
+    remembered, key = remembered_language(texts, LANGUAGES)
+    if remembered is not None:
+        return remembered, None
+    language = detect_language(texts)
+    return language, (key, language)
 
 
 def checking_deck(deck_file: DeckFile) -> Deck:

@@ -70,6 +70,7 @@ class DeckPlan:
     # For deckgen.incremental: the context and each file's result, by file key.
     context: str = ""
     file_results: dict[str, FileResult | bytes] = field(default_factory=dict)
+    detected: tuple[str, str] | None = None  # a language for the cache (DeckInputs.detected)
     notes: list[Note] = field(default_factory=list)  # every note, when asked to keep them
     made_folders: list[Path] = field(default_factory=list)  # for the row files, deepest first
 
@@ -170,6 +171,7 @@ def assemble(
         scratch=files.scratch,
         context=files.context,
         file_results=files.file_results,
+        detected=inputs.detected,
         notes=kept,
         made_folders=files.made_folders,
     )

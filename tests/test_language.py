@@ -91,8 +91,15 @@ def test_a_rebuild_remembers_the_detected_language_until_its_texts_change(
         },
     )
     out = tmp_path / "plain.apkg"
+    bad = cards / "2-bad.yaml"
+    bad.write_text("id: Bad Id\ntitle: \u574f\n", encoding="utf-8")
+    assert build(cards, out, ok=False).exit_code == 1
+    assert len(calls) == 1 and not (private_cache / "deckgen" / "languages").exists()
+    bad.unlink()  # a build that fails remembers nothing
     build(cards, out)
-    assert len(calls) == 1 and _built_languages(out) == {"zh-Hans"}
+    assert len(calls) == 2 and _built_languages(out) == {"zh-Hans"}
+    calls.clear()
+    calls.append([])  # counted from here on as if that build were the first
     edit(cards / "1-one.yaml", "\u8981[[", "\u8981\u5148[[")  # inside the sample
     build(cards, out)
     assert len(calls) == 2  # other texts: detected again
