@@ -1,6 +1,7 @@
 """Write notes as an .apkg: deterministic, deflate-compressed, atomically replaced.
 
-genanki supplies the collection schema and the note-type and deck JSON; the rows are
+The collection's schema and its note-type and deck JSON are genanki's (spelled in
+deckgen.collection, so that a build does not import genanki); the rows are
 written here, with per-note change stamps and ids derived from GUIDs, into a SQLite
 file beside the target: in one transaction, in id order (so B-tree pages are only
 ever appended, never split) and with the indexes built once at the end. The file is
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO
 
 from deckgen.atomic import replaced_atomically, temp_prefix
+from deckgen.collection import COL_ROW, SCHEMA, deck_json, note_type_json
 from deckgen.errors import PackageError, PackageReadError
 from deckgen.generate import MAX_SLOTS, SLOT_BITS, Note
 from deckgen.notetypes import NoteType
@@ -142,9 +144,7 @@ def _checksum(sort_field: str) -> int:
 @cache
 def _schema() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """genanki's schema as (table statements, index statements): indexes go in last."""
-    from genanki.apkg_schema import APKG_SCHEMA
-
-    statements = [s.strip() for s in APKG_SCHEMA.split(";") if s.strip()]
+    statements = [s.strip() for s in SCHEMA.split(";") if s.strip()]
     indexes = tuple(s for s in statements if s.upper().startswith("CREATE INDEX"))
     return tuple(s for s in statements if s not in indexes), indexes
 
@@ -289,11 +289,6 @@ def assemble_collection(
     or not), writes the same rows in the same order through this one function, by the
     same statements: the file's bytes depend on its rows, never on how they were split.
     """
-    # genanki (the schema, the deck and note-type JSON) is imported only to build: a
-    # no-op rebuild never needs it.
-    import genanki
-    from genanki.apkg_col import APKG_COL
-
     deck_id = deck_id_for(header.deck_key)
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:
@@ -307,23 +302,14 @@ def assemble_collection(
         tables, indexes = _schema()
         for statement in tables:
             cur.execute(statement)
-        cur.execute(APKG_COL)
-        deck = genanki.Deck(deck_id, header.deck_name, header.description)
+        cur.execute(COL_ROW)
         decks = json.loads(cur.execute("SELECT decks FROM col").fetchone()[0])
-        decks[str(deck_id)] = deck.to_json()
+        decks[str(deck_id)] = deck_json(deck_id, header.deck_name, header.description)
         for sub_id, sub_name in header.subdecks.values():
-            decks[str(sub_id)] = genanki.Deck(sub_id, sub_name, "").to_json()
+            decks[str(sub_id)] = deck_json(sub_id, sub_name, "")
         models = {}
         for kind, nt in header.types.items():
-            model = genanki.Model(
-                nt.model_id,
-                nt.name,
-                fields=[{"name": f} for f in nt.fields],
-                templates=[{"name": t.name, "qfmt": t.front, "afmt": t.back} for t in nt.templates],
-                css=nt.css,
-                model_type=genanki.Model.CLOZE if nt.is_cloze else genanki.Model.FRONT_BACK,
-            )
-            models[str(nt.model_id)] = model.to_json(header.type_stamps[kind], deck_id)
+            models[str(nt.model_id)] = note_type_json(nt, header.type_stamps[kind], deck_id)
         newest = header.newest
         cur.execute(
             "UPDATE col SET crt = ?, mod = ?, decks = ?, models = ?",
