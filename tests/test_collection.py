@@ -7,8 +7,6 @@ legacy and the derived ids)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import genanki
@@ -17,6 +15,7 @@ import pytest
 from deckgen.collection import COL_ROW, SCHEMA, deck_json, note_type_json
 from deckgen.language import LANGUAGES
 from deckgen.notetypes import NoteType, Template, derived_ids, note_types, type_names
+from tests.helpers import modules_loaded
 
 
 def _genanki_json(nt: NoteType, stamp: int, deck_id: int) -> object:
@@ -83,14 +82,8 @@ def test_a_build_does_not_import_genanki(
     which writes the same bytes without it (deckgen.collection)."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     out = tmp_path / "deck.apkg"
-    probe = (
-        "import sys\n"
-        "from deckgen.cli import cli\n"
-        f"try:\n    cli(['build', '--cards', {str(mini_cards)!r}, '-o', {str(out)!r}])\n"
-        "except SystemExit:\n    pass\n"
-        "print([m for m in ('genanki', 'asyncio') if m in sys.modules])\n"
+    output, loaded = modules_loaded(
+        ("genanki", "asyncio"), "build", "--cards", mini_cards, "-o", out
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert "Built deck" in done.stdout, done.stdout + done.stderr
-    assert out.exists()
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert "Built deck" in output and out.exists(), output
+    assert loaded == []
