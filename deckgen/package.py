@@ -30,7 +30,6 @@ import zipfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from html import unescape
@@ -44,6 +43,8 @@ from deckgen.generate import MAX_SLOTS, SLOT_BITS, Note
 from deckgen.notetypes import NoteType
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from deckgen.changes import Stamps
 
 # Note and card ids look like Anki's own (milliseconds since 1970) and lie in the past,
@@ -419,15 +420,22 @@ def deflate_file(
     the bytes, are the same for any number of threads. `size` (the file's expected
     size) only sizes the progress reports.
     """
-    workers = threads or _threads()
     total = max(1, -(-size // BLOCK))
+    block = src.read(BLOCK)
+    following = src.read(BLOCK) if block else b""
+    if not following:  # one block (a small deck): the same piece, without a thread pool
+        yield _deflate_block(b"", block, True, level)
+        if progress is not None:
+            progress(1, total)
+        return
+    from concurrent.futures import ThreadPoolExecutor  # about 10 ms to import
+
+    workers = threads or _threads()
     done = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[tuple[bytes, bytes]]] = deque()
         window = b""
-        block = src.read(BLOCK)
         while True:
-            following = src.read(BLOCK) if block else b""
             last = not following
             pending.append(pool.submit(_deflate_block, window, block, last, level))
             window = (window + block)[-WINDOW:]
@@ -440,6 +448,7 @@ def deflate_file(
             if last:
                 return
             block = following
+            following = src.read(BLOCK)
 
 
 def _deflate_bytes(data: bytes) -> bytes:
