@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from html import unescape
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from deckgen.atomic import replaced_atomically, temp_prefix
 from deckgen.collection import COL_ROW, SCHEMA, deck_json, note_type_json
@@ -43,7 +43,7 @@ from deckgen.generate import MAX_SLOTS, SLOT_BITS, Note
 from deckgen.notetypes import NoteType
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from deckgen.changes import Stamps
 
@@ -85,6 +85,9 @@ except ImportError:  # pragma: no cover - python-isal is a dependency
     COMPRESS_LEVEL = 4
 DEFLATER = _deflater
 BLOCK = 1 << 20  # the output depends on the block size, never on the number of threads
+# Below this, one thread deflates: starting a pool costs more than the second core saves
+# (ISA-L deflates about 1 MiB a millisecond; importing concurrent.futures takes ten).
+THREADS_FROM = 8 * BLOCK
 WINDOW = 1 << 15  # deflate's window: the input a block may refer back to
 ROWS_PER_REPORT = 4096
 PAGE_SIZE = 65536  # fewer, larger pages: a smaller file, written and indexed faster
@@ -418,24 +421,18 @@ def deflate_file(
     The pieces joined are one raw deflate stream. zlib releases the GIL while it
     compresses, so the blocks are compressed on all cores at once; the pieces, and so
     the bytes, are the same for any number of threads. `size` (the file's expected
-    size) only sizes the progress reports.
+    size) sizes the progress reports, and below THREADS_FROM has the blocks deflated in
+    this thread, one after the other.
     """
+    workers = threads or (_threads() if size >= THREADS_FROM else 1)
     total = max(1, -(-size // BLOCK))
-    block = src.read(BLOCK)
-    following = src.read(BLOCK) if block else b""
-    if not following:  # one block (a small deck): the same piece, without a thread pool
-        yield _deflate_block(b"", block, True, level)
-        if progress is not None:
-            progress(1, total)
-        return
-    from concurrent.futures import ThreadPoolExecutor  # about 10 ms to import
-
-    workers = threads or _threads()
     done = 0
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: deque[Future[tuple[bytes, bytes]]] = deque()
+    with _pool(workers) as pool:
+        pending: deque[Future[tuple[bytes, bytes]] | _Done] = deque()
         window = b""
+        block = src.read(BLOCK)
         while True:
+            following = src.read(BLOCK) if block else b""
             last = not following
             pending.append(pool.submit(_deflate_block, window, block, last, level))
             window = (window + block)[-WINDOW:]
@@ -448,7 +445,39 @@ def deflate_file(
             if last:
                 return
             block = following
-            following = src.read(BLOCK)
+
+
+class _Done:
+    """A block deflated at once, in the calling thread."""
+
+    def __init__(self, value: tuple[bytes, bytes]) -> None:
+        self.value = value
+
+    def result(self) -> tuple[bytes, bytes]:
+        return self.value
+
+
+class _InThisThread:
+    """A pool of one: each block deflated as it is submitted."""
+
+    def __enter__(self) -> _InThisThread:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(
+        self, fn: Callable[[bytes, bytes, bool, int], tuple[bytes, bytes]], *args: Any
+    ) -> _Done:
+        return _Done(fn(*args))
+
+
+def _pool(workers: int) -> ThreadPoolExecutor | _InThisThread:
+    if workers == 1:
+        return _InThisThread()
+    from concurrent.futures import ThreadPoolExecutor  # about 10 ms to import, with logging
+
+    return ThreadPoolExecutor(max_workers=workers)
 
 
 def _deflate_bytes(data: bytes) -> bytes:

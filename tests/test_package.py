@@ -93,10 +93,10 @@ def test_parallel_deflate_is_one_stream_whatever_the_threads(tmp_path: Path, siz
 
 
 @pytest.mark.process
-def test_a_collection_of_one_block_is_deflated_without_threads(
+def test_a_small_collection_is_deflated_without_threads(
     mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    """One block is one piece, the same on any number of threads: a small deck's build
+    """The pieces are the same on any number of threads: below THREADS_FROM a build
     starts no thread pool, and concurrent.futures (about 10 ms to import) stays unloaded."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     out = tmp_path / "deck.apkg"
