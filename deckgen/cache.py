@@ -247,7 +247,8 @@ def detected_language(
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomically(path, value + "\n")
+            # Not fsynced: a value that is not one of `known` is detected again.
+            write_text_atomically(path, value + "\n", durable=False)
             _prune(path.parent, MAX_LANGUAGES)
         except OSError:
             pass  # detected again next time

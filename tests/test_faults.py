@@ -316,8 +316,9 @@ def test_what_must_survive_a_crash_is_fsynced_and_the_cache_is_not(
 ):
     """The deck, the lock and the folders they are renamed in are flushed to disk before
     the build says it wrote them, and the lock the last build left (deckgen.history reads
-    it when the lock is lost); the cache's records and results, which a reader tells from
-    an empty or earlier file, are not (each fsync is milliseconds of a small build)."""
+    it when the lock is lost); the cache's records, results and detected languages, which
+    a reader tells from an empty or earlier file, are not (each fsync is milliseconds of a
+    small build)."""
     synced: list[str] = []
     real = os.fsync
 
