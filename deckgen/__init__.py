@@ -31,7 +31,8 @@ The package is laid out by stage, each module importing only the ones below it:
 Beside them: errors, spec (the cards format: every key of every kind of file), checks
 (the card-quality rules' registry: codes, settings), model, language (the deck's language
 tag), chinese (numerals, character classes, punctuation, display width), pinyin, atomic
-(files replaced in one step), gcpause.
+(files replaced in one step), gcpause, collection (what an Anki collection holds besides
+its rows, as genanki writes it: a build does not import genanki).
 
 `cli.py` sits on top; it imports neither yaml nor genanki.
 """

@@ -31,16 +31,19 @@ def temp_prefix(target: Path) -> str:
 
 @dataclass
 class Staged:
-    """A finished temporary file, fsynced, waiting to be renamed onto `target`."""
+    """A finished temporary file, fsynced (if `durable`), waiting to be renamed onto
+    `target`."""
 
     path: Path
     target: Path
+    durable: bool = True
 
     def commit(self) -> None:
         """Rename it into place, with the target's permission bits if it exists."""
         os.chmod(self.path, _mode_for(self.target))
         os.replace(self.path, self.target)
-        _sync_folder(self.target.parent)
+        if self.durable:
+            _sync_folder(self.target.parent)
 
     def discard(self) -> None:
         """Remove the temporary file if it is still there. Best effort: it runs on the way
@@ -51,17 +54,26 @@ class Staged:
 
 
 @contextmanager
-def staged(target: Path, suffix: str = ".tmp") -> Iterator[tuple[BinaryIO, Staged]]:
+def staged(
+    target: Path, suffix: str = ".tmp", *, durable: bool = True
+) -> Iterator[tuple[BinaryIO, Staged]]:
     """A temporary file beside `target` to write; once the block ends it is flushed and
-    fsynced, ready for `Staged.commit`. On any error it is removed."""
+    fsynced, ready for `Staged.commit`. On any error it is removed.
+
+    Not `durable`: neither the file nor, once renamed, its folder is fsynced. Only for
+    files whose reader tells a complete file from anything else (a cache's, checked
+    against digests): a crash of the machine can leave such a file empty, or the one
+    before it, and that must only cost time. A killed process leaves the same files
+    either way (the kernel has them)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=temp_prefix(target), suffix=suffix)
-    result = Staged(Path(name), target)
+    result = Staged(Path(name), target, durable)
     try:
         with os.fdopen(fd, "w+b") as fh:
             yield fh, result
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
     except BaseException:
         result.discard()
         raise
@@ -69,14 +81,17 @@ def staged(target: Path, suffix: str = ".tmp") -> Iterator[tuple[BinaryIO, Stage
 
 @contextmanager
 def replaced_atomically(
-    path: Path, *, before_rename: Callable[[Path], None] | None = None
+    path: Path,
+    *,
+    before_rename: Callable[[Path], None] | None = None,
+    durable: bool = True,
 ) -> Iterator[BinaryIO]:
     """A binary file to write; on success it replaces `path`, on any error it is removed.
 
     `before_rename` sees the finished temporary file just before the rename (tests use
-    it to interrupt a build at the last moment).
+    it to interrupt a build at the last moment). `durable`: as for `staged`.
     """
-    with staged(path) as (fh, result):
+    with staged(path, durable=durable) as (fh, result):
         yield fh
     try:
         if before_rename is not None:
@@ -87,9 +102,10 @@ def replaced_atomically(
         raise
 
 
-def write_text_atomically(path: Path, text: str | bytes) -> None:
-    """Replace `path` with `text`: as UTF-8 with \\n line ends, or bytes as they are."""
-    with replaced_atomically(path) as fh:
+def write_text_atomically(path: Path, text: str | bytes, *, durable: bool = True) -> None:
+    """Replace `path` with `text`: as UTF-8 with \\n line ends, or bytes as they are.
+    `durable`: as for `staged`."""
+    with replaced_atomically(path, durable=durable) as fh:
         fh.write(text.encode("utf-8") if isinstance(text, str) else text)
 
 

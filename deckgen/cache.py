@@ -182,7 +182,10 @@ def remember(output: Path, folder: Path, record: Record, lock: bytes) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomically(path, f"{record.stamp} {record.package} {record.lock}\n")
+        # Not fsynced: a record that is not three digests, or not this package's, only
+        # makes the next build do the work (read_record, uptodate).
+        record_line = f"{record.stamp} {record.package} {record.lock}\n"
+        write_text_atomically(path, record_line, durable=False)
         _prune(path.parent, MAX_RECORDS)
         stored = root / "locks" / folder_key
         if _stored_sha(stored) != record.lock:
@@ -250,7 +253,8 @@ def remember_language(key: str, language: str) -> None:
     path = root / "languages" / key
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomically(path, language + "\n")
+        # Not fsynced: a value that is not a known language is detected again.
+        write_text_atomically(path, language + "\n", durable=False)
         _prune(path.parent, MAX_LANGUAGES)
     except OSError:
         pass  # detected again next time

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import cache
 
 # --- character classes (bodies of a regex `[...]`) --------------------------------------
 
@@ -36,18 +37,27 @@ WIDE = (
     "\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
 )
 
-_HAN_CHAR = re.compile(f"[{HAN}]")
-_CJK_CHAR = re.compile(f"[{CJK}]")
+
+# Compiled on first use: a class of tens of thousands of code points takes milliseconds
+# to compile, and most builds never ask (is_cjk only next to ASCII punctuation).
+@cache
+def _han_char() -> re.Pattern[str]:
+    return re.compile(f"[{HAN}]")
+
+
+@cache
+def _cjk_char() -> re.Pattern[str]:
+    return re.compile(f"[{CJK}]")
 
 
 def is_han(ch: str) -> bool:
     """Whether `ch` (one character) is a Han ideograph."""
-    return _HAN_CHAR.match(ch) is not None
+    return _han_char().match(ch) is not None
 
 
 def is_cjk(ch: str) -> bool:
     """Whether `ch` is Chinese text (Han or CJK punctuation) for the punctuation rules."""
-    return _CJK_CHAR.match(ch) is not None
+    return _cjk_char().match(ch) is not None
 
 
 # The CJK Unified Ideographs block, every code point of it an ideograph (a letter: one

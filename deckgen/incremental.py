@@ -185,8 +185,10 @@ def save(
             "rows": _identity(where / ROWS),
             "results": encoded,
         }
-        write_text_atomically(where / RESULTS, marshal.dumps(saved))
-        write_text_atomically(where / WROTE, _wrote(lock_digest))
+        # Not fsynced (a crash of the machine can leave them empty, which `load` and
+        # `wrote_lock` take for no cache): only the deck and lock must survive one.
+        write_text_atomically(where / RESULTS, marshal.dumps(saved), durable=False)
+        write_text_atomically(where / WROTE, _wrote(lock_digest), durable=False)
     except OSError:
         with contextlib.suppress(OSError):
             rows.unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 """Write notes as an .apkg: deterministic, deflate-compressed, atomically replaced.
 
-genanki supplies the collection schema and the note-type and deck JSON; the rows are
+The collection's schema and its note-type and deck JSON are genanki's (spelled in
+deckgen.collection, so that a build does not import genanki); the rows are
 written here, with per-note change stamps and ids derived from GUIDs, into a SQLite
 file beside the target: in one transaction, in id order (so B-tree pages are only
 ever appended, never split) and with the indexes built once at the end. The file is
@@ -29,19 +30,21 @@ import zipfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from html import unescape
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from deckgen.atomic import replaced_atomically, temp_prefix
+from deckgen.collection import COL_ROW, SCHEMA, deck_json, note_type_json
 from deckgen.errors import PackageError, PackageReadError
 from deckgen.generate import MAX_SLOTS, SLOT_BITS, Note
 from deckgen.notetypes import NoteType
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from deckgen.changes import Stamps
 
 # Note and card ids look like Anki's own (milliseconds since 1970) and lie in the past,
@@ -82,6 +85,9 @@ except ImportError:  # pragma: no cover - python-isal is a dependency
     COMPRESS_LEVEL = 4
 DEFLATER = _deflater
 BLOCK = 1 << 20  # the output depends on the block size, never on the number of threads
+# Below this, one thread deflates: starting a pool costs more than the second core saves
+# (ISA-L deflates about 1 MiB a millisecond; importing concurrent.futures takes ten).
+THREADS_FROM = 8 * BLOCK
 WINDOW = 1 << 15  # deflate's window: the input a block may refer back to
 ROWS_PER_REPORT = 4096
 PAGE_SIZE = 65536  # fewer, larger pages: a smaller file, written and indexed faster
@@ -142,9 +148,7 @@ def _checksum(sort_field: str) -> int:
 @cache
 def _schema() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """genanki's schema as (table statements, index statements): indexes go in last."""
-    from genanki.apkg_schema import APKG_SCHEMA
-
-    statements = [s.strip() for s in APKG_SCHEMA.split(";") if s.strip()]
+    statements = [s.strip() for s in SCHEMA.split(";") if s.strip()]
     indexes = tuple(s for s in statements if s.upper().startswith("CREATE INDEX"))
     return tuple(s for s in statements if s not in indexes), indexes
 
@@ -289,11 +293,6 @@ def assemble_collection(
     or not), writes the same rows in the same order through this one function, by the
     same statements: the file's bytes depend on its rows, never on how they were split.
     """
-    # genanki (the schema, the deck and note-type JSON) is imported only to build: a
-    # no-op rebuild never needs it.
-    import genanki
-    from genanki.apkg_col import APKG_COL
-
     deck_id = deck_id_for(header.deck_key)
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:
@@ -307,23 +306,14 @@ def assemble_collection(
         tables, indexes = _schema()
         for statement in tables:
             cur.execute(statement)
-        cur.execute(APKG_COL)
-        deck = genanki.Deck(deck_id, header.deck_name, header.description)
+        cur.execute(COL_ROW)
         decks = json.loads(cur.execute("SELECT decks FROM col").fetchone()[0])
-        decks[str(deck_id)] = deck.to_json()
+        decks[str(deck_id)] = deck_json(deck_id, header.deck_name, header.description)
         for sub_id, sub_name in header.subdecks.values():
-            decks[str(sub_id)] = genanki.Deck(sub_id, sub_name, "").to_json()
+            decks[str(sub_id)] = deck_json(sub_id, sub_name, "")
         models = {}
         for kind, nt in header.types.items():
-            model = genanki.Model(
-                nt.model_id,
-                nt.name,
-                fields=[{"name": f} for f in nt.fields],
-                templates=[{"name": t.name, "qfmt": t.front, "afmt": t.back} for t in nt.templates],
-                css=nt.css,
-                model_type=genanki.Model.CLOZE if nt.is_cloze else genanki.Model.FRONT_BACK,
-            )
-            models[str(nt.model_id)] = model.to_json(header.type_stamps[kind], deck_id)
+            models[str(nt.model_id)] = note_type_json(nt, header.type_stamps[kind], deck_id)
         newest = header.newest
         cur.execute(
             "UPDATE col SET crt = ?, mod = ?, decks = ?, models = ?",
@@ -431,13 +421,14 @@ def deflate_file(
     The pieces joined are one raw deflate stream. zlib releases the GIL while it
     compresses, so the blocks are compressed on all cores at once; the pieces, and so
     the bytes, are the same for any number of threads. `size` (the file's expected
-    size) only sizes the progress reports.
+    size) sizes the progress reports, and below THREADS_FROM has the blocks deflated in
+    this thread, one after the other.
     """
-    workers = threads or _threads()
+    workers = threads or (_threads() if size >= THREADS_FROM else 1)
     total = max(1, -(-size // BLOCK))
     done = 0
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: deque[Future[tuple[bytes, bytes]]] = deque()
+    with _pool(workers) as pool:
+        pending: deque[Future[tuple[bytes, bytes]] | _Done] = deque()
         window = b""
         block = src.read(BLOCK)
         while True:
@@ -454,6 +445,39 @@ def deflate_file(
             if last:
                 return
             block = following
+
+
+class _Done:
+    """A block deflated at once, in the calling thread."""
+
+    def __init__(self, value: tuple[bytes, bytes]) -> None:
+        self.value = value
+
+    def result(self) -> tuple[bytes, bytes]:
+        return self.value
+
+
+class _InThisThread:
+    """A pool of one: each block deflated as it is submitted."""
+
+    def __enter__(self) -> _InThisThread:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(
+        self, fn: Callable[[bytes, bytes, bool, int], tuple[bytes, bytes]], *args: Any
+    ) -> _Done:
+        return _Done(fn(*args))
+
+
+def _pool(workers: int) -> ThreadPoolExecutor | _InThisThread:
+    if workers == 1:
+        return _InThisThread()
+    from concurrent.futures import ThreadPoolExecutor  # about 10 ms to import, with logging
+
+    return ThreadPoolExecutor(max_workers=workers)
 
 
 def _deflate_bytes(data: bytes) -> bytes:

@@ -16,18 +16,20 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import pickle
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from itertools import pairwise
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deckgen.errors import WorkerError
 from deckgen.package import RowFile
 from deckgen.pillarfile import FileContext, FileResult, decode, encode, process_file
+
+if TYPE_CHECKING:
+    # multiprocessing, pickle and traceback load only when a build forks workers (decks
+    # from PARALLEL_FROM on): a small deck's build, in one process, never needs them.
+    from multiprocessing.connection import Connection
 
 # Below this many bytes of cards, one process does it all: forking costs more.
 PARALLEL_FROM = 1 << 20
@@ -88,6 +90,8 @@ def process_files(
     try:
         if len(ranges) > 1:
             import multiprocessing
+            import pickle  # noqa: F401  (loaded before the fork: what the workers use)
+            import traceback  # noqa: F401
 
             fork = multiprocessing.get_context("fork")
             for number, share in enumerate(ranges[1:], start=1):
@@ -150,6 +154,9 @@ def _child(
     parent: int,
 ) -> None:
     """A worker: its share's results through `send`, then out at once (no teardown)."""
+    import pickle
+    import traceback
+
     code = 0
     _die_with(parent)
     try:
@@ -183,6 +190,8 @@ def _die_with(parent: int) -> None:
 
 
 def _receive(pid: int, receive: Connection) -> list[FileResult]:
+    import pickle
+
     try:
         status, payload, kept = marshal.loads(receive.recv_bytes())
     except (EOFError, OSError, ValueError):

@@ -9,9 +9,11 @@ Every full-width or look-alike character is written as an escape (tests/test_chi
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from functools import cache
@@ -65,6 +67,23 @@ def build(cards: Path, out: Path, *extra: str, ok: bool = True) -> Result:
     if ok:
         assert result.exit_code == 0, result.output
     return result
+
+
+def modules_loaded(modules: tuple[str, ...], *args: str | Path) -> tuple[str, list[str]]:
+    """Run `deckgen ARGS` in a fresh process (what a command loads is what it imports,
+    not what the test process holds): its output, and which of `modules` it loaded."""
+    probe = (
+        "import json, sys\n"
+        "from deckgen.cli import cli\n"
+        f"try:\n    cli({[str(a) for a in args]!r})\n"
+        "except SystemExit:\n    pass\n"
+        f"print(json.dumps([m for m in {modules!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    output, _, loaded = done.stdout.rstrip("\n").rpartition("\n")
+    assert loaded.startswith("["), done.stdout + done.stderr
+    found: list[str] = json.loads(loaded)
+    return output + done.stderr, found
 
 
 def write_cards(folder: Path, files: dict[str, str]) -> Path:

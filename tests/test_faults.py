@@ -310,6 +310,34 @@ build_deck(Path(sys.argv[1]), Path(sys.argv[2]), BuildOptions(before_rename=kill
 """
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="names files by /proc")
+def test_what_must_survive_a_crash_is_fsynced_and_the_cache_is_not(
+    tea: Path, tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The deck, the lock and the folders they are renamed in are flushed to disk before
+    the build says it wrote them, and the lock the last build left (deckgen.history reads
+    it when the lock is lost); the cache's records, results and detected languages, which
+    a reader tells from an empty or earlier file, are not (each fsync is milliseconds of a
+    small build)."""
+    synced: list[str] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    out = tmp_path / "dist" / "tea.apkg"
+    build(tea, out)
+    cache = str(private_cache / "deckgen")
+    kept = [p.removeprefix(cache + "/").split("/")[0] for p in synced if p.startswith(cache)]
+    assert sorted(set(kept)) == ["locks"]
+    others = [p for p in synced if not p.startswith(cache)]
+    assert any(os.path.basename(p).startswith(".tea.apkg.") for p in others)
+    assert any(os.path.basename(p).startswith(".deckgen.lock.") for p in others)
+    assert str(tea) in others and str(out.parent) in others
+
+
 @pytest.mark.parametrize("which", ["lock", "deck"])
 def test_a_build_killed_at_each_rename_leaves_the_previous_pair(
     which: str, tea: Path, tmp_path: Path, collection

@@ -33,7 +33,7 @@ from deckgen.package import (
     write_package,
 )
 from deckgen.validate import load_deck
-from tests.helpers import import_apkg, run_cli
+from tests.helpers import import_apkg, modules_loaded, run_cli
 
 
 def _old_escape_field(text: str) -> str:
@@ -73,7 +73,7 @@ def _scratch(tmp_path: Path, size: int, seed: int = 6) -> Path:
     return path
 
 
-@pytest.mark.parametrize("size", [1, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 12_345])
+@pytest.mark.parametrize("size", [0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 2 * BLOCK + 12_345])
 def test_parallel_deflate_is_one_stream_whatever_the_threads(tmp_path: Path, size: int):
     path = _scratch(tmp_path, size)
     data = path.read_bytes()
@@ -90,6 +90,20 @@ def test_parallel_deflate_is_one_stream_whatever_the_threads(tmp_path: Path, siz
         package_module.COMPRESS_LEVEL, package_module.DEFLATER.DEFLATED, -15
     )
     assert len(outputs[0]) <= len(one.compress(data) + one.flush()) * 1.01 + 64
+
+
+@pytest.mark.process
+def test_a_small_collection_is_deflated_without_threads(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The pieces are the same on any number of threads: below THREADS_FROM a build
+    starts no thread pool, and concurrent.futures (about 10 ms to import) stays unloaded."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out = tmp_path / "deck.apkg"
+    modules = ("concurrent.futures",)
+    output, loaded = modules_loaded(modules, "build", "--cards", mini_cards, "-o", out)
+    assert "Built deck" in output and out.exists(), output
+    assert loaded == []
 
 
 def test_zip_is_valid_and_deterministic(tmp_path: Path):

@@ -19,7 +19,7 @@ from deckgen.options import BuildOptions
 from deckgen.pillarfile import FileResult, decode, encode, process_file
 from deckgen.validate import validate_deck_file
 from deckgen.workers import shares
-from tests.helpers import run_cli
+from tests.helpers import modules_loaded, run_cli
 
 NOTES = 3_000  # about twenty pillar files
 
@@ -153,3 +153,17 @@ def test_a_worker_that_dies_is_a_clean_error(big: Path, tmp_path: Path, monkeypa
     assert result.output.startswith("error: a worker process (")
     assert "ended without its results" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "dist").exists() and not (big / "deckgen.lock").exists()
+
+
+@pytest.mark.process
+def test_a_build_in_one_process_does_not_load_multiprocessing(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Below PARALLEL_FROM a build does all its files itself: multiprocessing, and what
+    only its workers use (pickle), stay unloaded (some 10 ms of a small build)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    out = tmp_path / "deck.apkg"
+    modules = ("multiprocessing", "pickle")
+    output, loaded = modules_loaded(modules, "build", "--cards", mini_cards, "-o", out)
+    assert "Built deck" in output and out.exists(), output
+    assert loaded == []
