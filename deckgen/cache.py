@@ -121,7 +121,8 @@ def build_stamp(sources: str, lock: bytes) -> str:
 
 @cache
 def code_identity(with_opencc: bool) -> str:
-    """deckgen's own files, and which Python, SQLite, zlib, PyYAML and genanki build."""
+    """deckgen's own files, and which Python, SQLite, zlib, PyYAML, genanki, chevron (it
+    renders note types' required fields: deckgen.collection) and ISA-L build."""
     h = hashlib.sha256()
     versions = [sys.version, sqlite3.sqlite_version, zlib.ZLIB_RUNTIME_VERSION]
     h.update("\n".join(versions).encode())
@@ -130,7 +131,7 @@ def code_identity(with_opencc: bool) -> str:
         h.update(path.relative_to(own).as_posix().encode() + b"\0" + path.read_bytes())
     # The libraries: each file's name, size and time (installing another version
     # changes them), without importing them.
-    for module in ("yaml", "genanki", "isal", *(("opencc",) if with_opencc else ())):
+    for module in ("yaml", "genanki", "chevron", "isal", *(("opencc",) if with_opencc else ())):
         spec = find_spec(module)
         origin = spec.origin if spec is not None else None
         if not origin:
