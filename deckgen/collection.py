@@ -1,204 +1,63 @@
 """What an Anki collection holds besides its notes and cards, as genanki 0.13 writes it.
 
-The tables and indexes (genanki.apkg_schema), the `col` row a collection starts from
-(genanki.apkg_col), and the JSON of a deck and of a note type (genanki.Deck.to_json,
-genanki.Model.to_json), spelled here so that a build never imports genanki: its package
-imports every module it has, and through its `cached_property` dependency asyncio, some
-20 ms of every build. tests/test_collection.py checks, for every note type deckgen
-makes, that each of these is genanki's to the byte; a newer genanki that changed them
-fails there.
+The tables and indexes (genanki.apkg_schema) and the `col` row a collection starts
+from (genanki.apkg_col) are read from genanki's own files, run alone; the JSON of a deck
+and of a note type (genanki.Deck.to_json, genanki.Model.to_json) is made here. So a build
+never imports genanki's package, which imports every module it has, and through its
+`cached_property` dependency asyncio: some 20 ms of every build. tests/test_collection.py
+checks, for every note type deckgen makes, that each of these is genanki's to the byte; a
+newer genanki that changed them fails there.
 """
 
 from __future__ import annotations
 
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 from deckgen.errors import PackageError
 from deckgen.notetypes import NoteType
 
-# genanki.apkg_schema.APKG_SCHEMA
-SCHEMA = """
-CREATE TABLE col (
-    id              integer primary key,
-    crt             integer not null,
-    mod             integer not null,
-    scm             integer not null,
-    ver             integer not null,
-    dty             integer not null,
-    usn             integer not null,
-    ls              integer not null,
-    conf            text not null,
-    models          text not null,
-    decks           text not null,
-    dconf           text not null,
-    tags            text not null
-);
-CREATE TABLE notes (
-    id              integer primary key,   /* 0 */
-    guid            text not null,         /* 1 */
-    mid             integer not null,      /* 2 */
-    mod             integer not null,      /* 3 */
-    usn             integer not null,      /* 4 */
-    tags            text not null,         /* 5 */
-    flds            text not null,         /* 6 */
-    sfld            integer not null,      /* 7 */
-    csum            integer not null,      /* 8 */
-    flags           integer not null,      /* 9 */
-    data            text not null          /* 10 */
-);
-CREATE TABLE cards (
-    id              integer primary key,   /* 0 */
-    nid             integer not null,      /* 1 */
-    did             integer not null,      /* 2 */
-    ord             integer not null,      /* 3 */
-    mod             integer not null,      /* 4 */
-    usn             integer not null,      /* 5 */
-    type            integer not null,      /* 6 */
-    queue           integer not null,      /* 7 */
-    due             integer not null,      /* 8 */
-    ivl             integer not null,      /* 9 */
-    factor          integer not null,      /* 10 */
-    reps            integer not null,      /* 11 */
-    lapses          integer not null,      /* 12 */
-    left            integer not null,      /* 13 */
-    odue            integer not null,      /* 14 */
-    odid            integer not null,      /* 15 */
-    flags           integer not null,      /* 16 */
-    data            text not null          /* 17 */
-);
-CREATE TABLE revlog (
-    id              integer primary key,
-    cid             integer not null,
-    usn             integer not null,
-    ease            integer not null,
-    ivl             integer not null,
-    lastIvl         integer not null,
-    factor          integer not null,
-    time            integer not null,
-    type            integer not null
-);
-CREATE TABLE graves (
-    usn             integer not null,
-    oid             integer not null,
-    type            integer not null
-);
-CREATE INDEX ix_notes_usn on notes (usn);
-CREATE INDEX ix_cards_usn on cards (usn);
-CREATE INDEX ix_revlog_usn on revlog (usn);
-CREATE INDEX ix_cards_nid on cards (nid);
-CREATE INDEX ix_cards_sched on cards (did, queue, due);
-CREATE INDEX ix_revlog_cid on revlog (cid);
-CREATE INDEX ix_notes_csum on notes (csum);
-"""
 
-# genanki.apkg_col.APKG_COL: the `conf` and `dconf` columns keep its layout to the byte.
-COL_ROW = r"""
-INSERT INTO col VALUES(
-    null,
-    1411124400,
-    1425279151694,
-    1425279151690,
-    11,
-    0,
-    0,
-    0,
-    '{
-        "activeDecks": [
-            1
-        ],
-        "addToCur": true,
-        "collapseTime": 1200,
-        "curDeck": 1,
-        "curModel": "1425279151691",
-        "dueCounts": true,
-        "estTimes": true,
-        "newBury": true,
-        "newSpread": 0,
-        "nextPos": 1,
-        "sortBackwards": false,
-        "sortType": "noteFld",
-        "timeLim": 0
-    }',
-    '{}',
-    '{
-        "1": {
-            "collapsed": false,
-            "conf": 1,
-            "desc": "",
-            "dyn": 0,
-            "extendNew": 10,
-            "extendRev": 50,
-            "id": 1,
-            "lrnToday": [
-                0,
-                0
-            ],
-            "mod": 1425279151,
-            "name": "Default",
-            "newToday": [
-                0,
-                0
-            ],
-            "revToday": [
-                0,
-                0
-            ],
-            "timeToday": [
-                0,
-                0
-            ],
-            "usn": 0
-        }
-    }',
-    '{
-        "1": {
-            "autoplay": true,
-            "id": 1,
-            "lapse": {
-                "delays": [
-                    10
-                ],
-                "leechAction": 0,
-                "leechFails": 8,
-                "minInt": 1,
-                "mult": 0
-            },
-            "maxTaken": 60,
-            "mod": 0,
-            "name": "Default",
-            "new": {
-                "bury": true,
-                "delays": [
-                    1,
-                    10
-                ],
-                "initialFactor": 2500,
-                "ints": [
-                    1,
-                    4,
-                    7
-                ],
-                "order": 1,
-                "perDay": 20,
-                "separate": true
-            },
-            "replayq": true,
-            "rev": {
-                "bury": true,
-                "ease4": 1.3,
-                "fuzz": 0.05,
-                "ivlFct": 1,
-                "maxIvl": 36500,
-                "minSpace": 1,
-                "perDay": 100
-            },
-            "timer": 0,
-            "usn": 0
-        }
-    }',
-    '{}'
-);
-"""
+def _genanki_constant(module: str, name: str) -> str:
+    """A text constant of one of genanki's modules that define only constants
+    (genanki/apkg_schema.py, genanki/apkg_col.py), read from its file as a literal:
+    importing it as `genanki.<module>` would run genanki's package first."""
+    import ast
+
+    spec = find_spec("genanki")
+    folders = spec.submodule_search_locations if spec is not None else None
+    if not folders:
+        raise PackageError("genanki is not installed: pip install genanki")
+    path = Path(next(iter(folders))) / f"{module}.py"
+    try:
+        tree = ast.parse(path.read_bytes(), str(path))
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise PackageError(f"cannot read genanki's {path.name}: {exc}") from None
+    for statement in tree.body:
+        if (
+            isinstance(statement, ast.Assign)
+            and [getattr(t, "id", None) for t in statement.targets] == [name]
+            and isinstance(statement.value, ast.Constant)
+            and isinstance(statement.value.value, str)
+        ):
+            return statement.value.value
+    raise PackageError(f"genanki's {path.name} has no {name}: another genanki?")
+
+
+@cache
+def schema() -> str:
+    """The tables and indexes of a collection (genanki.apkg_schema.APKG_SCHEMA)."""
+    return _genanki_constant("apkg_schema", "APKG_SCHEMA")
+
+
+@cache
+def col_row() -> str:
+    """The statement that writes the `col` row a collection starts from
+    (genanki.apkg_col.APKG_COL): its `conf` and `dconf` as genanki lays them out."""
+    return _genanki_constant("apkg_col", "APKG_COL")
+
 
 # genanki.Model.DEFAULT_LATEX_PRE and DEFAULT_LATEX_POST
 LATEX_PRE = (

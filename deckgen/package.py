@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from deckgen.atomic import replaced_atomically, temp_prefix
-from deckgen.collection import COL_ROW, SCHEMA, deck_json, note_type_json
+from deckgen.collection import col_row, deck_json, note_type_json, schema
 from deckgen.errors import PackageError, PackageReadError
 from deckgen.generate import MAX_SLOTS, SLOT_BITS, Note
 from deckgen.notetypes import NoteType
@@ -148,7 +148,7 @@ def _checksum(sort_field: str) -> int:
 @cache
 def _schema() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """genanki's schema as (table statements, index statements): indexes go in last."""
-    statements = [s.strip() for s in SCHEMA.split(";") if s.strip()]
+    statements = [s.strip() for s in schema().split(";") if s.strip()]
     indexes = tuple(s for s in statements if s.upper().startswith("CREATE INDEX"))
     return tuple(s for s in statements if s not in indexes), indexes
 
@@ -306,7 +306,7 @@ def assemble_collection(
         tables, indexes = _schema()
         for statement in tables:
             cur.execute(statement)
-        cur.execute(COL_ROW)
+        cur.execute(col_row())
         decks = json.loads(cur.execute("SELECT decks FROM col").fetchone()[0])
         decks[str(deck_id)] = deck_json(deck_id, header.deck_name, header.description)
         for sub_id, sub_name in header.subdecks.values():

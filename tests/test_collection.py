@@ -12,7 +12,7 @@ from pathlib import Path
 import genanki
 import pytest
 
-from deckgen.collection import COL_ROW, SCHEMA, deck_json, note_type_json
+from deckgen.collection import col_row, deck_json, note_type_json, schema
 from deckgen.language import LANGUAGES
 from deckgen.notetypes import NoteType, Template, derived_ids, note_types, type_names
 from tests.helpers import modules_loaded
@@ -32,8 +32,8 @@ def _genanki_json(nt: NoteType, stamp: int, deck_id: int) -> object:
 
 
 def test_schema_and_col_row_are_genankis():
-    assert SCHEMA == genanki.apkg_schema.APKG_SCHEMA
-    assert COL_ROW == genanki.apkg_col.APKG_COL
+    assert schema() == genanki.apkg_schema.APKG_SCHEMA
+    assert col_row() == genanki.apkg_col.APKG_COL
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
