@@ -139,35 +139,32 @@ def note_type_json(nt: NoteType, stamp: int, deck_id: int) -> dict[str, Any]:
 
 
 def required_fields(nt: NoteType) -> list[list[Any]]:
-    """genanki's `Model._req`: for each template, the fields without which its front
-    shows none of the note's content (`[ord, "all", [field ords]]`), or else those of
-    which any one gives it some (`[ord, "any", [...]]`). Rendered by chevron, as genanki
-    renders them."""
+    """The `req` of a note type as genanki computes it (`Model._req`), for each template:
+    `[ord, "all", fields]`, the fields without any one of which its front shows nothing of
+    the note, when there are such; else `[ord, "any", fields]`, the fields any one of which
+    shows something. Fronts rendered by chevron, as genanki renders them."""
     import chevron
 
-    sentinel = "SeNtInEl"
-    fields = nt.fields
+    names = list(nt.fields)
+    marker = "\x00deckgen-field\x00"
+
+    def shows(front: str, filled: set[str]) -> bool:
+        """Whether the front shows anything of a note whose `filled` fields have text."""
+        return marker in chevron.render(front, {n: marker if n in filled else "" for n in names})
+
+    every = set(names)
     req: list[list[Any]] = []
-    for template_ord, template in enumerate(nt.templates):
+    for number, template in enumerate(nt.templates):
         front = template.front
-        required = []
-        for field_ord, name in enumerate(fields):
-            values = dict.fromkeys(fields, sentinel)
-            values[name] = ""
-            if sentinel not in chevron.render(front, values):
-                required.append(field_ord)
-        if required:
-            req.append([template_ord, "all", required])
+        needed = [i for i, name in enumerate(names) if not shows(front, every - {name})]
+        if needed:
+            req.append([number, "all", needed])
             continue
-        for field_ord, name in enumerate(fields):
-            values = dict.fromkeys(fields, "")
-            values[name] = sentinel
-            if sentinel in chevron.render(front, values):
-                required.append(field_ord)
-        if not required:
-            # genanki raises here too: a front that shows no field is deckgen's own bug.
+        enough = [i for i, name in enumerate(names) if shows(front, {name})]
+        if not enough:
+            # genanki refuses such a note type too: one would be deckgen's own bug.
             raise PackageError(
                 f"note type {nt.name!r}: no field shows on the front of {template.name!r}"
             )
-        req.append([template_ord, "any", required])
+        req.append([number, "any", enough])
     return req
