@@ -132,6 +132,8 @@ def read_lock_bytes(path: Path) -> bytes:
             data = fh.read()
     finally:
         os.close(fd)
+    if b"\r" not in data:  # as deckgen writes it: no copy of a large lock
+        return data
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
@@ -166,6 +168,10 @@ def parse_lock(raw: bytes, display: str, *, trusted: bool = False) -> Lock:
 
     `trusted`: the bytes are a lock this deckgen wrote, whose every note is well-formed;
     its notes are made as they are asked for (`LazyNotes`)."""
+    if trusted:
+        lock = _trusted_lock(raw, display)
+        if lock is not None:
+            return lock
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -191,7 +197,53 @@ def parse_lock(raw: bytes, display: str, *, trusted: bool = False) -> Lock:
         raise LockError(display, line, col, _damaged(str(exc))) from None
     except RecursionError:
         raise LockError(display, 1, 1, _damaged("it nests too deeply")) from None
-    return _LockReader(text, display).lock(data, raw, lazy=trusted)
+    return _LockReader(raw, display).lock(data, raw)
+
+
+# How deckgen writes the notes of a lock (render_lock_lines): one per line between these.
+_NOTES_OPEN = b'\n "notes": {\n'
+_NOTES_CLOSE = b"\n }\n}\n"
+_NOTE_START = b'  "'
+_MOD = re.compile(rb'"mod": (\d+)')
+_JSON = json.JSONDecoder()
+
+
+def _trusted_lock(raw: bytes, display: str) -> Lock | None:
+    """A lock from bytes a build of this deckgen wrote: its head read and checked as any
+    lock's, its notes found by their lines and each read when it is asked for
+    (`LazyNotes`). None when the bytes are not laid out as render_lock_lines writes them
+    (they are then read whole)."""
+    start = raw.find(_NOTES_OPEN)
+    if start < 0 or not raw.endswith(_NOTES_CLOSE):
+        return None
+    body = raw[start + len(_NOTES_OPEN) : len(raw) - len(_NOTES_CLOSE)]
+    lines = body.split(b"\n") if body else []
+    # Every line starts with its key's opening quote (no note line holds a raw line end).
+    starts = body.count(b"\n" + _NOTE_START) + body.startswith(_NOTE_START)
+    if starts != len(lines):
+        return None
+    # A JSON string without a backslash holds no quote: its first quote closes it.
+    found = [line[3 : line.find(b'"', 3)] for line in lines]
+    try:
+        keys = b"\n".join(found).decode("utf-8").split("\n") if lines else []
+        for i, key in enumerate(found):
+            if b"\\" in key:
+                keys[i] = _JSON.raw_decode(lines[i].decode("utf-8"), 2)[0]
+        head = json.loads(
+            raw[:start] + b'\n "notes": {}\n}', parse_constant=_no_constant, parse_float=_no_float
+        )
+    except (UnicodeDecodeError, ValueError, LockNumberError, RecursionError):
+        return None
+    if not isinstance(head, dict) or head.get("deckgen_lock") != LOCK_VERSION:
+        return None  # an older lock deckgen wrote: read whole
+    at = dict(zip(keys, range(len(keys)), strict=True))
+    if len(at) != len(keys):
+        return None  # a key twice: JSON takes the last
+    mods = _MOD.findall(body)
+    longest = max(map(len, mods), default=0)  # stamps have no leading zeros
+    newest = int(max((m for m in mods if len(m) == longest), default=b"0"))
+    reader = _LockReader(raw, display)
+    return reader.lock(head, raw, lambda: LazyNotes(keys, at, lines, newest, reader))
 
 
 def conflict_message(display: str) -> str:
@@ -221,9 +273,13 @@ def _no_float(text: str) -> Any:
 class _LockReader:
     """Checks every value of a parsed lock, pointing at the line of the note at fault."""
 
-    def __init__(self, text: str, display: str) -> None:
-        self.text = text
+    def __init__(self, raw: bytes, display: str) -> None:
+        self.raw = raw
         self.display = display
+
+    @cached_property
+    def text(self) -> str:  # only to point at a fault: a lock read lazily is seldom decoded
+        return self.raw.decode("utf-8", "replace")
 
     def fail(self, where: str, why: str) -> LockError:
         # Notes and note types are one per line: find the line that names `where`.
@@ -257,7 +313,9 @@ class _LockReader:
             out.append((number, self.string(item[1], where, f"a phrase in {what}")))
         return tuple(out)
 
-    def lock(self, data: object, raw: bytes, *, lazy: bool = False) -> Lock:
+    def lock(self, data: object, raw: bytes, lazy: Callable[[], LazyNotes] | None = None) -> Lock:
+        """The lock `data` holds; with `lazy`, its notes are the ones `lazy` makes (for a
+        version 2 lock: else its notes are read from `data`)."""
         top = self.mapping(data, "", "the file")
         version = top.get("deckgen_lock")
         if version not in READABLE_VERSIONS or isinstance(version, bool):
@@ -290,8 +348,8 @@ class _LockReader:
             )
         bodies = self.mapping(top.get("notes"), "notes", "'notes'")
         notes: Mapping[str, LockedNote]
-        if lazy and version == LOCK_VERSION:
-            notes = LazyNotes(bodies, self)
+        if lazy is not None and version == LOCK_VERSION:
+            notes = lazy()
         else:
             notes = {key_: self.note(key_, body, version) for key_, body in bodies.items()}
         return Lock(key, name, types, notes, raw, version, subdecks)
@@ -325,44 +383,95 @@ class _LockReader:
 
 
 class LazyNotes(Mapping[str, LockedNote]):
-    """The notes of a lock this deckgen wrote itself, each made when it is asked for.
+    """The notes of a lock this deckgen wrote itself, each read when it is asked for.
 
     A rebuild after a few files changed looks at the notes of those files only (the
-    others come from deckgen.incremental), so making all 100,000 notes of a large lock
-    would be most of its time. Only a lock whose bytes a build of this deckgen wrote is
+    others come from deckgen.incremental), so reading all 100,000 notes of a large lock
+    would be most of its time: only their keys are read (from the start of each note's
+    line) and the newest stamp. Only a lock whose bytes a build of this deckgen wrote is
     read so (`read_lock`'s `trust`): its notes are well-formed, so reading one late
     never finds what reading it first would have refused; it still goes through the
     reader's checks (tests/test_incremental.py::test_a_lock_this_deckgen_wrote_is_read_lazily).
     """
 
-    __slots__ = ("_bodies", "_made", "_reader")
+    __slots__ = ("_at", "_keys", "_lines", "_made", "_newest", "_reader")
 
-    def __init__(self, bodies: dict[str, Any], reader: _LockReader) -> None:
-        self._bodies = bodies
+    def __init__(
+        self,
+        keys: list[str],
+        at: dict[str, int],
+        lines: list[bytes],
+        newest: int,
+        reader: _LockReader,
+    ) -> None:
+        self._keys = keys  # in the lock's order
+        self._at = at  # key -> its line in `lines`
+        self._lines = lines
+        self._newest = newest
         self._made: dict[str, LockedNote] = {}
         self._reader = reader
 
     def __getitem__(self, key: str) -> LockedNote:
         made = self._made.get(key)
         if made is None:
-            made = self._made[key] = self._reader.note(key, self._bodies[key], LOCK_VERSION)
+            line = self._lines[self._at[key]]
+            start = f"  {encode_basestring(key)}: ".encode()
+            if not line.startswith(start):
+                raise self._reader.fail(key, "a note's line does not start with its key")
+            try:
+                body = json.loads(
+                    line[len(start) :].removesuffix(b","),
+                    parse_constant=_no_constant,
+                    parse_float=_no_float,
+                )
+            except LockNumberError as exc:
+                raise self._reader.fail(key, str(exc)) from None
+            except (ValueError, RecursionError):
+                raise self._reader.fail(key, "a note's line is not valid JSON") from None
+            made = self._made[key] = self._reader.note(key, body, LOCK_VERSION)
         return made
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._bodies)
+        return iter(self._keys)
 
     def __len__(self) -> int:
-        return len(self._bodies)
+        return len(self._keys)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._bodies
+        return key in self._at
 
-    def hashes_and_stamps(self) -> dict[str, tuple[str, int]]:
-        """{key: (content hash, stamp)} of every note, without making the notes."""
-        return {key: (body["hash"], body["mod"]) for key, body in self._bodies.items()}
+    def stamps(self) -> LockStamps:
+        """{key: (content hash, stamp)} of every note, each read when it is asked for."""
+        return LockStamps(self)
 
     def newest(self) -> int:
-        return max((body["mod"] for body in self._bodies.values()), default=0)
+        """The newest stamp of the notes."""
+        return self._newest
+
+
+class LockStamps(Mapping[str, tuple[str, int]]):
+    """The content hash and stamp of each note of a LazyNotes (deckgen.published)."""
+
+    __slots__ = ("notes",)
+
+    def __init__(self, notes: LazyNotes) -> None:
+        self.notes = notes
+
+    def __getitem__(self, key: str) -> tuple[str, int]:
+        note = self.notes[key]
+        return note.hash, note.mod
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.notes)
+
+    def __len__(self) -> int:
+        return len(self.notes)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.notes
+
+    def newest(self) -> int:
+        return self.notes.newest()
 
 
 _NONE: list[object] = []  # what a note without clozes holds

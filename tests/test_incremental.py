@@ -5,6 +5,7 @@ below is made to two copies of a deck: one rebuilt with its cache, one without."
 from __future__ import annotations
 
 import functools
+import json
 import pickle
 import shutil
 from collections.abc import Callable
@@ -17,7 +18,8 @@ import deckgen.context as context_module
 import deckgen.incremental as incremental
 import deckgen.pillars as pillars_module
 from bench.synth import write_cards as synth_cards
-from deckgen.lock import LazyNotes, read_lock
+from deckgen.errors import LockError
+from deckgen.lock import LazyNotes, LockedNote, LockedNoteType, parse_lock, read_lock, render_lock
 from deckgen.published import from_lock
 from deckgen.workers import process_files
 from tests.helpers import run_cli
@@ -150,6 +152,65 @@ def test_a_lock_this_deckgen_wrote_is_read_lazily(twins, monkeypatch, spy):
     assert not incremental.wrote_lock(warm.root, raw)  # another folder's
     monkeypatch.setattr(incremental, "code_identity", lambda with_opencc: "another deckgen")
     assert not incremental.wrote_lock(warm.cards, raw)
+
+
+def _odd_lock() -> bytes:
+    """A lock as deckgen writes it, with keys JSON must escape (a quote, a backslash, a
+    line end, a line separator) beside plain and non-ASCII ones."""
+    notes = [
+        LockedNote(key, f"g{i}", "cloze", f"h{i}", 1_800_000_000 + i, ((1, f"p{i}"),))
+        for i, key in enumerate(
+            ["intro", 'say "hi"', "back\\slash", "two\nlines", "sep\u2028x", "\u4e2d/\u6587"]
+        )
+    ]
+    notes.append(LockedNote("early", "g", "qa", "h", 99))
+    notes.append(LockedNote("last", "g", "qa", "h", 12_000_000_000, (), ((2, '"q"'),), True))
+    types = [LockedNoteType("cloze", 1, "c", "f", "s", 1_600_000_000)]
+    return render_lock("deck", "Deck", types, notes, {"p": "Deck::P"})
+
+
+def test_a_lock_read_lazily_reads_every_key_as_json_does():
+    raw = _odd_lock()
+    lazy, eager = parse_lock(raw, "lock", trusted=True), parse_lock(raw, "lock")
+    assert isinstance(lazy.notes, LazyNotes) and type(eager.notes) is dict
+    assert list(lazy.notes) == list(eager.notes) and len(lazy.notes) == 8
+    assert dict(lazy.notes.items()) == eager.notes
+    assert "two\nlines" in lazy.notes and "two" not in lazy.notes
+    assert lazy.newest_stamp == eager.newest_stamp == 12_000_000_000
+    assert from_lock(lazy, "x") == from_lock(eager, "x")
+    assert (lazy.deck_name, lazy.note_types, lazy.subdecks) == (
+        eager.deck_name,
+        eager.note_types,
+        eager.subdecks,
+    )
+
+
+def test_a_trusted_lock_laid_out_otherwise_is_read_whole():
+    """Bytes that are not one note per line as deckgen writes them (reformatted, a note
+    over two lines, a key twice) are read as JSON reads them, never guessed at."""
+    raw = _odd_lock()
+    reformatted = json.dumps(json.loads(raw), indent=1).encode() + b"\n"
+    two_lines = raw.replace(b'"guid": "g0", ', b'\n"guid": "g0", ')
+    twice = raw.replace(b'  "last": {', b'  "intro": {')
+    for other in (reformatted, two_lines, twice):
+        lock = parse_lock(other, "lock", trusted=True)
+        assert type(lock.notes) is dict
+        assert lock.notes == parse_lock(other, "lock").notes
+    assert parse_lock(twice, "lock", trusted=True).notes["intro"].kind == "qa"  # the last
+
+
+def test_a_damaged_note_of_a_trusted_lock_is_a_located_error():
+    raw = _odd_lock().replace(b'"hash": "h3", "mod": 1800000003', b'"hash": "h3", "mod": 1.5')
+    lock = parse_lock(raw, "lock", trusted=True)
+    assert lock.notes["intro"].mod == 1_800_000_000
+    with pytest.raises(LockError) as caught:
+        lock.notes["two\nlines"]
+    (finding,) = caught.value.findings
+    assert (finding.location.line, finding.message) == (
+        12,
+        "the lock file is damaged (1.5 is not a whole number); restore it from "
+        "version control (`git restore` or `git checkout` it) rather than editing it",
+    )
 
 
 def test_an_edit_reprocesses_its_file_only(twins, monkeypatch, spy):
