@@ -224,11 +224,13 @@ def _trusted_lock(raw: bytes, display: str) -> Lock | None:
         return None
     # A JSON string without a backslash holds no quote: its first quote closes it.
     found = [line[3 : line.find(b'"', 3)] for line in lines]
+    joined = b"\n".join(found)
     try:
-        keys = b"\n".join(found).decode("utf-8").split("\n") if lines else []
-        for i, key in enumerate(found):
-            if b"\\" in key:
-                keys[i] = _JSON.raw_decode(lines[i].decode("utf-8"), 2)[0]
+        keys = joined.decode("utf-8").split("\n") if lines else []
+        if b"\\" in joined:  # a key with an escape: read as JSON
+            for i, key in enumerate(found):
+                if b"\\" in key:
+                    keys[i] = _JSON.raw_decode(lines[i].decode("utf-8"), 2)[0]
         head = json.loads(
             raw[:start] + b'\n "notes": {}\n}', parse_constant=_no_constant, parse_float=_no_float
         )
@@ -239,11 +241,19 @@ def _trusted_lock(raw: bytes, display: str) -> Lock | None:
     at = dict(zip(keys, range(len(keys)), strict=True))
     if len(at) != len(keys):
         return None  # a key twice: JSON takes the last
-    mods = _MOD.findall(body)
-    longest = max(map(len, mods), default=0)  # stamps have no leading zeros
-    newest = int(max((m for m in mods if len(m) == longest), default=b"0"))
+    newest = _newest(_MOD.findall(body))
     reader = _LockReader(raw, display)
     return reader.lock(head, raw, lambda: LazyNotes(keys, at, lines, newest, reader))
+
+
+def _newest(stamps: list[bytes]) -> int:
+    """The largest of whole numbers written in decimal (as deckgen writes them: no leading
+    zero), most often all of one length, compared as bytes."""
+    if not stamps:
+        return 0
+    if len(min(stamps, key=len)) == len(max(stamps, key=len)):
+        return int(max(stamps))
+    return max(map(int, stamps))
 
 
 def conflict_message(display: str) -> str:
