@@ -48,7 +48,7 @@ def deck_notes(inputs: DeckInputs, results: list[FileResult]) -> DeckNotes:
     head = intro_notes(deck, numbering)
     tail = overview_notes(deck, [p.heading for p in pillars])
     description = deck_description(deck)  # HTML, as Anki shows it
-    made = {n.key for r in results for n in r.notes} | {n.key for n in (*head, *tail)}
+    made = {key for r in results for key in r.note_keys()} | {n.key for n in (*head, *tail)}
     retired = []
     if source is not None:
         gone = (source.notes[key] for key in source.notes if key not in made)  # LazyNotes

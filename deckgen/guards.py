@@ -83,6 +83,8 @@ def compare_with_lock(inputs: DeckInputs, results: list[FileResult], notes: Deck
             changes.count(info.key, info.status, info.cards_added)
             if info.restamped is not None:
                 restamped[info.key] = info.restamped
+        if result.unchanged is not None:
+            changes.unchanged += len(result.unchanged.keys)
         changes.losses += result.losses
         new.update((n.key, n) for n in result.new)
         newest = max(newest, result.newest)
@@ -130,7 +132,7 @@ def compare_with_lock(inputs: DeckInputs, results: list[FileResult], notes: Deck
     )
     lines = [
         *head_lines,
-        *(info.line for result in results for info in result.notes),
+        *(line for result in results for line in result.lock_lines()),
         *tail_lines,
         *retired_lines,
     ]

@@ -35,9 +35,9 @@ from pathlib import Path
 from deckgen.atomic import remove_stale, temp_prefix, write_text_atomically
 from deckgen.cache import cache_root, code_identity, path_key
 from deckgen.load import display_path
-from deckgen.pillarfile import FileResult, decode, encode
+from deckgen.pillarfile import FileResult, decode_kept, encode_kept
 
-FORMAT = 4
+FORMAT = 5  # 5: a file's notes as their keys and lock lines (pillarfile.encode_kept)
 ROWS = "collection.anki2"
 RESULTS = "results.marshal"
 WROTE = "lock.sha256"  # this deckgen's code identity and the digest of the lock it wrote
@@ -83,7 +83,7 @@ class Kept:
     def result(self, key: str) -> FileResult:
         """The file's result against the lock its own build wrote: every note unchanged.
         Raises ValueError, TypeError or EOFError when it cannot be read."""
-        return decode(marshal.loads(self.encoded[key]), unchanged=True)
+        return decode_kept(marshal.loads(self.encoded[key]))
 
 
 def load(folder: Path, context: str, lock_digest: str) -> Kept | None:
@@ -165,7 +165,7 @@ def save(
         return
     try:
         encoded = {
-            key: r if isinstance(r, bytes) else marshal.dumps(encode(r))
+            key: r if isinstance(r, bytes) else marshal.dumps(encode_kept(r))
             for key, r in results.items()
             if isinstance(r, bytes) or r.digest == key.rpartition("\x1f")[2]
         }  # a file changed between its key and its reading is read again next time

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import marshal
 import pickle
 import shutil
 from collections.abc import Callable
@@ -358,6 +359,32 @@ def test_a_damaged_cache_only_costs_time(twins, monkeypatch, spy, damage):
     assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(1, 9))
     _both(twins, _edit(4))
     assert _rebuild_both(warm, cold, monkeypatch, spy) == {4}
+
+
+@pytest.mark.parametrize(
+    "damage", ["a key without its line", "a line without its key", "another form"]
+)
+def test_a_damaged_kept_result_is_read_again_alone(twins, monkeypatch, spy, damage):
+    """A file's kept result that does not hold together (its notes' keys and lock lines),
+    or is in another deckgen's form, is read again; the others are still taken."""
+    warm, cold = twins
+    where = incremental.folder_cache(warm.cards)
+    assert where is not None
+    saved = marshal.loads((where / incremental.RESULTS).read_bytes())
+    key = next(k for k in saved["results"] if k.startswith("3\x1f"))
+    value = list(marshal.loads(saved["results"][key]))
+    if damage == "a key without its line":
+        value[4] = [*value[4], "principle/extra/cloze"]
+    elif damage == "a line without its key":
+        value[4] = value[4][:-1]
+    else:
+        value = [*value[:4], [(k, "unchanged", 0, b"", None) for k in value[4]], [], [], *value[6:]]
+    saved["results"][key] = marshal.dumps(tuple(value))
+    (where / incremental.RESULTS).write_bytes(marshal.dumps(saved))
+    _both(twins, _edit(5))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {3, 5}
+    _both(twins, _edit(6))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {6}
 
 
 def test_a_failed_build_keeps_the_cache_of_the_last_good_one(twins, monkeypatch, spy):
