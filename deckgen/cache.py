@@ -102,9 +102,10 @@ def source_digest(folder: Path, project: list[Path], *, options: str) -> str:
 
 
 def _read(path: Path) -> bytes:
-    """A cards file's bytes, read as the loader reads it: never blocking, never unbounded."""
+    """A cards file's bytes, read as the loader reads it: never blocking, never unbounded
+    (named in a refusal by its name alone: its place is digested apart)."""
     try:
-        return read_cards_bytes(path)
+        return read_cards_bytes(path, path.name)
     except ContentError as exc:
         return b"\0unreadable: " + str(exc).encode()
 

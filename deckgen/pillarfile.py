@@ -100,11 +100,10 @@ class FileResult:
     def errors(self) -> bool:
         return any(f.severity == "error" for f in self.findings)
 
-    def note_keys(self) -> Iterator[str]:
+    def note_keys(self) -> list[str]:
         """The key of each of its notes, in order."""
-        yield from (info.key for info in self.notes)
-        if self.unchanged is not None:
-            yield from self.unchanged.keys
+        keys = [info.key for info in self.notes]
+        return keys + self.unchanged.keys if self.unchanged is not None else keys
 
     def lock_lines(self) -> Iterator[bytes]:
         """Its notes' lock lines in order, as pieces to join by b",\n" (the unchanged
@@ -170,7 +169,7 @@ def encode_kept(result: FileResult) -> tuple[Any, ...]:
         list(map(tuple, result.claims)),
         list(map(tuple, result.asked)),
         _pillar_value(result.pillar),
-        list(result.note_keys()),
+        result.note_keys(),
         b",\n".join(result.lock_lines()),
         result.newest,
         result.digest,
