@@ -158,7 +158,9 @@ def test_a_last_build_whose_kept_lock_is_not_the_one_it_names_is_not_taken(
     """The kept lock is named by its digest on its first line, which a build reads alone
     when that is all it needs; the lock is still taken only if it is the one named."""
     build(tea, tmp_path / "a.apkg")
-    kept = cache.cache_root() / "locks" / str(cache.path_key(tea))
+    root = cache.cache_root()
+    assert root is not None
+    kept = root / "locks" / str(cache.path_key(tea))
     header = kept.read_bytes().partition(b"\n")[0]
     other = (tea / LOCK).read_bytes().replace(b'"mod": ', b'"mod":  ', 1)
     kept.write_bytes(header + b"\n" + zlib.compress(other))
