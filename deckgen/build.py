@@ -296,7 +296,8 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
         raise
     plan.discard()
     if db is not None:
-        incremental.save(plan.folder, plan.context, plan.lock_bytes, plan.file_results, db)
+        lock = incremental.WrittenLock(plan.lock_bytes, plan.lock_keys, plan.notes_newest)
+        incremental.save(plan.folder, plan.context, lock, plan.file_results, db)
     record = cache.Record(
         cache.build_stamp(sources, plan.lock_bytes), package_sha, cache.sha256(plan.lock_bytes)
     )

@@ -35,12 +35,14 @@ from pathlib import Path
 from deckgen.atomic import remove_stale, temp_prefix, write_text_atomically
 from deckgen.cache import cache_root, code_identity, path_key
 from deckgen.load import display_path
+from deckgen.lock import Trusted
 from deckgen.pillarfile import FileResult, decode_kept, encode_kept
 
 FORMAT = 5  # 5: a file's notes as their keys and lock lines (pillarfile.encode_kept)
 ROWS = "collection.anki2"
 RESULTS = "results.marshal"
 WROTE = "lock.sha256"  # this deckgen's code identity and the digest of the lock it wrote
+KEYS = "lock.keys"  # the key of each note of that lock, in order, and their newest stamp
 
 
 def folder_cache(folder: Path) -> Path | None:
@@ -111,6 +113,43 @@ def load(folder: Path, context: str, lock_digest: str) -> Kept | None:
     return Kept(rows, encoded)
 
 
+@dataclass(frozen=True)
+class WrittenLock:
+    """The lock a build wrote, with what the build knew of it: its notes' keys in the
+    lock's order and their newest stamp (which the next build need not read again)."""
+
+    raw: bytes
+    keys: list[str]
+    newest: int
+
+
+def trusted(folder: Path, lock: bytes) -> Trusted | None:
+    """What deckgen.lock.read_lock may take as known of `lock` when it is the very lock
+    the last build of `folder` wrote (None when it is not): the keys and newest stamp
+    that build kept of it, when they can be read."""
+    if not wrote_lock(folder, lock):
+        return None
+    return _kept_keys(folder, hashlib.sha256(lock).hexdigest()) or Trusted()
+
+
+def _kept_keys(folder: Path, lock_digest: str) -> Trusted | None:
+    """The keys kept for the lock of `lock_digest` (None if missing, damaged or another's)."""
+    where = folder_cache(folder)
+    if where is None:
+        return None
+    try:
+        data = (where / KEYS).read_bytes()
+        check, body = data[:32], data[32:]
+        if hashlib.sha256(body).digest() != check:
+            return None
+        form, digest, newest, keys = marshal.loads(body)
+    except (OSError, EOFError, TypeError, ValueError):
+        return None
+    if form != FORMAT or digest != lock_digest or type(newest) is not int or type(keys) is not list:
+        return None
+    return Trusted(keys, newest)
+
+
 def wrote_lock(folder: Path, lock: bytes) -> bool:
     """Whether `lock` is the very lock the last build of `folder` wrote, by this deckgen
     (its notes are then all well-formed: deckgen.lock.LazyNotes)."""
@@ -152,13 +191,13 @@ def rows_scratch(folder: Path) -> Path | None:
 def save(
     folder: Path,
     context: str,
-    lock: bytes,
+    lock: WrittenLock,
     results: dict[str, FileResult | bytes],
     rows: Path,
 ) -> None:
-    """Keep `rows` (the collection a build wrote, assembled at `rows_scratch`) and the
-    results of its files (each a FileResult, or as it was kept: Kept.encoded), for the
-    next build of `folder`."""
+    """Keep `rows` (the collection a build wrote, assembled at `rows_scratch`), the
+    results of its files (each a FileResult, or as it was kept: Kept.encoded) and what
+    it knew of the lock it wrote, for the next build of `folder`."""
     where = folder_cache(folder)
     if where is None:
         rows.unlink(missing_ok=True)
@@ -171,8 +210,9 @@ def save(
         }  # a file changed between its key and its reading is read again next time
         (where / RESULTS).unlink(missing_ok=True)  # never results beside other rows
         (where / WROTE).unlink(missing_ok=True)
+        (where / KEYS).unlink(missing_ok=True)
         os.replace(rows, where / ROWS)
-        lock_digest = hashlib.sha256(lock).hexdigest()
+        lock_digest = hashlib.sha256(lock.raw).hexdigest()
         saved = {
             "format": FORMAT,
             "context": context,
@@ -181,9 +221,12 @@ def save(
             "results": encoded,
         }
         write_text_atomically(where / RESULTS, marshal.dumps(saved))
+        keys = marshal.dumps((FORMAT, lock_digest, lock.newest, lock.keys))
+        write_text_atomically(where / KEYS, hashlib.sha256(keys).digest() + keys)
         write_text_atomically(where / WROTE, _wrote(lock_digest))
     except OSError:
         with contextlib.suppress(OSError):
             rows.unlink(missing_ok=True)
             (where / RESULTS).unlink(missing_ok=True)
             (where / WROTE).unlink(missing_ok=True)
+            (where / KEYS).unlink(missing_ok=True)

@@ -137,14 +137,24 @@ def read_lock_bytes(path: Path) -> bytes:
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
+@dataclass(frozen=True)
+class Trusted:
+    """Bytes known to be a lock that a build of this deckgen wrote (deckgen.incremental),
+    and what that build knew of them, if it was kept: the key of each of its notes, in
+    order, and their newest stamp (else both are read from the lock)."""
+
+    keys: list[str] | None = None
+    newest: int = 0
+
+
 def read_lock(
-    path: Path, display: str, trust: Callable[[bytes], bool] | None = None
+    path: Path, display: str, trust: Callable[[bytes], Trusted | None] | None = None
 ) -> Lock | None:
     """The lock at `path`, or None when there is none. Raises LockError when it is there
     but cannot be read as a lock.
 
     `trust(raw)` says whether these are the very bytes a build of this deckgen wrote
-    (deckgen.incremental.wrote_lock): its notes are then read as they are asked for
+    (deckgen.incremental.trusted): its notes are then read as they are asked for
     (`LazyNotes`), not all at once."""
     try:
         raw = read_lock_bytes(path)
@@ -160,16 +170,17 @@ def read_lock(
         raise LockError(
             display, 0, 0, f"cannot read the lock file: {exc.strerror or exc}"
         ) from None
-    return parse_lock(raw, display, trusted=trust is not None and trust(raw))
+    return parse_lock(raw, display, trusted=trust(raw) if trust is not None else None)
 
 
-def parse_lock(raw: bytes, display: str, *, trusted: bool = False) -> Lock:
+def parse_lock(raw: bytes, display: str, *, trusted: Trusted | bool | None = None) -> Lock:
     """A lock from its bytes (as read_lock_bytes gives them); LockError if it is not one.
 
-    `trusted`: the bytes are a lock this deckgen wrote, whose every note is well-formed;
-    its notes are made as they are asked for (`LazyNotes`)."""
+    `trusted` (True, or what is known of them): the bytes are a lock this deckgen wrote,
+    whose every note is well-formed; its notes are made as they are asked for
+    (`LazyNotes`)."""
     if trusted:
-        lock = _trusted_lock(raw, display)
+        lock = _trusted_lock(raw, display, trusted if isinstance(trusted, Trusted) else Trusted())
         if lock is not None:
             return lock
     try:
@@ -208,16 +219,41 @@ _MOD = re.compile(rb'"mod": (\d+)')
 _JSON = json.JSONDecoder()
 
 
-def _trusted_lock(raw: bytes, display: str) -> Lock | None:
+def _trusted_lock(raw: bytes, display: str, known: Trusted) -> Lock | None:
     """A lock from bytes a build of this deckgen wrote: its head read and checked as any
     lock's, its notes found by their lines and each read when it is asked for
-    (`LazyNotes`). None when the bytes are not laid out as render_lock_lines writes them
-    (they are then read whole)."""
+    (`LazyNotes`); their keys and newest stamp as `known`, else read from the lines.
+    None when the bytes are not laid out as render_lock_lines writes them (they are then
+    read whole)."""
     start = raw.find(_NOTES_OPEN)
     if start < 0 or not raw.endswith(_NOTES_CLOSE):
         return None
     body = raw[start + len(_NOTES_OPEN) : len(raw) - len(_NOTES_CLOSE)]
     lines = body.split(b"\n") if body else []
+    try:
+        head = json.loads(
+            raw[:start] + b'\n "notes": {}\n}', parse_constant=_no_constant, parse_float=_no_float
+        )
+    except (UnicodeDecodeError, ValueError, LockNumberError, RecursionError):
+        return None
+    if not isinstance(head, dict) or head.get("deckgen_lock") != LOCK_VERSION:
+        return None  # an older lock deckgen wrote: read whole
+    if known.keys is not None and len(known.keys) == len(lines):
+        keys, newest = known.keys, known.newest
+    else:
+        found = _keys(body, lines)
+        if found is None:
+            return None
+        keys, newest = found, _newest(_MOD.findall(body))
+    at = dict(zip(keys, range(len(keys)), strict=True))
+    if len(at) != len(keys):
+        return None  # a key twice: JSON takes the last
+    reader = _LockReader(raw, display)
+    return reader.lock(head, raw, lambda: LazyNotes(keys, at, lines, newest, reader))
+
+
+def _keys(body: bytes, lines: list[bytes]) -> list[str] | None:
+    """The key of each note line of `body` (None if a line is not one)."""
     # Every line starts with its key's opening quote (no note line holds a raw line end).
     starts = body.count(b"\n" + _NOTE_START) + body.startswith(_NOTE_START)
     if starts != len(lines):
@@ -231,19 +267,9 @@ def _trusted_lock(raw: bytes, display: str) -> Lock | None:
             for i, key in enumerate(found):
                 if b"\\" in key:
                     keys[i] = _JSON.raw_decode(lines[i].decode("utf-8"), 2)[0]
-        head = json.loads(
-            raw[:start] + b'\n "notes": {}\n}', parse_constant=_no_constant, parse_float=_no_float
-        )
-    except (UnicodeDecodeError, ValueError, LockNumberError, RecursionError):
+    except (UnicodeDecodeError, ValueError):
         return None
-    if not isinstance(head, dict) or head.get("deckgen_lock") != LOCK_VERSION:
-        return None  # an older lock deckgen wrote: read whole
-    at = dict(zip(keys, range(len(keys)), strict=True))
-    if len(at) != len(keys):
-        return None  # a key twice: JSON takes the last
-    newest = _newest(_MOD.findall(body))
-    reader = _LockReader(raw, display)
-    return reader.lock(head, raw, lambda: LazyNotes(keys, at, lines, newest, reader))
+    return keys
 
 
 def _newest(stamps: list[bytes]) -> int:

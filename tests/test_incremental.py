@@ -133,21 +133,25 @@ def test_a_lock_this_deckgen_wrote_is_read_lazily(twins, monkeypatch, spy):
     as the same lock; any other bytes, or another deckgen, are read whole and checked."""
     warm, _ = twins
     lock_path = warm.cards / "deckgen.lock"
-    trust = functools.partial(incremental.wrote_lock, warm.cards)
-    lazy, eager = read_lock(lock_path, "lock", trust), read_lock(lock_path, "lock")
-    assert lazy is not None and eager is not None
-    assert isinstance(lazy.notes, LazyNotes) and type(eager.notes) is dict
-    assert len(lazy.notes) == len(eager.notes) == NOTES
-    assert dict(lazy.notes.items()) == eager.notes  # every note made, through the checks
-    assert lazy.newest_stamp == eager.newest_stamp > 0
-    assert from_lock(lazy, "x") == from_lock(eager, "x")
-    assert (lazy.deck_key, lazy.note_types, lazy.raw) == (
-        eager.deck_key,
-        eager.note_types,
-        eager.raw,
-    )
-
     raw = lock_path.read_bytes()
+    trust = functools.partial(incremental.trusted, warm.cards)
+    known = trust(raw)
+    assert known is not None and known.keys is not None and len(known.keys) == NOTES
+    eager = read_lock(lock_path, "lock")
+    assert eager is not None and type(eager.notes) is dict
+    # With the keys its build kept of it, and with its keys read from its lines.
+    for lazy in (read_lock(lock_path, "lock", trust), parse_lock(raw, "lock", trusted=True)):
+        assert lazy is not None and isinstance(lazy.notes, LazyNotes)
+        assert list(lazy.notes) == list(eager.notes) and len(lazy.notes) == NOTES
+        assert dict(lazy.notes.items()) == eager.notes  # every note made, through the checks
+        assert lazy.newest_stamp == eager.newest_stamp > 0
+        assert from_lock(lazy, "x") == from_lock(eager, "x")
+        assert (lazy.deck_key, lazy.note_types, lazy.raw) == (
+            eager.deck_key,
+            eager.note_types,
+            eager.raw,
+        )
+
     assert incremental.wrote_lock(warm.cards, raw)
     assert not incremental.wrote_lock(warm.cards, raw.replace(b'"mod": ', b'"mod":  ', 1))
     assert not incremental.wrote_lock(warm.root, raw)  # another folder's
@@ -345,7 +349,7 @@ def test_the_paths_in_messages_follow_the_working_folder(twins, monkeypatch, spy
     assert "cards/0002-pillar.yaml" not in result.output.replace("\\", "/")
 
 
-@pytest.mark.parametrize("damage", ["rows", "results", "both"])
+@pytest.mark.parametrize("damage", ["rows", "results", "both", "keys"])
 def test_a_damaged_cache_only_costs_time(twins, monkeypatch, spy, damage):
     warm, cold = twins
     where = incremental.folder_cache(warm.cards)
@@ -355,8 +359,15 @@ def test_a_damaged_cache_only_costs_time(twins, monkeypatch, spy, damage):
             fh.truncate(4096)
     if damage in ("results", "both"):
         (where / incremental.RESULTS).write_bytes(pickle.dumps({"context": 1})[:-3])
+    if damage == "keys":  # one key of the lock's notes another, as long (the lock is read)
+        kept = (where / incremental.KEYS).read_bytes()
+        assert kept.count(b"principle-000003/cloze") == 1
+        damaged = kept.replace(b"principle-000003/cloze", b"principle-000003/clozX")
+        (where / incremental.KEYS).write_bytes(damaged)
     _both(twins, _edit(3))
-    assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(1, 9))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == (
+        {3} if damage == "keys" else set(range(1, 9))
+    )
     _both(twins, _edit(4))
     assert _rebuild_both(warm, cold, monkeypatch, spy) == {4}
 
