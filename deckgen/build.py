@@ -295,11 +295,10 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
             remove_files([db])
         raise
     plan.discard()
+    lock_sha = cache.sha256(plan.lock_bytes)
     if db is not None:
-        lock = incremental.WrittenLock(plan.lock_bytes, plan.lock_keys, plan.notes_newest)
+        lock = incremental.WrittenLock(lock_sha, plan.lock_keys, plan.notes_newest)
         incremental.save(plan.folder, plan.context, lock, plan.file_results, db)
-    record = cache.Record(
-        cache.build_stamp(sources, plan.lock_bytes), package_sha, cache.sha256(plan.lock_bytes)
-    )
+    record = cache.Record(cache.build_stamp(sources, lock_sha), package_sha, lock_sha)
     cache.remember(plan.output, plan.folder, record, plan.lock_bytes)
     return size

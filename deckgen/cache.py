@@ -110,8 +110,9 @@ def _read(path: Path) -> bytes:
         return b"\0unreadable: " + str(exc).encode()
 
 
-def build_stamp(sources: str, lock: bytes) -> str:
-    return hashlib.sha256(sources.encode() + b"\0" + lock).hexdigest()
+def build_stamp(sources: str, lock_digest: str) -> str:
+    """What a package was made from: the digest of its sources and its lock's SHA-256."""
+    return hashlib.sha256(f"{sources}\0{lock_digest}".encode()).hexdigest()
 
 
 @cache

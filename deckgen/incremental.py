@@ -118,18 +118,19 @@ class WrittenLock:
     """The lock a build wrote, with what the build knew of it: its notes' keys in the
     lock's order and their newest stamp (which the next build need not read again)."""
 
-    raw: bytes
+    digest: str  # its SHA-256
     keys: list[str]
     newest: int
 
 
 def trusted(folder: Path, lock: bytes) -> Trusted | None:
     """What deckgen.lock.read_lock may take as known of `lock` when it is the very lock
-    the last build of `folder` wrote (None when it is not): the keys and newest stamp
-    that build kept of it, when they can be read."""
-    if not wrote_lock(folder, lock):
+    the last build of `folder` wrote (None when it is not): its digest, and the keys and
+    newest stamp that build kept of it, when they can be read."""
+    digest = hashlib.sha256(lock).hexdigest()
+    if not _wrote_digest(folder, digest):
         return None
-    return _kept_keys(folder, hashlib.sha256(lock).hexdigest()) or Trusted()
+    return _kept_keys(folder, digest) or Trusted(digest=digest)
 
 
 def _kept_keys(folder: Path, lock_digest: str) -> Trusted | None:
@@ -147,12 +148,16 @@ def _kept_keys(folder: Path, lock_digest: str) -> Trusted | None:
         return None
     if form != FORMAT or digest != lock_digest or type(newest) is not int or type(keys) is not list:
         return None
-    return Trusted(keys, newest)
+    return Trusted(keys, newest, lock_digest)
 
 
 def wrote_lock(folder: Path, lock: bytes) -> bool:
     """Whether `lock` is the very lock the last build of `folder` wrote, by this deckgen
     (its notes are then all well-formed: deckgen.lock.LazyNotes)."""
+    return _wrote_digest(folder, hashlib.sha256(lock).hexdigest())
+
+
+def _wrote_digest(folder: Path, lock_digest: str) -> bool:
     where = folder_cache(folder)
     if where is None:
         return False
@@ -161,7 +166,7 @@ def wrote_lock(folder: Path, lock: bytes) -> bool:
             wrote = fh.read(256)
     except OSError:
         return False
-    return wrote == _wrote(hashlib.sha256(lock).hexdigest())
+    return wrote == _wrote(lock_digest)
 
 
 def _wrote(lock_digest: str) -> bytes:
@@ -212,7 +217,7 @@ def save(
         (where / WROTE).unlink(missing_ok=True)
         (where / KEYS).unlink(missing_ok=True)
         os.replace(rows, where / ROWS)
-        lock_digest = hashlib.sha256(lock.raw).hexdigest()
+        lock_digest = lock.digest
         saved = {
             "format": FORMAT,
             "context": context,

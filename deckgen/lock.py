@@ -18,6 +18,7 @@ notes; it is read as version 2 with those numbers, and the next build writes ver
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -98,11 +99,12 @@ class Lock:
     version: int = LOCK_VERSION
     # With `subdecks: true`: each pillar's identity -> the name of the deck of its cards.
     subdecks: dict[str, str] = field(default_factory=dict)
+    known_digest: str = field(default="", repr=False, compare=False)  # `digest`, if known
 
     @cached_property
     def digest(self) -> str:
         """The SHA-256 of `raw` (hex): the lock's identity for the build's records."""
-        return hashlib.sha256(self.raw).hexdigest()
+        return self.known_digest or hashlib.sha256(self.raw).hexdigest()
 
     @property
     def newest_stamp(self) -> int:
@@ -145,6 +147,7 @@ class Trusted:
 
     keys: list[str] | None = None
     newest: int = 0
+    digest: str = ""  # the SHA-256 of the bytes, when it is known
 
 
 def read_lock(
@@ -249,7 +252,8 @@ def _trusted_lock(raw: bytes, display: str, known: Trusted) -> Lock | None:
     if len(at) != len(keys):
         return None  # a key twice: JSON takes the last
     reader = _LockReader(raw, display)
-    return reader.lock(head, raw, lambda: LazyNotes(keys, at, lines, newest, reader))
+    lock = reader.lock(head, raw, lambda: LazyNotes(keys, at, lines, newest, reader))
+    return dataclasses.replace(lock, known_digest=known.digest) if known.digest else lock
 
 
 def _keys(body: bytes, lines: list[bytes]) -> list[str] | None:

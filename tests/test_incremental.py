@@ -5,6 +5,7 @@ below is made to two copies of a deck: one rebuilt with its cache, one without."
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import marshal
 import pickle
@@ -145,6 +146,7 @@ def test_a_lock_this_deckgen_wrote_is_read_lazily(twins, monkeypatch, spy):
         assert list(lazy.notes) == list(eager.notes) and len(lazy.notes) == NOTES
         assert dict(lazy.notes.items()) == eager.notes  # every note made, through the checks
         assert lazy.newest_stamp == eager.newest_stamp > 0
+        assert lazy.digest == eager.digest == hashlib.sha256(raw).hexdigest()
         assert from_lock(lazy, "x") == from_lock(eager, "x")
         assert (lazy.deck_key, lazy.note_types, lazy.raw) == (
             eager.deck_key,
