@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from deckgen.changes import Loss, NewNote, Stamper, classify
 from deckgen.errors import ContentError, Finding, Location
@@ -30,6 +31,8 @@ from deckgen.package import RowContext, RowFile, note_rows, subdeck_of
 from deckgen.rules import Asked, asked, text_findings
 from deckgen.script import Script
 from deckgen.validate import Claim, validate_pillar_file
+
+_T = TypeVar("_T", Claim, Asked)
 
 
 @dataclass(frozen=True)
@@ -185,13 +188,22 @@ def decode_kept(value: tuple[Any, ...]) -> FileResult:
         raise ValueError("the keys and lock lines of a kept result do not go together")
     return FileResult(
         _findings(findings),
-        list(map(Claim._make, claims)),
-        list(map(Asked._make, asked_)),
+        _named(Claim, claims),
+        _named(Asked, asked_),
         None if pillar is None else _pillar(*pillar),
         newest=newest,
         digest=digest,
         unchanged=UnchangedNotes(keys, lines),
     )
+
+
+def _named(kind: type[_T], values: list[tuple[Any, ...]]) -> list[_T]:
+    """`values` made the named tuples `kind` (as `kind._make` makes them, without a call
+    of it for each: a kept deck holds 100,000 of them); ValueError for one of another
+    length."""
+    if any(n != len(kind._fields) for n in set(map(len, values))):
+        raise ValueError(f"a kept {kind.__name__} of another length")
+    return list(map(tuple.__new__, repeat(kind), values))
 
 
 def _findings(values: list[Any]) -> list[Finding]:

@@ -375,7 +375,14 @@ def test_a_damaged_cache_only_costs_time(twins, monkeypatch, spy, damage):
 
 
 @pytest.mark.parametrize(
-    "damage", ["a key without its line", "a line without its key", "another form"]
+    "damage",
+    [
+        "a key without its line",
+        "a line without its key",
+        "a question of another length",
+        "a claim of another length",
+        "another form",
+    ],
 )
 def test_a_damaged_kept_result_is_read_again_alone(twins, monkeypatch, spy, damage):
     """A file's kept result that does not hold together (its notes' keys and lock lines),
@@ -390,6 +397,10 @@ def test_a_damaged_kept_result_is_read_again_alone(twins, monkeypatch, spy, dama
         value[4] = [*value[4], "principle/extra/cloze"]
     elif damage == "a line without its key":
         value[4] = value[4][:-1]
+    elif damage == "a question of another length":
+        value[2] = [*value[2][:-1], value[2][-1][:2]]
+    elif damage == "a claim of another length":
+        value[1] = [value[1][0][:6], *value[1][1:]]
     else:
         value = [*value[:4], [(k, "unchanged", 0, b"", None) for k in value[4]], [], [], *value[6:]]
     saved["results"][key] = marshal.dumps(tuple(value))
