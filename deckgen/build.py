@@ -295,11 +295,11 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
             remove_files([db])
         raise
     plan.discard()
+    lock_sha = cache.sha256(plan.lock_bytes)
     if db is not None:
-        incremental.save(plan.folder, plan.context, plan.lock_bytes, plan.file_results, db)
-    record = cache.Record(
-        cache.build_stamp(sources, plan.lock_bytes), package_sha, cache.sha256(plan.lock_bytes)
-    )
+        lock = incremental.WrittenLock(lock_sha, plan.lock_keys, plan.notes_newest)
+        incremental.save(plan.folder, plan.context, lock, plan.file_results, db)
+    record = cache.Record(cache.build_stamp(sources, lock_sha), package_sha, lock_sha)
     cache.remember(plan.output, plan.folder, record, plan.lock_bytes)
     if plan.detected is not None:
         cache.remember_language(*plan.detected)

@@ -34,7 +34,7 @@ def load_and_check(deck_file: DeckFile, output: Path) -> tuple[Lock | None, list
     findings = list(deck_file.findings)
     lock = None
     try:
-        lock = read_lock(lock_path, lock_display, functools.partial(incremental.wrote_lock, folder))
+        lock = read_lock(lock_path, lock_display, functools.partial(incremental.trusted, folder))
     except LockError as exc:
         findings.extend(exc.findings)
     deck = deck_file.deck

@@ -48,9 +48,11 @@ def deck_notes(inputs: DeckInputs, results: list[FileResult]) -> DeckNotes:
     head = intro_notes(deck, numbering)
     tail = overview_notes(deck, [p.heading for p in pillars])
     description = deck_description(deck)  # HTML, as Anki shows it
-    made = {n.key for r in results for n in r.notes} | {n.key for n in (*head, *tail)}
+    made = {n.key for n in (*head, *tail)}
+    for r in results:
+        made.update(r.note_keys())
     retired = []
-    if source is not None:
+    if source is not None and not made.issuperset(source.notes):  # most often nothing goes
         gone = (source.notes[key] for key in source.notes if key not in made)  # LazyNotes
         retired = [
             retired_note(deck, locked, position(retired_slot(len(pillars)), i), ctx.language)

@@ -67,10 +67,13 @@ class DeckPlan:
     subdecks_new: bool = False  # the lock had none: this build turned them on
     parts: list[Part] = field(default_factory=list)  # where the rows are, in slot order
     scratch: list[Path] = field(default_factory=list)  # the row files made for the plan
-    # For deckgen.incremental: the context and each file's result, by file key.
+    # For deckgen.incremental: the context and each file's result, by file key; the key
+    # of each note of the lock, in order, and the newest stamp of its notes.
     context: str = ""
     file_results: dict[str, FileResult | bytes] = field(default_factory=dict)
     detected: tuple[str, str] | None = None  # a language for the cache (DeckInputs.detected)
+    lock_keys: list[str] = field(default_factory=list)
+    notes_newest: int = 0
     notes: list[Note] = field(default_factory=list)  # every note, when asked to keep them
     made_folders: list[Path] = field(default_factory=list)  # for the row files, deepest first
 
@@ -172,6 +175,8 @@ def assemble(
         context=files.context,
         file_results=files.file_results,
         detected=inputs.detected,
+        lock_keys=compared.lock_keys,
+        notes_newest=compared.notes_newest,
         notes=kept,
         made_folders=files.made_folders,
     )

@@ -60,6 +60,8 @@ class Compared:
     lock_bytes: bytes
     old_lock: bytes | None
     script_switched_from: str | None
+    lock_keys: list[str]  # the key of each note of `lock_bytes`, in order (deckgen.incremental)
+    notes_newest: int  # the newest stamp of its notes
 
 
 def compare_with_lock(inputs: DeckInputs, results: list[FileResult], notes: DeckNotes) -> Compared:
@@ -83,6 +85,8 @@ def compare_with_lock(inputs: DeckInputs, results: list[FileResult], notes: Deck
             changes.count(info.key, info.status, info.cards_added)
             if info.restamped is not None:
                 restamped[info.key] = info.restamped
+        if result.unchanged is not None:
+            changes.unchanged += len(result.unchanged.keys)
         changes.losses += result.losses
         new.update((n.key, n) for n in result.new)
         newest = max(newest, result.newest)
@@ -100,6 +104,7 @@ def compare_with_lock(inputs: DeckInputs, results: list[FileResult], notes: Deck
         removed = locked.removed_clozes if locked is not None else ()
         retired_lines.append(lock_line(note, mod, removed, retired=True))
     newest = max([newest, *head_mods, *tail_mods, *retired_mods])
+    notes_newest = newest
 
     def rename_command(old: str, new_id: str) -> str:
         shown = display_path(folder)
@@ -130,10 +135,14 @@ def compare_with_lock(inputs: DeckInputs, results: list[FileResult], notes: Deck
     )
     lines = [
         *head_lines,
-        *(info.line for result in results for info in result.notes),
+        *(line for result in results for line in result.lock_lines()),
         *tail_lines,
         *retired_lines,
     ]
+    lock_keys = [n.key for n in head]
+    for result in results:
+        lock_keys += result.note_keys()
+    lock_keys += [n.key for n in (*tail, *retired)]
     lock_bytes = render_lock_lines(
         deck.key,
         deck.name,
@@ -146,7 +155,7 @@ def compare_with_lock(inputs: DeckInputs, results: list[FileResult], notes: Deck
         raise FrozenLockError(_frozen_message(changes, len(restamped), lock, lock_display))
     return Compared(
         changes, restamped, newest, head_mods, tail_mods, retired_mods, type_stamps,
-        subdecks, lock_bytes, old_lock, switched_from,
+        subdecks, lock_bytes, old_lock, switched_from, lock_keys, notes_newest,
     )  # fmt: skip
 
 

@@ -34,7 +34,9 @@ def read_history(lock: Lock | None, folder: Path, output: Path, deck: Deck) -> H
     """The package at the output path and the last build of the folder (stages 4)."""
     history = History()
     lock_sha = lock.digest if lock is not None else None
-    last = cache.last_lock(folder)
+    # The last build's lock is read (decompressed, its digest checked) only when it may
+    # be other than the lock and the package's: most often it is the lock itself.
+    last_sha = cache.last_lock_digest(folder)
     seen = {lock_sha}
     if _is_file(output):
         package_lock = None
@@ -43,8 +45,8 @@ def read_history(lock: Lock | None, folder: Path, output: Path, deck: Deck) -> H
         if record is not None and record.package == digest:
             if record.lock == lock_sha:
                 seen.add(record.lock)  # the package is the lock's: nothing more to know
-            elif last is not None and last[0] == record.lock:
-                package_lock = parsed(last[1])
+            elif last_sha is not None and last_sha == record.lock:
+                package_lock = _last_lock(folder, last_sha)
         else:
             record = None
         if package_lock is None and lock_sha not in ({record.lock} if record else set()):
@@ -60,8 +62,8 @@ def read_history(lock: Lock | None, folder: Path, output: Path, deck: Deck) -> H
                 seen.add(record.lock)
             if lock is None:
                 history.recovered, history.recovered_from = package_lock, display_path(output)
-    if last is not None and last[0] not in seen:
-        last_lock = parsed(last[1])
+    if last_sha is not None and last_sha not in seen:
+        last_lock = _last_lock(folder, last_sha)
         if last_lock is not None:
             history.states.append(from_lock(last_lock, "the last build of this deck"))
             if history.recovered is None and lock is None:
@@ -79,6 +81,12 @@ def _is_file(output: Path) -> bool:
         return output.is_file()
     except OSError as exc:
         raise OutputError(f"cannot read {display_path(output)}: {exc.strerror or exc}") from None
+
+
+def _last_lock(folder: Path, digest: str) -> Lock | None:
+    """The lock the last build of `folder` left, if it is still the one of `digest`."""
+    last = cache.last_lock(folder)
+    return parsed(last[1]) if last is not None and last[0] == digest else None
 
 
 def parsed(raw: bytes) -> Lock | None:

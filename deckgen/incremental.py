@@ -35,12 +35,14 @@ from pathlib import Path
 from deckgen.atomic import remove_stale, temp_prefix, write_text_atomically
 from deckgen.cache import cache_root, code_identity, path_key
 from deckgen.load import display_path
-from deckgen.pillarfile import FileResult, decode, encode
+from deckgen.lock import Trusted
+from deckgen.pillarfile import FileResult, decode_kept, encode_kept
 
-FORMAT = 4
+FORMAT = 5  # 5: a file's notes as their keys and lock lines (pillarfile.encode_kept)
 ROWS = "collection.anki2"
 RESULTS = "results.marshal"
 WROTE = "lock.sha256"  # this deckgen's code identity and the digest of the lock it wrote
+KEYS = "lock.keys"  # the key of each note of that lock, in order, and their newest stamp
 
 
 def folder_cache(folder: Path) -> Path | None:
@@ -88,7 +90,7 @@ class Kept:
     def result(self, key: str) -> FileResult:
         """The file's result against the lock its own build wrote: every note unchanged.
         Raises ValueError, TypeError or EOFError when it cannot be read."""
-        return decode(marshal.loads(self.encoded[key]), unchanged=True)
+        return decode_kept(marshal.loads(self.encoded[key]))
 
 
 def load(folder: Path, context: str, lock_digest: str) -> Kept | None:
@@ -116,9 +118,51 @@ def load(folder: Path, context: str, lock_digest: str) -> Kept | None:
     return Kept(rows, encoded)
 
 
+@dataclass(frozen=True)
+class WrittenLock:
+    """The lock a build wrote, with what the build knew of it: its notes' keys in the
+    lock's order and their newest stamp (which the next build need not read again)."""
+
+    digest: str  # its SHA-256
+    keys: list[str]
+    newest: int
+
+
+def trusted(folder: Path, lock: bytes) -> Trusted | None:
+    """What deckgen.lock.read_lock may take as known of `lock` when it is the very lock
+    the last build of `folder` wrote (None when it is not): its digest, and the keys and
+    newest stamp that build kept of it, when they can be read."""
+    digest = hashlib.sha256(lock).hexdigest()
+    if not _wrote_digest(folder, digest):
+        return None
+    return _kept_keys(folder, digest) or Trusted(digest=digest)
+
+
+def _kept_keys(folder: Path, lock_digest: str) -> Trusted | None:
+    """The keys kept for the lock of `lock_digest` (None if missing, damaged or another's)."""
+    where = folder_cache(folder)
+    if where is None:
+        return None
+    try:
+        data = (where / KEYS).read_bytes()
+        check, body = data[:32], data[32:]
+        if hashlib.sha256(body).digest() != check:
+            return None
+        form, digest, newest, keys = marshal.loads(body)
+    except (OSError, EOFError, TypeError, ValueError):
+        return None
+    if form != FORMAT or digest != lock_digest or type(newest) is not int or type(keys) is not list:
+        return None
+    return Trusted(keys, newest, lock_digest)
+
+
 def wrote_lock(folder: Path, lock: bytes) -> bool:
     """Whether `lock` is the very lock the last build of `folder` wrote, by this deckgen
     (its notes are then all well-formed: deckgen.lock.LazyNotes)."""
+    return _wrote_digest(folder, hashlib.sha256(lock).hexdigest())
+
+
+def _wrote_digest(folder: Path, lock_digest: str) -> bool:
     where = folder_cache(folder)
     if where is None:
         return False
@@ -127,7 +171,7 @@ def wrote_lock(folder: Path, lock: bytes) -> bool:
             wrote = fh.read(256)
     except OSError:
         return False
-    return wrote == _wrote(hashlib.sha256(lock).hexdigest())
+    return wrote == _wrote(lock_digest)
 
 
 def _wrote(lock_digest: str) -> bytes:
@@ -157,27 +201,28 @@ def rows_scratch(folder: Path) -> Path | None:
 def save(
     folder: Path,
     context: str,
-    lock: bytes,
+    lock: WrittenLock,
     results: dict[str, FileResult | bytes],
     rows: Path,
 ) -> None:
-    """Keep `rows` (the collection a build wrote, assembled at `rows_scratch`) and the
-    results of its files (each a FileResult, or as it was kept: Kept.encoded), for the
-    next build of `folder`."""
+    """Keep `rows` (the collection a build wrote, assembled at `rows_scratch`), the
+    results of its files (each a FileResult, or as it was kept: Kept.encoded) and what
+    it knew of the lock it wrote, for the next build of `folder`."""
     where = folder_cache(folder)
     if where is None:
         rows.unlink(missing_ok=True)
         return
     try:
         encoded = {
-            key: r if isinstance(r, bytes) else marshal.dumps(encode(r))
+            key: r if isinstance(r, bytes) else marshal.dumps(encode_kept(r))
             for key, r in results.items()
             if isinstance(r, bytes) or r.digest == key.rpartition("\x1f")[2]
         }  # a file changed between its key and its reading is read again next time
         (where / RESULTS).unlink(missing_ok=True)  # never results beside other rows
         (where / WROTE).unlink(missing_ok=True)
+        (where / KEYS).unlink(missing_ok=True)
         os.replace(rows, where / ROWS)
-        lock_digest = hashlib.sha256(lock).hexdigest()
+        lock_digest = lock.digest
         saved = {
             "format": FORMAT,
             "context": context,
@@ -188,9 +233,12 @@ def save(
         # Not fsynced (a crash of the machine can leave them empty, which `load` and
         # `wrote_lock` take for no cache): only the deck and lock must survive one.
         write_text_atomically(where / RESULTS, marshal.dumps(saved), durable=False)
+        keys = marshal.dumps((FORMAT, lock_digest, lock.newest, lock.keys))
+        write_text_atomically(where / KEYS, hashlib.sha256(keys).digest() + keys, durable=False)
         write_text_atomically(where / WROTE, _wrote(lock_digest), durable=False)
     except OSError:
         with contextlib.suppress(OSError):
             rows.unlink(missing_ok=True)
             (where / RESULTS).unlink(missing_ok=True)
             (where / WROTE).unlink(missing_ok=True)
+            (where / KEYS).unlink(missing_ok=True)

@@ -18,6 +18,7 @@ notes; it is read as version 2 with those numbers, and the next build writes ver
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -98,11 +99,12 @@ class Lock:
     version: int = LOCK_VERSION
     # With `subdecks: true`: each pillar's identity -> the name of the deck of its cards.
     subdecks: dict[str, str] = field(default_factory=dict)
+    known_digest: str = field(default="", repr=False, compare=False)  # `digest`, if known
 
     @cached_property
     def digest(self) -> str:
         """The SHA-256 of `raw` (hex): the lock's identity for the build's records."""
-        return hashlib.sha256(self.raw).hexdigest()
+        return self.known_digest or hashlib.sha256(self.raw).hexdigest()
 
     @property
     def newest_stamp(self) -> int:
@@ -132,17 +134,30 @@ def read_lock_bytes(path: Path) -> bytes:
             data = fh.read()
     finally:
         os.close(fd)
+    if b"\r" not in data:  # as deckgen writes it: no copy of a large lock
+        return data
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
+@dataclass(frozen=True)
+class Trusted:
+    """Bytes known to be a lock that a build of this deckgen wrote (deckgen.incremental),
+    and what that build knew of them, if it was kept: the key of each of its notes, in
+    order, and their newest stamp (else both are read from the lock)."""
+
+    keys: list[str] | None = None
+    newest: int = 0
+    digest: str = ""  # the SHA-256 of the bytes, when it is known
+
+
 def read_lock(
-    path: Path, display: str, trust: Callable[[bytes], bool] | None = None
+    path: Path, display: str, trust: Callable[[bytes], Trusted | None] | None = None
 ) -> Lock | None:
     """The lock at `path`, or None when there is none. Raises LockError when it is there
     but cannot be read as a lock.
 
     `trust(raw)` says whether these are the very bytes a build of this deckgen wrote
-    (deckgen.incremental.wrote_lock): its notes are then read as they are asked for
+    (deckgen.incremental.trusted): its notes are then read as they are asked for
     (`LazyNotes`), not all at once."""
     try:
         raw = read_lock_bytes(path)
@@ -158,14 +173,19 @@ def read_lock(
         raise LockError(
             display, 0, 0, f"cannot read the lock file: {exc.strerror or exc}"
         ) from None
-    return parse_lock(raw, display, trusted=trust is not None and trust(raw))
+    return parse_lock(raw, display, trusted=trust(raw) if trust is not None else None)
 
 
-def parse_lock(raw: bytes, display: str, *, trusted: bool = False) -> Lock:
+def parse_lock(raw: bytes, display: str, *, trusted: Trusted | bool | None = None) -> Lock:
     """A lock from its bytes (as read_lock_bytes gives them); LockError if it is not one.
 
-    `trusted`: the bytes are a lock this deckgen wrote, whose every note is well-formed;
-    its notes are made as they are asked for (`LazyNotes`)."""
+    `trusted` (True, or what is known of them): the bytes are a lock this deckgen wrote,
+    whose every note is well-formed; its notes are made as they are asked for
+    (`LazyNotes`)."""
+    if trusted:
+        lock = _trusted_lock(raw, display, trusted if isinstance(trusted, Trusted) else Trusted())
+        if lock is not None:
+            return lock
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -191,7 +211,79 @@ def parse_lock(raw: bytes, display: str, *, trusted: bool = False) -> Lock:
         raise LockError(display, line, col, _damaged(str(exc))) from None
     except RecursionError:
         raise LockError(display, 1, 1, _damaged("it nests too deeply")) from None
-    return _LockReader(text, display).lock(data, raw, lazy=trusted)
+    return _LockReader(raw, display).lock(data, raw)
+
+
+# How deckgen writes the notes of a lock (render_lock_lines): one per line between these.
+_NOTES_OPEN = b'\n "notes": {\n'
+_NOTES_CLOSE = b"\n }\n}\n"
+_NOTE_START = b'  "'
+_MOD = re.compile(rb'"mod": (\d+)')
+_JSON = json.JSONDecoder()
+
+
+def _trusted_lock(raw: bytes, display: str, known: Trusted) -> Lock | None:
+    """A lock from bytes a build of this deckgen wrote: its head read and checked as any
+    lock's, its notes found by their lines and each read when it is asked for
+    (`LazyNotes`); their keys and newest stamp as `known`, else read from the lines.
+    None when the bytes are not laid out as render_lock_lines writes them (they are then
+    read whole)."""
+    start = raw.find(_NOTES_OPEN)
+    if start < 0 or not raw.endswith(_NOTES_CLOSE):
+        return None
+    body = raw[start + len(_NOTES_OPEN) : len(raw) - len(_NOTES_CLOSE)]
+    lines = body.split(b"\n") if body else []
+    try:
+        head = json.loads(
+            raw[:start] + b'\n "notes": {}\n}', parse_constant=_no_constant, parse_float=_no_float
+        )
+    except (UnicodeDecodeError, ValueError, LockNumberError, RecursionError):
+        return None
+    if not isinstance(head, dict) or head.get("deckgen_lock") != LOCK_VERSION:
+        return None  # an older lock deckgen wrote: read whole
+    if known.keys is not None and len(known.keys) == len(lines):
+        keys, newest = known.keys, known.newest
+    else:
+        found = _keys(body, lines)
+        if found is None:
+            return None
+        keys, newest = found, _newest(_MOD.findall(body))
+    at = dict(zip(keys, range(len(keys)), strict=True))
+    if len(at) != len(keys):
+        return None  # a key twice: JSON takes the last
+    reader = _LockReader(raw, display)
+    lock = reader.lock(head, raw, lambda: LazyNotes(keys, at, lines, newest, reader))
+    return dataclasses.replace(lock, known_digest=known.digest) if known.digest else lock
+
+
+def _keys(body: bytes, lines: list[bytes]) -> list[str] | None:
+    """The key of each note line of `body` (None if a line is not one)."""
+    # Every line starts with its key's opening quote (no note line holds a raw line end).
+    starts = body.count(b"\n" + _NOTE_START) + body.startswith(_NOTE_START)
+    if starts != len(lines):
+        return None
+    # A JSON string without a backslash holds no quote: its first quote closes it.
+    found = [line[3 : line.find(b'"', 3)] for line in lines]
+    joined = b"\n".join(found)
+    try:
+        keys = joined.decode("utf-8").split("\n") if lines else []
+        if b"\\" in joined:  # a key with an escape: read as JSON
+            for i, key in enumerate(found):
+                if b"\\" in key:
+                    keys[i] = _JSON.raw_decode(lines[i].decode("utf-8"), 2)[0]
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return keys
+
+
+def _newest(stamps: list[bytes]) -> int:
+    """The largest of whole numbers written in decimal (as deckgen writes them: no leading
+    zero), most often all of one length, compared as bytes."""
+    if not stamps:
+        return 0
+    if len(min(stamps, key=len)) == len(max(stamps, key=len)):
+        return int(max(stamps))
+    return max(map(int, stamps))
 
 
 def conflict_message(display: str) -> str:
@@ -221,9 +313,13 @@ def _no_float(text: str) -> Any:
 class _LockReader:
     """Checks every value of a parsed lock, pointing at the line of the note at fault."""
 
-    def __init__(self, text: str, display: str) -> None:
-        self.text = text
+    def __init__(self, raw: bytes, display: str) -> None:
+        self.raw = raw
         self.display = display
+
+    @cached_property
+    def text(self) -> str:  # only to point at a fault: a lock read lazily is seldom decoded
+        return self.raw.decode("utf-8", "replace")
 
     def fail(self, where: str, why: str) -> LockError:
         # Notes and note types are one per line: find the line that names `where`.
@@ -257,7 +353,9 @@ class _LockReader:
             out.append((number, self.string(item[1], where, f"a phrase in {what}")))
         return tuple(out)
 
-    def lock(self, data: object, raw: bytes, *, lazy: bool = False) -> Lock:
+    def lock(self, data: object, raw: bytes, lazy: Callable[[], LazyNotes] | None = None) -> Lock:
+        """The lock `data` holds; with `lazy`, its notes are the ones `lazy` makes (for a
+        version 2 lock: else its notes are read from `data`)."""
         top = self.mapping(data, "", "the file")
         version = top.get("deckgen_lock")
         if version not in READABLE_VERSIONS or isinstance(version, bool):
@@ -290,8 +388,8 @@ class _LockReader:
             )
         bodies = self.mapping(top.get("notes"), "notes", "'notes'")
         notes: Mapping[str, LockedNote]
-        if lazy and version == LOCK_VERSION:
-            notes = LazyNotes(bodies, self)
+        if lazy is not None and version == LOCK_VERSION:
+            notes = lazy()
         else:
             notes = {key_: self.note(key_, body, version) for key_, body in bodies.items()}
         return Lock(key, name, types, notes, raw, version, subdecks)
@@ -325,44 +423,95 @@ class _LockReader:
 
 
 class LazyNotes(Mapping[str, LockedNote]):
-    """The notes of a lock this deckgen wrote itself, each made when it is asked for.
+    """The notes of a lock this deckgen wrote itself, each read when it is asked for.
 
     A rebuild after a few files changed looks at the notes of those files only (the
-    others come from deckgen.incremental), so making all 100,000 notes of a large lock
-    would be most of its time. Only a lock whose bytes a build of this deckgen wrote is
+    others come from deckgen.incremental), so reading all 100,000 notes of a large lock
+    would be most of its time: only their keys are read (from the start of each note's
+    line) and the newest stamp. Only a lock whose bytes a build of this deckgen wrote is
     read so (`read_lock`'s `trust`): its notes are well-formed, so reading one late
     never finds what reading it first would have refused; it still goes through the
     reader's checks (tests/test_incremental.py::test_a_lock_this_deckgen_wrote_is_read_lazily).
     """
 
-    __slots__ = ("_bodies", "_made", "_reader")
+    __slots__ = ("_at", "_keys", "_lines", "_made", "_newest", "_reader")
 
-    def __init__(self, bodies: dict[str, Any], reader: _LockReader) -> None:
-        self._bodies = bodies
+    def __init__(
+        self,
+        keys: list[str],
+        at: dict[str, int],
+        lines: list[bytes],
+        newest: int,
+        reader: _LockReader,
+    ) -> None:
+        self._keys = keys  # in the lock's order
+        self._at = at  # key -> its line in `lines`
+        self._lines = lines
+        self._newest = newest
         self._made: dict[str, LockedNote] = {}
         self._reader = reader
 
     def __getitem__(self, key: str) -> LockedNote:
         made = self._made.get(key)
         if made is None:
-            made = self._made[key] = self._reader.note(key, self._bodies[key], LOCK_VERSION)
+            line = self._lines[self._at[key]]
+            start = f"  {encode_basestring(key)}: ".encode()
+            if not line.startswith(start):
+                raise self._reader.fail(key, "a note's line does not start with its key")
+            try:
+                body = json.loads(
+                    line[len(start) :].removesuffix(b","),
+                    parse_constant=_no_constant,
+                    parse_float=_no_float,
+                )
+            except LockNumberError as exc:
+                raise self._reader.fail(key, str(exc)) from None
+            except (ValueError, RecursionError):
+                raise self._reader.fail(key, "a note's line is not valid JSON") from None
+            made = self._made[key] = self._reader.note(key, body, LOCK_VERSION)
         return made
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._bodies)
+        return iter(self._keys)
 
     def __len__(self) -> int:
-        return len(self._bodies)
+        return len(self._keys)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._bodies
+        return key in self._at
 
-    def hashes_and_stamps(self) -> dict[str, tuple[str, int]]:
-        """{key: (content hash, stamp)} of every note, without making the notes."""
-        return {key: (body["hash"], body["mod"]) for key, body in self._bodies.items()}
+    def stamps(self) -> LockStamps:
+        """{key: (content hash, stamp)} of every note, each read when it is asked for."""
+        return LockStamps(self)
 
     def newest(self) -> int:
-        return max((body["mod"] for body in self._bodies.values()), default=0)
+        """The newest stamp of the notes."""
+        return self._newest
+
+
+class LockStamps(Mapping[str, tuple[str, int]]):
+    """The content hash and stamp of each note of a LazyNotes (deckgen.published)."""
+
+    __slots__ = ("notes",)
+
+    def __init__(self, notes: LazyNotes) -> None:
+        self.notes = notes
+
+    def __getitem__(self, key: str) -> tuple[str, int]:
+        note = self.notes[key]
+        return note.hash, note.mod
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.notes)
+
+    def __len__(self) -> int:
+        return len(self.notes)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.notes
+
+    def newest(self) -> int:
+        return self.notes.newest()
 
 
 _NONE: list[object] = []  # what a note without clozes holds

@@ -1,10 +1,11 @@
 """Write notes as an .apkg: deterministic, deflate-compressed, atomically replaced.
 
-The collection's schema and its note-type and deck JSON are genanki's (spelled in
-deckgen.collection, so that a build does not import genanki); the rows are
+The collection's schema and its note-type and deck JSON are genanki's (read from its
+files and made in deckgen.collection, so that a build does not import genanki); the rows are
 written here, with per-note change stamps and ids derived from GUIDs, into a SQLite
 file beside the target: in one transaction, in id order (so B-tree pages are only
-ever appended, never split) and with the indexes built once at the end. The file is
+ever appended, never split), with the indexes whose keys grow with the ids appended
+to as the rows go in and the checksums' index built once at the end. The file is
 then deflated in 1 MiB blocks on every core and the blocks joined into one deflate
 stream, each block primed with the 32 KiB before it as pigz does, so the ratio is
 that of a single stream. The zip is written here too: its entries carry a fixed time
@@ -91,6 +92,7 @@ THREADS_FROM = 8 * BLOCK
 WINDOW = 1 << 15  # deflate's window: the input a block may refer back to
 ROWS_PER_REPORT = 4096
 PAGE_SIZE = 65536  # fewer, larger pages: a smaller file, written and indexed faster
+READ_MAP_SIZE = 1 << 31  # how much of each file of rows assemble_collection maps at most
 
 Progress = Callable[[int, int], None]  # (done, total) of one stage
 
@@ -147,10 +149,19 @@ def _checksum(sort_field: str) -> int:
 
 @cache
 def _schema() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """genanki's schema as (table statements, index statements): indexes go in last."""
+    """genanki's schema as (table statements, index statements)."""
     statements = [s.strip() for s in schema().split(";") if s.strip()]
     indexes = tuple(s for s in statements if s.upper().startswith("CREATE INDEX"))
     return tuple(s for s in statements if s not in indexes), indexes
+
+
+# The index of the collection built once its rows are in (assemble_collection keeps
+# the others as the rows go in).
+_INDEXES_AFTER_ROWS = frozenset({"ix_notes_csum"})
+
+
+def _index_name(statement: str) -> str:
+    return statement.split()[2]  # CREATE INDEX <name> on ...
 
 
 def _table(name: str) -> str:
@@ -271,6 +282,7 @@ class Part:
     path: Path
     first: int
     end: int
+    kept: bool = False  # the collection an earlier build kept (deckgen.incremental)
 
     def bounds(self, base: int, table: str) -> tuple[int, int]:
         """The ids of its rows in `table`, from and up to (not included)."""
@@ -302,9 +314,22 @@ def assemble_collection(
         files = list(dict.fromkeys(part.path for part in parts))
         for number, path in enumerate(files):
             cur.execute(f"ATTACH DATABASE ? AS part{number}", (str(path),))
+            if any(part.kept for part in parts if part.path == path):
+                # A kept collection is read through a memory map: a fifth less time
+                # copying its rows than through read calls (under the folder's build
+                # lock). Not a first build's row files: their mapped pages would count
+                # in its peak memory, for less.
+                cur.execute(f"PRAGMA part{number}.mmap_size = {READ_MAP_SIZE}")
         cur.execute("BEGIN")
         tables, indexes = _schema()
         for statement in tables:
+            cur.execute(statement)
+        # An index whose keys grow with the rows' ids (a constant, the note id, the due
+        # position) is kept as the rows go in, which appends to it, faster than sorting
+        # it afterwards; the checksums' index, in no order, is built at the end.
+        before = [i for i in indexes if _index_name(i) not in _INDEXES_AFTER_ROWS]
+        after = [i for i in indexes if _index_name(i) in _INDEXES_AFTER_ROWS]
+        for statement in before:
             cur.execute(statement)
         cur.execute(col_row())
         decks = json.loads(cur.execute("SELECT decks FROM col").fetchone()[0])
@@ -327,7 +352,7 @@ def assemble_collection(
         # Row by row (a WHERE clause: never SQLite's bulk copy, whose result could depend
         # on where one part ends), every notes row in id order, then every cards row.
         base = id_base(header.deck_key)
-        total = len(parts) * 2 + len(indexes)
+        total = len(parts) * 2 + len(after)
         done = 0
         for table in ("notes", "cards"):
             for part in parts:
@@ -340,7 +365,7 @@ def assemble_collection(
                 done += 1
                 if progress is not None:
                     progress(done, total)
-        for statement in indexes:
+        for statement in after:
             cur.execute(statement)
             done += 1
             if progress is not None:

@@ -13,11 +13,13 @@ build is the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from deckgen.changes import ADDED, UNCHANGED, Loss, NewNote, Stamper, classify
+from deckgen.changes import ADDED, Loss, NewNote, Stamper, classify
 from deckgen.errors import ContentError, Finding, Location
 from deckgen.generate import Note, pillar_heading, pillar_notes
 from deckgen.load import parse_yaml
@@ -29,6 +31,8 @@ from deckgen.package import RowContext, RowFile, note_rows, subdeck_of
 from deckgen.rules import Asked, asked, text_findings
 from deckgen.script import Script
 from deckgen.validate import Claim, validate_pillar_file
+
+_T = TypeVar("_T", Claim, Asked)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,16 @@ class PillarSummary:
     cards: int
 
 
+@dataclass(frozen=True)
+class UnchangedNotes:
+    """The notes of a file taken from the last build (deckgen.incremental): every one is
+    unchanged against the lock that build wrote, so all the build needs of them is their
+    keys and lock lines, kept as they were rather than a NoteInfo each."""
+
+    keys: list[str]
+    lines: bytes  # their lock lines, UTF-8, joined by b",\n" as the lock writes them
+
+
 @dataclass
 class FileResult:
     """What one pillar file contributed to the build."""
@@ -83,10 +97,23 @@ class FileResult:
     kept: list[Note] = field(default_factory=list)  # with FileContext.keep_notes
     newest: int = 0  # the newest stamp of its notes
     digest: str = ""  # SHA-256 of the bytes it was made from ('' when they were not read)
+    unchanged: UnchangedNotes | None = None  # its notes, when taken from the cache (`notes`: [])
 
     @property
     def errors(self) -> bool:
         return any(f.severity == "error" for f in self.findings)
+
+    def note_keys(self) -> list[str]:
+        """The key of each of its notes, in order."""
+        keys = [info.key for info in self.notes]
+        return keys + self.unchanged.keys if self.unchanged is not None else keys
+
+    def lock_lines(self) -> Iterator[bytes]:
+        """Its notes' lock lines in order, as pieces to join by b",\n" (the unchanged
+        notes' already joined)."""
+        yield from (info.line for info in self.notes)
+        if self.unchanged is not None and self.unchanged.keys:
+            yield self.unchanged.lines
 
 
 # --- results as plain values ------------------------------------------------------------
@@ -107,22 +134,11 @@ def _location(at: Any) -> Location | None:
 
 def encode(result: FileResult) -> tuple[Any, ...]:
     """`result` as plain values (but `kept`, which a caller sends its own way)."""
-    pillar = result.pillar
     return (
         [(f.location.at, f.severity, f.message, f.code) for f in result.findings],
         list(map(tuple, result.claims)),
         list(map(tuple, result.asked)),
-        None
-        if pillar is None
-        else (
-            pillar.id,
-            pillar.identity,
-            pillar.heading,
-            pillar.location.at,
-            pillar.principles,
-            pillar.notes,
-            pillar.cards,
-        ),
+        _pillar_value(result.pillar),
         list(map(tuple, result.notes)),
         [(n.key, n.phrases, _at(n.source)) for n in result.new],
         [(x.kind, x.key, x.message, _at(x.location)) for x in result.losses],
@@ -131,30 +147,82 @@ def encode(result: FileResult) -> tuple[Any, ...]:
     )
 
 
-def decode(value: tuple[Any, ...], *, unchanged: bool = False) -> FileResult:
-    """The FileResult `encode` made (raises ValueError or TypeError on anything else).
-    With `unchanged`, as it is against the lock its own build wrote: every note
-    unchanged, nothing new or lost (deckgen.incremental)."""
+def decode(value: tuple[Any, ...]) -> FileResult:
+    """The FileResult `encode` made (raises ValueError or TypeError on anything else)."""
     findings, claims, asked_, pillar, notes, new, losses, newest, digest = value
-    make_claim, make_asked, make_info = Claim._make, Asked._make, NoteInfo._make
-    if unchanged:
-        infos = [make_info((key, UNCHANGED, 0, line, None)) for key, _, _, line, _ in notes]
-        new, losses = [], []
-    else:
-        infos = list(map(make_info, notes))
     return FileResult(
-        [
-            Finding(Location(*at), severity, message, code)
-            for at, severity, message, code in findings
-        ],
-        list(map(make_claim, claims)),
-        list(map(make_asked, asked_)),
+        _findings(findings),
+        list(map(Claim._make, claims)),
+        list(map(Asked._make, asked_)),
         None if pillar is None else _pillar(*pillar),
-        infos,
+        list(map(NoteInfo._make, notes)),
         [NewNote(key, tuple(phrases), _location(at)) for key, phrases, at in new],
         [Loss(kind, key, message, _location(at)) for kind, key, message, at in losses],
         newest=newest,
         digest=digest,
+    )
+
+
+def encode_kept(result: FileResult) -> tuple[Any, ...]:
+    """`result` as the cache keeps it (deckgen.incremental): as it is against the lock its
+    own build wrote, every note unchanged, nothing new or lost; its notes as their keys
+    and their lock lines joined (`UnchangedNotes`)."""
+    return (
+        [(f.location.at, f.severity, f.message, f.code) for f in result.findings],
+        list(map(tuple, result.claims)),
+        list(map(tuple, result.asked)),
+        _pillar_value(result.pillar),
+        result.note_keys(),
+        b",\n".join(result.lock_lines()),
+        result.newest,
+        result.digest,
+    )
+
+
+def decode_kept(value: tuple[Any, ...]) -> FileResult:
+    """The FileResult `encode_kept` kept (raises ValueError or TypeError on anything else,
+    and on keys and lines that do not go together)."""
+    findings, claims, asked_, pillar, keys, lines, newest, digest = value
+    # A line each, "  KEY": {...} (and TypeError for lines that are not bytes).
+    if bytes.count(lines, b",\n  ") + bool(lines) != len(keys):
+        raise ValueError("the keys and lock lines of a kept result do not go together")
+    return FileResult(
+        _findings(findings),
+        _named(Claim, claims),
+        _named(Asked, asked_),
+        None if pillar is None else _pillar(*pillar),
+        newest=newest,
+        digest=digest,
+        unchanged=UnchangedNotes(keys, lines),
+    )
+
+
+def _named(kind: type[_T], values: list[tuple[Any, ...]]) -> list[_T]:
+    """`values` made the named tuples `kind` (as `kind._make` makes them, without a call
+    of it for each: a kept deck holds 100,000 of them); ValueError for one of another
+    length."""
+    if any(n != len(kind._fields) for n in set(map(len, values))):
+        raise ValueError(f"a kept {kind.__name__} of another length")
+    return list(map(tuple.__new__, repeat(kind), values))
+
+
+def _findings(values: list[Any]) -> list[Finding]:
+    return [
+        Finding(Location(*at), severity, message, code) for at, severity, message, code in values
+    ]
+
+
+def _pillar_value(pillar: PillarSummary | None) -> tuple[Any, ...] | None:
+    if pillar is None:
+        return None
+    return (
+        pillar.id,
+        pillar.identity,
+        pillar.heading,
+        pillar.location.at,
+        pillar.principles,
+        pillar.notes,
+        pillar.cards,
     )
 
 

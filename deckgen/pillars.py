@@ -145,9 +145,9 @@ def _parts(
         assert path is not None  # a file not processed was kept
         last = parts[-1]
         if last.path == path and last.end == index:
-            parts[-1] = Part(path, last.first, index + 1)
+            parts[-1] = Part(path, last.first, index + 1, last.kept)
         else:
-            parts.append(Part(path, index, index + 1))
+            parts.append(Part(path, index, index + 1, path == kept))
     parts.append(Part(tail, pillars + 1, pillars + 3))
     return parts
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
-from deckgen.lock import LazyNotes, Lock, LockedNote, LockedNoteType, Numbered
+from deckgen.lock import LazyNotes, Lock, LockedNote, LockedNoteType, LockStamps, Numbered
 from deckgen.notetypes import CLOZE, CLOZE_NOTE_FIELDS, QA, QA_NOTE_FIELDS, fields_hash, style_hash
 from deckgen.package import PackageContents
 
@@ -40,17 +40,20 @@ class Published:
 
     @property
     def newest_stamp(self) -> int:
-        return max(
-            [mod for _, mod in self.notes.values()] + [mod for _, mod in self.note_types.values()],
-            default=0,
+        notes = self.notes
+        newest = (
+            notes.newest()
+            if isinstance(notes, LockStamps)
+            else max((mod for _, mod in notes.values()), default=0)
         )
+        return max([newest, *(mod for _, mod in self.note_types.values())])
 
 
 def from_lock(lock: Lock, label: str) -> Published:
     notes = lock.notes
     return Published(
         label,
-        notes.hashes_and_stamps()
+        notes.stamps()
         if isinstance(notes, LazyNotes)
         else {key: (n.hash, n.mod) for key, n in notes.items()},
         {kind: (t.fields + t.style, t.mod) for kind, t in lock.note_types.items()},

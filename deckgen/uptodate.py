@@ -82,7 +82,7 @@ def up_to_date(
             lock = read_lock_bytes(folder / LOCK_FILE)
         except OSError:
             return None
-        if record is None or record.stamp != cache.build_stamp(digest, lock):
+        if record is None or record.stamp != cache.build_stamp(digest, cache.sha256(lock)):
             return None
         if file_digest(out) != record.package:
             return None

@@ -12,12 +12,14 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from deckgen import cache
 from tests.helpers import (
     MINI_DECK,
     RELEASE,
@@ -148,6 +150,25 @@ def test_a_lost_lock_is_rebuilt_from_the_last_build_when_the_package_is_elsewher
     assert "rebuilt it from the last build of this deck on this machine" in result.output
     assert (tea / LOCK).read_bytes() == lock
     assert (tmp_path / "b.apkg").read_bytes() == (tmp_path / "a.apkg").read_bytes()
+
+
+def test_a_last_build_whose_kept_lock_is_not_the_one_it_names_is_not_taken(
+    tea: Path, tmp_path: Path
+):
+    """The kept lock is named by its digest on its first line, which a build reads alone
+    when that is all it needs; the lock is still taken only if it is the one named."""
+    build(tea, tmp_path / "a.apkg")
+    root = cache.cache_root()
+    assert root is not None
+    kept = root / "locks" / str(cache.path_key(tea))
+    header = kept.read_bytes().partition(b"\n")[0]
+    other = (tea / LOCK).read_bytes().replace(b'"mod": ', b'"mod":  ', 1)
+    kept.write_bytes(header + b"\n" + zlib.compress(other))
+    (tea / LOCK).unlink()
+    refused = build(tea, tmp_path / "b.apkg", ok=False)
+    assert refused.exit_code == 1
+    assert "this machine built this deck before" in refused.output
+    assert not (tea / LOCK).exists()
 
 
 def test_a_lost_lock_known_to_git_needs_restoring_or_accept_loss(

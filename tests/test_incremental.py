@@ -5,6 +5,9 @@ below is made to two copies of a deck: one rebuilt with its cache, one without."
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import marshal
 import pickle
 import shutil
 from collections.abc import Callable
@@ -17,7 +20,8 @@ import deckgen.context as context_module
 import deckgen.incremental as incremental
 import deckgen.pillars as pillars_module
 from bench.synth import write_cards as synth_cards
-from deckgen.lock import LazyNotes, read_lock
+from deckgen.errors import LockError
+from deckgen.lock import LazyNotes, LockedNote, LockedNoteType, parse_lock, read_lock, render_lock
 from deckgen.published import from_lock
 from deckgen.workers import process_files
 from tests.helpers import run_cli
@@ -130,26 +134,90 @@ def test_a_lock_this_deckgen_wrote_is_read_lazily(twins, monkeypatch, spy):
     as the same lock; any other bytes, or another deckgen, are read whole and checked."""
     warm, _ = twins
     lock_path = warm.cards / "deckgen.lock"
-    trust = functools.partial(incremental.wrote_lock, warm.cards)
-    lazy, eager = read_lock(lock_path, "lock", trust), read_lock(lock_path, "lock")
-    assert lazy is not None and eager is not None
-    assert isinstance(lazy.notes, LazyNotes) and type(eager.notes) is dict
-    assert len(lazy.notes) == len(eager.notes) == NOTES
-    assert dict(lazy.notes.items()) == eager.notes  # every note made, through the checks
-    assert lazy.newest_stamp == eager.newest_stamp > 0
-    assert from_lock(lazy, "x") == from_lock(eager, "x")
-    assert (lazy.deck_key, lazy.note_types, lazy.raw) == (
-        eager.deck_key,
-        eager.note_types,
-        eager.raw,
-    )
-
     raw = lock_path.read_bytes()
+    trust = functools.partial(incremental.trusted, warm.cards)
+    known = trust(raw)
+    assert known is not None and known.keys is not None and len(known.keys) == NOTES
+    eager = read_lock(lock_path, "lock")
+    assert eager is not None and type(eager.notes) is dict
+    # With the keys its build kept of it, and with its keys read from its lines.
+    for lazy in (read_lock(lock_path, "lock", trust), parse_lock(raw, "lock", trusted=True)):
+        assert lazy is not None and isinstance(lazy.notes, LazyNotes)
+        assert list(lazy.notes) == list(eager.notes) and len(lazy.notes) == NOTES
+        assert dict(lazy.notes.items()) == eager.notes  # every note made, through the checks
+        assert lazy.newest_stamp == eager.newest_stamp > 0
+        assert lazy.digest == eager.digest == hashlib.sha256(raw).hexdigest()
+        assert from_lock(lazy, "x") == from_lock(eager, "x")
+        assert (lazy.deck_key, lazy.note_types, lazy.raw) == (
+            eager.deck_key,
+            eager.note_types,
+            eager.raw,
+        )
+
     assert incremental.wrote_lock(warm.cards, raw)
     assert not incremental.wrote_lock(warm.cards, raw.replace(b'"mod": ', b'"mod":  ', 1))
     assert not incremental.wrote_lock(warm.root, raw)  # another folder's
     monkeypatch.setattr(incremental, "code_identity", lambda with_opencc: "another deckgen")
     assert not incremental.wrote_lock(warm.cards, raw)
+
+
+def _odd_lock() -> bytes:
+    """A lock as deckgen writes it, with keys JSON must escape (a quote, a backslash, a
+    line end, a line separator) beside plain and non-ASCII ones."""
+    notes = [
+        LockedNote(key, f"g{i}", "cloze", f"h{i}", 1_800_000_000 + i, ((1, f"p{i}"),))
+        for i, key in enumerate(
+            ["intro", 'say "hi"', "back\\slash", "two\nlines", "sep\u2028x", "\u4e2d/\u6587"]
+        )
+    ]
+    notes.append(LockedNote("early", "g", "qa", "h", 99))
+    notes.append(LockedNote("last", "g", "qa", "h", 12_000_000_000, (), ((2, '"q"'),), True))
+    types = [LockedNoteType("cloze", 1, "c", "f", "s", 1_600_000_000)]
+    return render_lock("deck", "Deck", types, notes, {"p": "Deck::P"})
+
+
+def test_a_lock_read_lazily_reads_every_key_as_json_does():
+    raw = _odd_lock()
+    lazy, eager = parse_lock(raw, "lock", trusted=True), parse_lock(raw, "lock")
+    assert isinstance(lazy.notes, LazyNotes) and type(eager.notes) is dict
+    assert list(lazy.notes) == list(eager.notes) and len(lazy.notes) == 8
+    assert dict(lazy.notes.items()) == eager.notes
+    assert "two\nlines" in lazy.notes and "two" not in lazy.notes
+    assert lazy.newest_stamp == eager.newest_stamp == 12_000_000_000
+    assert from_lock(lazy, "x") == from_lock(eager, "x")
+    assert (lazy.deck_name, lazy.note_types, lazy.subdecks) == (
+        eager.deck_name,
+        eager.note_types,
+        eager.subdecks,
+    )
+
+
+def test_a_trusted_lock_laid_out_otherwise_is_read_whole():
+    """Bytes that are not one note per line as deckgen writes them (reformatted, a note
+    over two lines, a key twice) are read as JSON reads them, never guessed at."""
+    raw = _odd_lock()
+    reformatted = json.dumps(json.loads(raw), indent=1).encode() + b"\n"
+    two_lines = raw.replace(b'"guid": "g0", ', b'\n"guid": "g0", ')
+    twice = raw.replace(b'  "last": {', b'  "intro": {')
+    for other in (reformatted, two_lines, twice):
+        lock = parse_lock(other, "lock", trusted=True)
+        assert type(lock.notes) is dict
+        assert lock.notes == parse_lock(other, "lock").notes
+    assert parse_lock(twice, "lock", trusted=True).notes["intro"].kind == "qa"  # the last
+
+
+def test_a_damaged_note_of_a_trusted_lock_is_a_located_error():
+    raw = _odd_lock().replace(b'"hash": "h3", "mod": 1800000003', b'"hash": "h3", "mod": 1.5')
+    lock = parse_lock(raw, "lock", trusted=True)
+    assert lock.notes["intro"].mod == 1_800_000_000
+    with pytest.raises(LockError) as caught:
+        lock.notes["two\nlines"]
+    (finding,) = caught.value.findings
+    assert (finding.location.line, finding.message) == (
+        12,
+        "the lock file is damaged (1.5 is not a whole number); restore it from "
+        "version control (`git restore` or `git checkout` it) rather than editing it",
+    )
 
 
 def test_an_edit_reprocesses_its_file_only(twins, monkeypatch, spy):
@@ -283,7 +351,7 @@ def test_the_paths_in_messages_follow_the_working_folder(twins, monkeypatch, spy
     assert "cards/0002-pillar.yaml" not in result.output.replace("\\", "/")
 
 
-@pytest.mark.parametrize("damage", ["rows", "results", "both"])
+@pytest.mark.parametrize("damage", ["rows", "results", "both", "keys"])
 def test_a_damaged_cache_only_costs_time(twins, monkeypatch, spy, damage):
     warm, cold = twins
     where = incremental.folder_cache(warm.cards)
@@ -293,10 +361,54 @@ def test_a_damaged_cache_only_costs_time(twins, monkeypatch, spy, damage):
             fh.truncate(4096)
     if damage in ("results", "both"):
         (where / incremental.RESULTS).write_bytes(pickle.dumps({"context": 1})[:-3])
+    if damage == "keys":  # one key of the lock's notes another, as long (the lock is read)
+        kept = (where / incremental.KEYS).read_bytes()
+        assert kept.count(b"principle-000003/cloze") == 1
+        damaged = kept.replace(b"principle-000003/cloze", b"principle-000003/clozX")
+        (where / incremental.KEYS).write_bytes(damaged)
     _both(twins, _edit(3))
-    assert _rebuild_both(warm, cold, monkeypatch, spy) == set(range(1, 9))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == (
+        {3} if damage == "keys" else set(range(1, 9))
+    )
     _both(twins, _edit(4))
     assert _rebuild_both(warm, cold, monkeypatch, spy) == {4}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "a key without its line",
+        "a line without its key",
+        "a question of another length",
+        "a claim of another length",
+        "another form",
+    ],
+)
+def test_a_damaged_kept_result_is_read_again_alone(twins, monkeypatch, spy, damage):
+    """A file's kept result that does not hold together (its notes' keys and lock lines),
+    or is in another deckgen's form, is read again; the others are still taken."""
+    warm, cold = twins
+    where = incremental.folder_cache(warm.cards)
+    assert where is not None
+    saved = marshal.loads((where / incremental.RESULTS).read_bytes())
+    key = next(k for k in saved["results"] if k.startswith("3\x1f"))
+    value = list(marshal.loads(saved["results"][key]))
+    if damage == "a key without its line":
+        value[4] = [*value[4], "principle/extra/cloze"]
+    elif damage == "a line without its key":
+        value[4] = value[4][:-1]
+    elif damage == "a question of another length":
+        value[2] = [*value[2][:-1], value[2][-1][:2]]
+    elif damage == "a claim of another length":
+        value[1] = [value[1][0][:6], *value[1][1:]]
+    else:
+        value = [*value[:4], [(k, "unchanged", 0, b"", None) for k in value[4]], [], [], *value[6:]]
+    saved["results"][key] = marshal.dumps(tuple(value))
+    (where / incremental.RESULTS).write_bytes(marshal.dumps(saved))
+    _both(twins, _edit(5))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {3, 5}
+    _both(twins, _edit(6))
+    assert _rebuild_both(warm, cold, monkeypatch, spy) == {6}
 
 
 def test_a_failed_build_keeps_the_cache_of_the_last_good_one(twins, monkeypatch, spy):
