@@ -833,14 +833,13 @@ def list_cards_folder(folder: Path) -> CardsFolder:
         if kind is None:
             continue
         path = folder / name
-        where = Location(display_path(path))
         if kind != "cards":
-            findings.append(Finding(where, "note", kind))
+            findings.append(Finding(Location(display_path(path)), "note", kind))
             continue
         has_deck = has_deck or name == DECK_FILE
         unreadable = _entry_problem(path, name)
         if unreadable is not None:
-            findings.append(Finding(where, "error", unreadable))
+            findings.append(Finding(Location(display_path(path)), "error", unreadable))
         else:
             files.append(path)
     files.sort(key=lambda p: (p.name != DECK_FILE, natural_key(p.name)))
