@@ -299,7 +299,7 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
     if db is not None:
         lock = incremental.WrittenLock(lock_sha, plan.lock_keys, plan.notes_newest)
         incremental.save(plan.folder, plan.context, lock, plan.file_results, db)
-    record = cache.Record(cache.build_stamp(sources, lock_sha), package_sha, lock_sha)
+    record = cache.Record(cache.build_stamp(sources, lock_sha), package_sha, lock_sha, plan.newest)
     cache.remember(plan.output, plan.folder, record, plan.lock_bytes)
     if plan.detected is not None:
         cache.remember_language(*plan.detected)

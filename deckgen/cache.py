@@ -156,6 +156,7 @@ class Record:
     stamp: str  # build_stamp of its sources and lock
     package: str  # SHA-256 of the package
     lock: str  # SHA-256 of the lock it left
+    newest: int  # the newest change stamp in that lock (its notes' and note types')
 
 
 def _record_path(output: Path) -> Path | None:
@@ -171,9 +172,9 @@ def read_record(output: Path) -> Record | None:
         parts = path.read_text(encoding="utf-8").split()
     except (OSError, UnicodeDecodeError):
         return None
-    if len(parts) != 3:
+    if len(parts) != 4 or not parts[3].isdigit():
         return None  # a record of an older deckgen
-    return Record(*parts)
+    return Record(parts[0], parts[1], parts[2], int(parts[3]))
 
 
 def remember(output: Path, folder: Path, record: Record, lock: bytes) -> None:
@@ -187,7 +188,7 @@ def remember(output: Path, folder: Path, record: Record, lock: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Not fsynced: a record that is not three digests, or not this package's, only
         # makes the next build do the work (read_record, uptodate).
-        record_line = f"{record.stamp} {record.package} {record.lock}\n"
+        record_line = f"{record.stamp} {record.package} {record.lock} {record.newest}\n"
         write_text_atomically(path, record_line, durable=False)
         _prune(path.parent, MAX_RECORDS)
         stored = root / "locks" / folder_key
