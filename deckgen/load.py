@@ -246,8 +246,7 @@ def read_cards_bytes(path: Path, display: str | None = None) -> bytes:
             raise _error(Location(shown), _not_a_file(path, info.st_mode))
         if info.st_size > MAX_FILE_BYTES:
             raise _error(Location(shown), _too_large())
-        with open(fd, "rb", closefd=False) as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+        data = _read_up_to(fd, info.st_size, MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise _error(Location(shown), _unreadable(path, exc)) from None
     finally:
@@ -255,6 +254,23 @@ def read_cards_bytes(path: Path, display: str | None = None) -> bytes:
     if len(data) > MAX_FILE_BYTES:  # it grew after fstat
         raise _error(Location(shown), _too_large())
     return data
+
+
+def _read_up_to(fd: int, expected: int, limit: int) -> bytes:
+    """What is left to read of `fd`, but no more than `limit` bytes: asked for in a read of
+    the `expected` size and one more (a buffer of the file's size, not of the limit),
+    then in further reads only if the file grew since."""
+    chunks = []
+    total = 0
+    size = min(expected + 1, limit)
+    while total < limit:
+        chunk = os.read(fd, min(size, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        size = 1 << 16
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _too_large() -> str:

@@ -697,3 +697,24 @@ def test_the_fast_resolver_gives_pyyaml_s_tags(value: str):
     assert ours is not None and pyyaml is not None
     assert _DataLoader is not yaml.CSafeLoader
     assert tags(ours) == tags(pyyaml)
+
+
+def test_a_file_is_read_whole_up_to_the_limit_even_if_it_grew_since_it_was_looked_at(
+    tmp_path: Path,
+):
+    from deckgen.load import _read_up_to
+
+    path = tmp_path / "grown.yaml"
+    path.write_bytes(b"0123456789" * 20_000)  # 200,000 bytes: several reads past the first
+    for expected, limit, wanted in [
+        (200_000, 10**6, 200_000),
+        (3, 10**6, 200_000),
+        (0, 10**6, 200_000),
+        (3, 70_001, 70_001),
+        (10**6, 5, 5),
+    ]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            assert _read_up_to(fd, expected, limit) == path.read_bytes()[:wanted]
+        finally:
+            os.close(fd)
