@@ -18,7 +18,7 @@ import marshal
 import os
 import sys
 from collections.abc import Callable, Sequence
-from itertools import accumulate, pairwise
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,12 +33,6 @@ if TYPE_CHECKING:
 
 # Below this many bytes of cards, one process does it all: forking costs more.
 PARALLEL_FROM = 1 << 20
-# The same bytes take a worker longer than the build's own process (fork's copy on write
-# of the pages it writes), and after its share it encodes and sends its results, which
-# the build waits for: with equal shares of a 100,000-note deck, the worker's results
-# came 0.3 to 0.8 s after the build's own share was done. So the build's own share is a
-# little larger than a worker's.
-FIRST_SHARE = 1.06
 
 
 def worker_count(total_bytes: int, requested: int | None = None) -> int:
@@ -62,19 +56,16 @@ def _can_fork() -> bool:
     return sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def shares(sizes: list[int], count: int, first: float = 1.0) -> list[range]:
-    """Cut files of `sizes` into at most `count` contiguous ranges, each of about equal
-    size but the first, about `first` times as large as each other."""
+def shares(sizes: list[int], count: int) -> list[range]:
+    """Cut files of `sizes` into at most `count` contiguous ranges of about equal size."""
     count = max(1, min(count, len(sizes)))
-    weights = [first] + [1.0] * (count - 1)
-    done = list(accumulate(sizes))
-    total = done[-1] if done else 0
+    total = sum(sizes) or 1
     cuts = [0]
-    for share in range(1, count):
-        target = total * sum(weights[:share]) / sum(weights)
-        # The cut nearest the target that leaves each share at least one file.
-        choices = range(cuts[-1] + 1, len(sizes) - (count - share) + 1)
-        cuts.append(min(choices, key=lambda cut: (abs(done[cut - 1] - target), cut)))
+    done = 0
+    for i, size in enumerate(sizes):
+        done += size
+        if len(cuts) < count and done * count >= total * len(cuts) and i + 1 < len(sizes):
+            cuts.append(i + 1)
     cuts.append(len(sizes))
     return [range(a, b) for a, b in pairwise(cuts) if b > a]
 
@@ -92,7 +83,7 @@ def process_files(
     each holds (none when `ctx.write_rows` is off); `scratch(n)` names the n-th row
     file. On any error the row files are removed."""
     sizes = [_size(path) for _, path in files]
-    ranges = shares(sizes, workers, FIRST_SHARE) if files else []
+    ranges = shares(sizes, workers) if files else []
     parts = [scratch(n) for n in range(len(ranges))] if ctx.write_rows else []
     children: list[tuple[Any, Connection]] = []
     finished = False

@@ -116,19 +116,6 @@ def test_shares_are_contiguous_and_balanced():
     assert shares([40, 1, 1, 1], 2) == [range(0, 1), range(1, 4)]
     assert shares([5], 2) == [range(0, 1)]
     assert shares([1, 1, 1], 1) == [range(0, 3)]
-    assert shares([0, 0, 0], 2) == [range(0, 1), range(1, 3)]
-    assert shares([1] * 6, 3) == [range(0, 2), range(2, 4), range(4, 6)]
-
-
-def test_the_builds_own_share_can_be_the_larger():
-    assert shares([10] * 100, 2, 1.12) == [range(0, 53), range(53, 100)]  # 1.12 : 1
-    assert shares([10, 10, 10, 10], 2, 1.12) == [range(0, 2), range(2, 4)]  # the nearest cut
-    assert shares([10] * 30, 3, 2.0) == [
-        range(0, 15),
-        range(15, 22),
-        range(22, 30),
-    ]  # a tie: earlier
-    assert shares([10, 10], 2, 100.0) == [range(0, 1), range(1, 2)]  # a file left for each
 
 
 def test_a_worker_that_fails_is_a_clean_error_and_nothing_is_written(
