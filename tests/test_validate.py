@@ -186,3 +186,12 @@ def test_recall_length(text: str, length: int):
 )
 def test_pinyin_annotation_pattern(text: str, found: list[str]):
     assert [m.group(0) for m in PINYIN_ANNOTATION.finditer(text)] == found
+
+
+def test_a_text_value_starts_with_the_fields_of_where_it_is_written():
+    """TextValue repeats Written's fields (named tuples inherit none): load.char_location
+    reads either by these names."""
+    from deckgen.load import Written
+    from deckgen.validate import TextValue
+
+    assert TextValue._fields[: len(Written._fields)] == Written._fields
