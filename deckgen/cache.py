@@ -186,8 +186,8 @@ def remember(output: Path, folder: Path, record: Record, lock: bytes) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Not fsynced: a record that is not three digests, or not this package's, only
-        # makes the next build do the work (read_record, uptodate).
+        # Not fsynced: a record that is not three digests and a stamp, or not this
+        # package's, only makes the next build do the work (read_record, uptodate).
         record_line = f"{record.stamp} {record.package} {record.lock} {record.newest}\n"
         write_text_atomically(path, record_line, durable=False)
         _prune(path.parent, MAX_RECORDS)

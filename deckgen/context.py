@@ -76,7 +76,7 @@ def deck_inputs(
     base = lock if lock is not None else history.recovered
     git_lock = parsed(history.git.raw) if history.git is not None else None
     source = base if base is not None else git_lock
-    written, detected = _deck_language(deck_file)
+    written, detected = deck_language(deck_file)
     deck = dataclasses.replace(deck, language=written)
     language = language_for(deck, options.script)
     tts = options.tts if options.tts is not None else deck.tts
@@ -103,15 +103,10 @@ def deck_note_types(
     return note_types(tts=tts, ids=ids, names=type_names(deck.key, ids), language=language)
 
 
-def deck_language(deck_file: DeckFile) -> str:
+def deck_language(deck_file: DeckFile) -> tuple[str, tuple[str, str] | None]:
     """The deck's language: `language:` of deck.yaml, else the language of its text,
-    read from deck.yaml's values and the start of the pillar files (deckgen.language)."""
-    return _deck_language(deck_file)[0]
-
-
-def _deck_language(deck_file: DeckFile) -> tuple[str, tuple[str, str] | None]:
-    """`deck_language`, and (key, language) for the cache to remember when it was
-    detected anew (the cache remembers what it detected from the same texts)."""
+    read from deck.yaml's values and the start of the pillar files (deckgen.language);
+    and when that was detected anew, (key, language) for the cache to remember."""
     deck = deck_file.deck
     if deck is not None and deck.language is not None:
         return deck.language, None

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from deckgen.errors import ContentError, Finding, Location, natural_key, quoted, visible
+from deckgen.errors import At, ContentError, Finding, Location, natural_key, quoted, visible
 
 try:  # libyaml's C parser is several times faster on large decks.
     from yaml import CSafeLoader as _Loader
@@ -110,8 +110,13 @@ def display_path(path: Path) -> str:
 
 
 def node_location(display: str, node: yaml.Node) -> Location:
+    return Location(*node_at(display, node))
+
+
+def node_at(display: str, node: yaml.Node) -> At:
+    """Where `node` starts, as Location.at: plain values, for what keeps many."""
     mark = node.start_mark
-    return Location(display, mark.line + 1, mark.column + 1)
+    return (display, mark.line + 1, mark.column + 1)
 
 
 def index_location(display: str, text: str, index: int) -> Location:

@@ -27,9 +27,11 @@ from deckgen.load import (
     DECK_FILE,
     CardsFolder,
     SourceFile,
+    Written,
     char_location,
     display_path,
     find_card_files,
+    node_at,
     node_location,
     parse_yaml,
     value_location,
@@ -207,21 +209,7 @@ class _Collector:
         value: str,
         segments: tuple[Segment, ...] | None,
     ) -> TextValue:
-        start, source = node.start_mark, self.source
-        return TextValue(
-            source.display,
-            source.text,
-            start.line + 1,
-            start.column + 1,
-            start.index,
-            node.end_mark.index,
-            node.style,
-            node.value,
-            key,
-            what,
-            value,
-            segments,
-        )
+        return TextValue(*Written.marks(self.source, node), node.value, key, what, value, segments)
 
     def cloze(
         self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str, what: str, owner: str
@@ -728,8 +716,8 @@ def _identity(
         renamed_from = ""  # renamed back: the id is the identity again
     identity = renamed_from or item_id
     display = c.source.display
-    id_at = _node_at(display, fields["id"][1]) if "id" in fields else (display, 0, 0)
-    here = _node_at(display, fields["renamed_from"][1]) if renamed_from else id_at
+    id_at = node_at(display, fields["id"][1]) if "id" in fields else (display, 0, 0)
+    here = node_at(display, fields["renamed_from"][1]) if renamed_from else id_at
     claim = Claim(scope, item_id, id_at, identity, here, bool(renamed_from), what)
     if claims is not None:
         claims.append(claim)
@@ -738,12 +726,6 @@ def _identity(
         if finding is not None:
             c.findings.append(finding)
     return renamed_from
-
-
-def _node_at(display: str, node: yaml.Node) -> At:
-    """Where `node` starts, as Location.at (`load.node_location` without the object)."""
-    mark = node.start_mark
-    return (display, mark.line + 1, mark.column + 1)
 
 
 def _check_unique(
