@@ -1,12 +1,13 @@
 """A deck's pillar files processed on every core (at most two: see `worker_count`).
 
-The files are cut into contiguous shares of about equal size, one per worker, and each
-share is processed in reading order (deckgen.pillarfile.process_file) into a row file of
-its own. The build's own process takes the first share; the others are forked, so
-they start at once with what the build has read (the deck file, the lock), and send
-back their results. The shares' row files hold consecutive positions: the collection
-is assembled from them in order (deckgen.package.assemble_collection), the same bytes
-however many workers there were.
+The files are cut into contiguous chunks (`chunks`: large first, smaller towards the end),
+and the build's own process and its forked workers each take the next chunk not taken,
+one at a time, until none is left: a process that runs slower (a busier core, its
+copied pages) takes fewer, and the processes end within a file or two of each other.
+Each process adds its chunks' rows, in position order, to a row file of its own; a
+worker encodes each chunk's results as it finishes it (deckgen.pillarfile.encode) and
+sends them all at the end. The collection is assembled from the row files by position
+(deckgen.package.assemble_collection), the same bytes however the chunks fell.
 
 A worker that fails or dies is a clean error, and every row file goes with the build.
 """
@@ -18,7 +19,6 @@ import marshal
 import os
 import sys
 from collections.abc import Callable, Sequence
-from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,18 +56,26 @@ def _can_fork() -> bool:
     return sys.platform != "win32" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def shares(sizes: list[int], count: int) -> list[range]:
-    """Cut files of `sizes` into at most `count` contiguous ranges of about equal size."""
-    count = max(1, min(count, len(sizes)))
-    total = sum(sizes) or 1
-    cuts = [0]
-    done = 0
-    for i, size in enumerate(sizes):
-        done += size
-        if len(cuts) < count and done * count >= total * len(cuts) and i + 1 < len(sizes):
-            cuts.append(i + 1)
-    cuts.append(len(sizes))
-    return [range(a, b) for a, b in pairwise(cuts) if b > a]
+def chunks(sizes: list[int], workers: int) -> list[range]:
+    """Cut files of `sizes` into contiguous ranges, in order, for `workers` processes to
+    take one at a time: each range about a 1/(2 * workers) share of the bytes not yet cut,
+    and at least one file. The first are large (few to take), the last a file each (no
+    process waits long for another's last range). One range for one process."""
+    if workers <= 1 or len(sizes) <= 1:
+        return [range(len(sizes))] if sizes else []
+    left = sum(sizes)
+    cut: list[range] = []
+    start = 0
+    while start < len(sizes):
+        target = left / (2 * workers)
+        end, taken = start + 1, sizes[start]
+        while end < len(sizes) and taken + sizes[end] <= target:
+            taken += sizes[end]
+            end += 1
+        cut.append(range(start, end))
+        left -= taken
+        start = end
+    return cut
 
 
 def process_files(
@@ -82,36 +90,61 @@ def process_files(
     Returns the results in the same order, and the row files with the pillar numbers
     each holds (none when `ctx.write_rows` is off); `scratch(n)` names the n-th row
     file. On any error the row files are removed."""
-    sizes = [_size(path) for _, path in files]
-    ranges = shares(sizes, workers) if files else []
-    parts = [scratch(n) for n in range(len(ranges))] if ctx.write_rows else []
+    ranges = chunks([_size(path) for _, path in files], workers)
+    count = min(workers, len(ranges))
+    parts = [scratch(n) for n in range(count)] if ctx.write_rows else []
+    done: dict[int, list[FileResult]] = {}  # by chunk
+    taken: list[list[int]] = [[] for _ in range(count)]  # each process's chunks
     children: list[tuple[Any, Connection]] = []
+    waiting: list[tuple[int, Any, Connection]] = []
     finished = False
     try:
-        if len(ranges) > 1:
+        if count > 1:
             import multiprocessing
             import pickle  # noqa: F401  (loaded before the fork: what the workers use)
             import traceback  # noqa: F401
 
-            fork = multiprocessing.get_context("fork")
-            for number, share in enumerate(ranges[1:], start=1):
-                receive, send = fork.Pipe(duplex=False)
-                process = fork.Process(
-                    target=_child,
-                    args=(files, share, ctx, parts[number] if parts else None, send, os.getpid()),
-                    daemon=True,
-                )
-                process.start()
-                send.close()
-                children.append((process, receive))
-        results: list[FileResult] = []
-        if ranges:
-            results += _share(files, ranges[0], ctx, parts[0] if parts else None)
-        for process, receive in children:
-            results += _receive(process.pid or 0, receive)
+            claims = _claims(len(ranges))
+            try:
+                fork = multiprocessing.get_context("fork")
+                for number in range(1, count):
+                    receive, send = fork.Pipe(duplex=False)
+                    rows = parts[number] if parts else None
+                    args = (files, ranges, claims, ctx, rows, send, os.getpid())
+                    process = fork.Process(target=_child, args=args, daemon=True)
+                    process.start()
+                    send.close()
+                    children.append((process, receive))
+                waiting = [(number, *child) for number, child in enumerate(children, start=1)]
+
+                def take() -> int | None:
+                    # Between its own chunks, the build takes what its workers sent: the
+                    # results of one that is done, the error of one that failed or died.
+                    for item in list(waiting):
+                        number, process, receive = item
+                        if receive.poll():
+                            _receive(process.pid or 0, receive, done, taken[number])
+                            waiting.remove(item)
+                    return _take(claims)
+
+                mine = _work(files, ranges, take, ctx, parts[0] if parts else None)
+            finally:
+                os.close(claims)
+        else:
+            order = iter(range(len(ranges)))
+            mine = _work(files, ranges, lambda: next(order, None), ctx, parts[0] if parts else None)
+        for number, chunk in mine:
+            done[number] = chunk
+            taken[0].append(number)
+        for number, process, receive in waiting:
+            _receive(process.pid or 0, receive, done, taken[number])
+        if len(done) != len(ranges):
+            raise WorkerError("a worker process lost part of its work; nothing was written")
         finished = True
+        results = [result for number in range(len(ranges)) for result in done[number]]
         held = [
-            (path, [files[i][0] for i in share]) for path, share in zip(parts, ranges, strict=False)
+            (path, [files[i][0] for number in sorted(numbers) for i in ranges[number]])
+            for path, numbers in zip(parts, taken, strict=False)
         ]
         return results, held
     except BaseException:
@@ -133,43 +166,85 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _share(
-    files: Sequence[tuple[int, Path]], share: range, ctx: FileContext, rows_path: Path | None
-) -> list[FileResult]:
-    rows = RowFile(rows_path) if rows_path is not None else None
+def _claims(count: int) -> int:
+    """A pipe's read end holding the numbers 0 to `count` - 1, two bytes each, its write
+    end closed: whoever reads two bytes takes the next chunk, once (a pipe's read is
+    atomic), and reads nothing when none is left. At most MAX_SLOTS chunks: 16 KiB, in
+    a pipe's buffer."""
+    read, write = os.pipe()
     try:
-        results = [process_file(files[i][1], files[i][0], ctx, rows) for i in share]
+        os.write(write, b"".join(n.to_bytes(2, "big") for n in range(count)))
+    except BaseException:
+        os.close(read)
+        raise
+    finally:
+        os.close(write)
+    return read
+
+
+def _take(claims: int) -> int | None:
+    """The next chunk's number, or None when every chunk is taken."""
+    got = os.read(claims, 2)
+    return int.from_bytes(got, "big") if len(got) == 2 else None
+
+
+def _work(
+    files: Sequence[tuple[int, Path]],
+    ranges: list[range],
+    take: Callable[[], int | None],
+    ctx: FileContext,
+    rows_path: Path | None,
+    finished: Callable[[int, list[FileResult]], None] | None = None,
+) -> list[tuple[int, list[FileResult]]]:
+    """Process the chunks `take` gives, in the order given (increasing), adding their rows
+    to the row file `rows_path`: each chunk's number and results, also to `finished`."""
+    rows = RowFile(rows_path) if rows_path is not None else None
+    out: list[tuple[int, list[FileResult]]] = []
+    try:
+        while (number := take()) is not None:
+            results = [process_file(files[i][1], files[i][0], ctx, rows) for i in ranges[number]]
+            if finished is not None:
+                finished(number, results)
+            else:
+                out.append((number, results))
     finally:
         if rows is not None:
             rows.close()
-    return results
+    return out
 
 
 def _child(
     files: Sequence[tuple[int, Path]],
-    share: range,
+    ranges: list[range],
+    claims: int,
     ctx: FileContext,
     rows_path: Path | None,
     send: Connection,
     parent: int,
 ) -> None:
-    """A worker: its share's results through `send`, then out at once (no teardown)."""
+    """A worker: its chunks' results through `send`, then out at once (no teardown)."""
     import pickle
     import traceback
 
     code = 0
     _die_with(parent)
     try:
-        results = _share(files, share, ctx, rows_path)
-        # Plain values through marshal (deckgen.pillarfile.encode); the preview's notes,
-        # the one thing that is not, pickled.
-        kept = pickle.dumps([r.kept for r in results]) if ctx.keep_notes else b""
-        send.send_bytes(marshal.dumps(("ok", [encode(r) for r in results], kept)))
+        sent: list[tuple[int, list[Any], bytes]] = []
+
+        def finished(number: int, results: list[FileResult]) -> None:
+            # Plain values through marshal (deckgen.pillarfile.encode), made as each chunk
+            # is done (while the build still has chunks to take); the preview's notes, the
+            # one thing that is not plain, pickled.
+            kept = pickle.dumps([r.kept for r in results]) if ctx.keep_notes else b""
+            sent.append((number, [encode(r) for r in results], kept))
+
+        _work(files, ranges, lambda: _take(claims), ctx, rows_path, finished)
+        send.send_bytes(marshal.dumps(("ok", sent)))
     except BaseException as exc:  # every failure goes back to the build as one message
         code = 1
         with contextlib.suppress(BaseException):
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            send.send_bytes(marshal.dumps(("error", detail, b"")))
+            send.send_bytes(marshal.dumps(("error", detail)))
     finally:
         with contextlib.suppress(BaseException):
             send.close()
@@ -189,11 +264,15 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _receive(pid: int, receive: Connection) -> list[FileResult]:
+def _receive(
+    pid: int, receive: Connection, done: dict[int, list[FileResult]], taken: list[int]
+) -> None:
+    """A worker's results, by chunk, into `done` (and the chunks' numbers into `taken`);
+    WorkerError if it failed or ended without them."""
     import pickle
 
     try:
-        status, payload, kept = marshal.loads(receive.recv_bytes())
+        status, payload = marshal.loads(receive.recv_bytes())
     except (EOFError, OSError, ValueError):
         raise WorkerError(
             f"a worker process ({pid}) ended without its results (killed, or out of "
@@ -201,8 +280,10 @@ def _receive(pid: int, receive: Connection) -> list[FileResult]:
         ) from None
     if status != "ok":
         raise WorkerError(f"a worker process ({pid}) failed: {payload}; nothing was written")
-    results = [decode(value) for value in payload]
-    if kept:
-        for result, notes in zip(results, pickle.loads(kept), strict=True):
-            result.kept = notes
-    return results
+    for number, values, kept in payload:
+        results = [decode(value) for value in values]
+        if kept:
+            for result, notes in zip(results, pickle.loads(kept), strict=True):
+                result.kept = notes
+        done[number] = results
+        taken.append(number)

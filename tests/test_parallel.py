@@ -6,6 +6,7 @@ from __future__ import annotations
 import marshal
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from deckgen.errors import ContentError, Finding, Location, WorkerError, sort_fi
 from deckgen.options import BuildOptions
 from deckgen.pillarfile import FileResult, decode, encode, process_file
 from deckgen.validate import validate_deck_file
-from deckgen.workers import shares
+from deckgen.workers import chunks
 from tests.helpers import modules_loaded, run_cli
 
 NOTES = 3_000  # about twenty pillar files
@@ -111,11 +112,54 @@ def test_findings_travel_through_marshal_with_their_codes():
     ]
 
 
-def test_shares_are_contiguous_and_balanced():
-    assert shares([10, 10, 10, 10], 2) == [range(0, 2), range(2, 4)]
-    assert shares([40, 1, 1, 1], 2) == [range(0, 1), range(1, 4)]
-    assert shares([5], 2) == [range(0, 1)]
-    assert shares([1, 1, 1], 1) == [range(0, 3)]
+def test_chunks_cover_the_files_in_order_large_first_and_a_file_each_at_the_end():
+    sizes = [10] * 100
+    cut = chunks(sizes, 2)
+    assert [i for r in cut for i in r] == list(range(100))  # contiguous, all, in order
+    # Each a quarter of what is left (two processes): 25 files, then 18, ..., then one.
+    assert [len(r) for r in cut[:3]] == [25, 18, 14]
+    assert [len(r) for r in cut[-4:]] == [1, 1, 1, 1]
+    assert len(cut) < 25
+    # A file larger than its share is a chunk of its own; at least one file a chunk.
+    assert chunks([40, 1, 1, 1], 2) == [range(0, 1), range(1, 2), range(2, 3), range(3, 4)]
+    assert chunks([0, 0, 0], 2) == [range(0, 3)]
+    assert chunks([5], 2) == [range(0, 1)]
+    assert chunks([1, 1, 1], 1) == [range(0, 3)]
+    assert chunks([], 2) == []
+
+
+@pytest.mark.parametrize("slow", ["build", "worker"])
+def test_the_faster_process_takes_more_chunks_and_the_bytes_stay_the_same(
+    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow: str
+):
+    """Chunks go to whichever process is free: with one process slowed down, the other
+    takes most of them, and the deck and lock are a serial build's, byte for byte."""
+    monkeypatch.setattr(
+        context_module, "fresh_stamp", lambda newest: max(newest + 1, 1_900_000_000)
+    )
+    one, two = _copies(big, 2)
+    build_deck(one, tmp_path / "one.apkg", BuildOptions(workers=1))
+    real = process_file
+    parent = os.getpid()
+    log = tmp_path / "who.log"
+
+    def slowed(path: Path, index: int, ctx, rows):
+        mine = os.getpid() == parent
+        with log.open("a") as out:
+            out.write(f"{'build' if mine else 'worker'} {index}\n")
+        if mine == (slow == "build"):
+            time.sleep(0.05)
+        return real(path, index, ctx, rows)
+
+    monkeypatch.setattr(workers_module, "process_file", slowed)
+    build_deck(two, tmp_path / "two.apkg", BuildOptions(workers=2))
+    who = [line.split() for line in log.read_text().splitlines()]
+    by = {name: sorted(int(i) for w, i in who if w == name) for name in ("build", "worker")}
+    assert sorted(by["build"] + by["worker"]) == list(range(1, len(who) + 1))
+    fast = "worker" if slow == "build" else "build"
+    assert len(by[fast]) > 2 * len(by[slow])
+    assert (tmp_path / "one.apkg").read_bytes() == (tmp_path / "two.apkg").read_bytes()
+    assert (one / "deckgen.lock").read_bytes() == (two / "deckgen.lock").read_bytes()
 
 
 def test_a_worker_that_fails_is_a_clean_error_and_nothing_is_written(
