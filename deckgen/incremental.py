@@ -198,26 +198,31 @@ def rows_scratch(folder: Path) -> Path | None:
     return where / f"{temp_prefix(where / ROWS)}{os.urandom(4).hex()}.db"
 
 
+def encode_results(results: dict[str, FileResult | bytes]) -> dict[str, bytes]:
+    """The results of a build's files (each a FileResult, or as it was kept:
+    Kept.encoded) as `save` keeps them, by file key."""
+    return {
+        key: r if isinstance(r, bytes) else marshal.dumps(encode_kept(r))
+        for key, r in results.items()
+        if isinstance(r, bytes) or r.digest == key.rpartition("\x1f")[2]
+    }  # a file changed between its key and its reading is read again next time
+
+
 def save(
     folder: Path,
     context: str,
     lock: WrittenLock,
-    results: dict[str, FileResult | bytes],
+    encoded: dict[str, bytes],
     rows: Path,
 ) -> None:
     """Keep `rows` (the collection a build wrote, assembled at `rows_scratch`), the
-    results of its files (each a FileResult, or as it was kept: Kept.encoded) and what
-    it knew of the lock it wrote, for the next build of `folder`."""
+    results of its files (`encode_results`) and what it knew of the lock it wrote, for
+    the next build of `folder`."""
     where = folder_cache(folder)
     if where is None:
         rows.unlink(missing_ok=True)
         return
     try:
-        encoded = {
-            key: r if isinstance(r, bytes) else marshal.dumps(encode_kept(r))
-            for key, r in results.items()
-            if isinstance(r, bytes) or r.digest == key.rpartition("\x1f")[2]
-        }  # a file changed between its key and its reading is read again next time
         (where / RESULTS).unlink(missing_ok=True)  # never results beside other rows
         (where / WROTE).unlink(missing_ok=True)
         (where / KEYS).unlink(missing_ok=True)

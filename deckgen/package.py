@@ -27,6 +27,7 @@ import os
 import sqlite3
 import struct
 import tempfile
+import threading
 import zipfile
 import zlib
 from collections import deque
@@ -290,12 +291,17 @@ class Part:
         return base + (self.first << shift), base + (self.end << shift)
 
 
+class _Stopped(Exception):
+    """The build no longer needs the collection being assembled."""
+
+
 def assemble_collection(
     db_path: Path,
     header: CollectionHeader,
     parts: list[Part],
     *,
     progress: Progress | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> None:
     """Write the collection.anki2 of a build into `db_path` (a new file): the `col` row
     of `header`, then the rows of each of `parts`, which hold consecutive slots in order,
@@ -304,6 +310,7 @@ def assemble_collection(
     Every build, however its rows were made (in one process or several, from a cache
     or not), writes the same rows in the same order through this one function, by the
     same statements: the file's bytes depend on its rows, never on how they were split.
+    `stopped`, asked before each copy, ends it early (raising _Stopped).
     """
     deck_id = deck_id_for(header.deck_key)
     conn = sqlite3.connect(db_path, isolation_level=None)
@@ -356,6 +363,8 @@ def assemble_collection(
         done = 0
         for table in ("notes", "cards"):
             for part in parts:
+                if stopped is not None and stopped():
+                    raise _Stopped
                 number = files.index(part.path)
                 cur.execute(
                     f"INSERT INTO main.{table} SELECT * FROM part{number}.{table} "
@@ -593,41 +602,85 @@ def write_package(
     return path.stat().st_size
 
 
-def write_collection_zip(
-    fh: BinaryIO,
-    path: Path,
-    header: CollectionHeader,
-    parts: list[Part],
-    keep: Path | None = None,
-    *,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> None:
-    """Write the .apkg into `fh` (a temporary file beside `path`): the collection
-    assembled from `parts`, then zipped. It is assembled at `keep` (kept for the
-    caller) or in a scratch file beside `path`, which is always removed."""
-    if keep is not None:
-        keep.unlink(missing_ok=True)
+class Assembly:
+    """A build's collection assembled in a thread of its own, started at once, while the
+    build's own thread goes on with what does not need it (deckgen.build.write_plan):
+    SQLite copies the rows without holding the GIL, so the two run on two cores.
+
+    It is assembled at `keep` (kept for the caller) or in a scratch file beside `path`,
+    which `zip_into` or `discard` removes. `zip_into` waits for it and writes the .apkg;
+    `discard` stops it, waits for its thread and removes what it wrote. Call exactly one
+    of the two, from the thread that made it.
+    """
+
+    def __init__(
+        self, path: Path, header: CollectionHeader, parts: list[Part], keep: Path | None = None
+    ) -> None:
+        self.path = path
+        self.keep = keep
+        if keep is not None:
+            keep.unlink(missing_ok=True)
+            self.db = keep
+        else:
+            try:
+                fd, db_name = tempfile.mkstemp(
+                    dir=path.parent, prefix=temp_prefix(path), suffix=".db"
+                )
+                os.close(fd)
+                os.unlink(db_name)  # SQLite makes it
+            except OSError as exc:
+                raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
+            self.db = Path(db_name)
+        self._header, self._parts = header, parts
+        self._stop = False
+        self._error: BaseException | None = None
+        self._progress = (0, 1)
+        self._finished = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="deckgen-collection", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        def count(done: int, total: int) -> None:
+            self._progress = (done, total)
+
         try:
-            assemble_collection(keep, header, parts, progress=_stage(progress, "Writing notes"))
-        except sqlite3.Error as exc:
-            raise PackageError(f"cannot write {path}: {exc}") from None
-        _write_zip(fh, keep, _stage(progress, "Compressing"))
-        return
-    try:
-        fd, db_name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".db")
-        os.close(fd)
-        os.unlink(db_name)  # SQLite makes it
-    except OSError as exc:
-        raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    db = Path(db_name)
-    try:
+            assemble_collection(
+                self.db, self._header, self._parts, progress=count, stopped=lambda: self._stop
+            )
+        except BaseException as exc:  # the build's thread raises it (zip_into)
+            self._error = exc
+        finally:
+            self._finished.set()
+
+    def _wait(self, progress: Progress | None) -> None:
+        while not self._finished.wait(0.05):
+            if progress is not None:
+                progress(*self._progress)
+        self._thread.join()
+        if progress is not None:
+            progress(*self._progress)
+
+    def zip_into(self, fh: BinaryIO, progress: Callable[[str, int, int], None] | None) -> None:
+        """Wait for the collection, then write the .apkg into `fh` (a temporary file
+        beside `path`); the scratch collection, if it is one, is removed either way."""
         try:
-            assemble_collection(db, header, parts, progress=_stage(progress, "Writing notes"))
-        except sqlite3.Error as exc:
-            raise PackageError(f"cannot write {path}: {exc}") from None
-        _write_zip(fh, db, _stage(progress, "Compressing"))
-    finally:
-        db.unlink(missing_ok=True)
+            self._wait(_stage(progress, "Writing notes"))
+            if isinstance(self._error, sqlite3.Error):
+                raise PackageError(f"cannot write {self.path}: {self._error}") from None
+            if self._error is not None:
+                raise self._error
+            _write_zip(fh, self.db, _stage(progress, "Compressing"))
+        except BaseException:
+            self.discard()
+            raise
+        if self.keep is None:
+            self.db.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Stop the assembly, wait for it to end, and remove the collection."""
+        self._stop = True
+        self._thread.join()
+        self.db.unlink(missing_ok=True)
 
 
 def package_deck(

@@ -315,6 +315,51 @@ def test_a_cards_folder_that_cannot_be_written_leaves_the_previous_pair(tea: Pat
     assert leftovers(tea, out_dir) == []
 
 
+@pytest.mark.parametrize("where", ["while assembling", "while zipping"])
+def test_an_interrupt_while_the_collection_is_assembled_leaves_the_previous_pair(
+    tea: Path, tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch, where: str
+):
+    """The collection is assembled in a thread of its own (deckgen.package.Assembly) while
+    the build goes on: an interrupt of the build then stops it, waits for it and removes
+    what it wrote, in the cache and beside the deck."""
+    import deckgen.incremental as incremental_module
+    import deckgen.package as package_module
+
+    out = tmp_path / "dist" / "tea.apkg"
+    build(tea, out)
+    edit_tea(tea)
+    deck, lock = out.read_bytes(), (tea / LOCK).read_bytes()
+    kept = sorted(p for p in private_cache.rglob("*") if p.is_file())
+    started: list[threading.Thread] = []
+    gate = threading.Event()  # the assembly starts once the build's thread is interrupted
+    real_assemble = package_module.assemble_collection
+
+    def gated(*args: Any, **kwargs: Any) -> None:
+        gate.wait(30)
+        real_assemble(*args, **kwargs)
+
+    def interrupted(*args: Any) -> Any:
+        started.extend(t for t in threading.enumerate() if t.name == "deckgen-collection")
+        gate.set()
+        raise KeyboardInterrupt
+
+    if where == "while assembling":
+        monkeypatch.setattr(package_module, "assemble_collection", gated)
+        monkeypatch.setattr(incremental_module, "encode_results", interrupted)
+    else:
+        monkeypatch.setattr(package_module, "_write_zip", interrupted)
+    result = run_cli("build", "--cards", tea, "-o", out)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    if where == "while assembling":
+        assert started  # the assembly was under way when the build was interrupted
+    assert not any(t.is_alive() for t in started)
+    assert out.read_bytes() == deck and (tea / LOCK).read_bytes() == lock
+    assert leftovers(tea, out.parent) == []
+    # The cache holds what the last build kept, and no collection of this one.
+    assert sorted(p for p in private_cache.rglob("*") if p.is_file()) == kept
+
+
 KILLER = """
 import os, signal, sys
 from pathlib import Path
