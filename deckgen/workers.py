@@ -5,8 +5,10 @@ and the build's own process and its forked workers each take the next chunk not 
 one at a time, until none is left: a process that runs slower (a busier core, its
 copied pages) takes fewer, and the processes end within a file or two of each other.
 Each process adds its chunks' rows, in position order, to a row file of its own; a
-worker encodes each chunk's results as it finishes it (deckgen.pillarfile.encode) and
-sends them all at the end. The collection is assembled from the row files by position
+worker writes each chunk's results, encoded (deckgen.pillarfile.encode), to a file of no
+name as it finishes the chunk, and says so through a pipe: the build takes them in
+between its own chunks, so that decoding them is shared out like the rest. The
+collection is assembled from the row files by position
 (deckgen.package.assemble_collection), the same bytes however the chunks fell.
 
 A worker that fails or dies is a clean error, and every row file goes with the build.
@@ -95,8 +97,7 @@ def process_files(
     parts = [scratch(n) for n in range(count)] if ctx.write_rows else []
     done: dict[int, list[FileResult]] = {}  # by chunk
     taken: list[list[int]] = [[] for _ in range(count)]  # each process's chunks
-    children: list[tuple[Any, Connection]] = []
-    waiting: list[tuple[int, Any, Connection]] = []
+    children: list[_Worker] = []
     finished = False
     try:
         if count > 1:
@@ -109,22 +110,25 @@ def process_files(
                 fork = multiprocessing.get_context("fork")
                 for number in range(1, count):
                     receive, send = fork.Pipe(duplex=False)
+                    sent = _results_file()
                     rows = parts[number] if parts else None
-                    args = (files, ranges, claims, ctx, rows, send, os.getpid())
+                    args = (files, ranges, claims, ctx, rows, send, sent, os.getpid())
                     process = fork.Process(target=_child, args=args, daemon=True)
-                    process.start()
-                    send.close()
-                    children.append((process, receive))
-                waiting = [(number, *child) for number, child in enumerate(children, start=1)]
+                    try:
+                        process.start()
+                    except BaseException:
+                        os.close(sent)
+                        raise
+                    finally:
+                        send.close()
+                    children.append(_Worker(process, receive, sent, taken[number]))
 
                 def take() -> int | None:
-                    # Between its own chunks, the build takes what its workers sent: the
-                    # results of one that is done, the error of one that failed or died.
-                    for item in list(waiting):
-                        number, process, receive = item
-                        if receive.poll():
-                            _receive(process.pid or 0, receive, done, taken[number])
-                            waiting.remove(item)
+                    # Between its own chunks, the build takes in what its workers have
+                    # done since (their results decoded here, while there is work for
+                    # both), and the error of one that failed or died.
+                    for child in children:
+                        child.take_in(done, wait=False)
                     return _take(claims)
 
                 mine = _work(files, ranges, take, ctx, parts[0] if parts else None)
@@ -136,8 +140,8 @@ def process_files(
         for number, chunk in mine:
             done[number] = chunk
             taken[0].append(number)
-        for number, process, receive in waiting:
-            _receive(process.pid or 0, receive, done, taken[number])
+        for child in children:
+            child.take_in(done, wait=True)
         if len(done) != len(ranges):
             raise WorkerError("a worker process lost part of its work; nothing was written")
         finished = True
@@ -152,11 +156,8 @@ def process_files(
             path.unlink(missing_ok=True)
         raise
     finally:
-        for process, receive in children:
-            receive.close()
-            if not finished and process.is_alive():
-                process.kill()  # the build failed: its workers' work is of no use
-            process.join()
+        for child in children:
+            child.close(kill=not finished)
 
 
 def _size(path: Path) -> int:
@@ -220,26 +221,31 @@ def _child(
     ctx: FileContext,
     rows_path: Path | None,
     send: Connection,
+    sent: int,
     parent: int,
 ) -> None:
-    """A worker: its chunks' results through `send`, then out at once (no teardown)."""
+    """A worker: each chunk's results written to the file `sent` as it is done, and said
+    through `send`; then out at once (no teardown)."""
     import pickle
     import traceback
 
     code = 0
     _die_with(parent)
     try:
-        sent: list[tuple[int, list[Any], bytes]] = []
+        end = 0
 
         def finished(number: int, results: list[FileResult]) -> None:
-            # Plain values through marshal (deckgen.pillarfile.encode), made as each chunk
-            # is done (while the build still has chunks to take); the preview's notes, the
-            # one thing that is not plain, pickled.
+            # Plain values through marshal (deckgen.pillarfile.encode); the preview's notes,
+            # the one thing that is not plain, pickled.
+            nonlocal end
             kept = pickle.dumps([r.kept for r in results]) if ctx.keep_notes else b""
-            sent.append((number, [encode(r) for r in results], kept))
+            frame = marshal.dumps((number, [encode(r) for r in results], kept))
+            _write_at(sent, frame, end)
+            send.send_bytes(marshal.dumps(("chunk", end, len(frame))))
+            end += len(frame)
 
         _work(files, ranges, lambda: _take(claims), ctx, rows_path, finished)
-        send.send_bytes(marshal.dumps(("ok", sent)))
+        send.send_bytes(marshal.dumps(("done",)))
     except BaseException as exc:  # every failure goes back to the build as one message
         code = 1
         with contextlib.suppress(BaseException):
@@ -264,26 +270,86 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _receive(
-    pid: int, receive: Connection, done: dict[int, list[FileResult]], taken: list[int]
-) -> None:
-    """A worker's results, by chunk, into `done` (and the chunks' numbers into `taken`);
-    WorkerError if it failed or ended without them."""
-    import pickle
+class _Worker:
+    """A forked worker as the build sees it: its process, the pipe of its messages, and
+    the file its chunks' results are written to (`_results_file`)."""
 
-    try:
-        status, payload = marshal.loads(receive.recv_bytes())
-    except (EOFError, OSError, ValueError):
-        raise WorkerError(
-            f"a worker process ({pid}) ended without its results (killed, or out of "
-            "memory?); nothing was written"
-        ) from None
-    if status != "ok":
-        raise WorkerError(f"a worker process ({pid}) failed: {payload}; nothing was written")
-    for number, values, kept in payload:
-        results = [decode(value) for value in values]
-        if kept:
-            for result, notes in zip(results, pickle.loads(kept), strict=True):
-                result.kept = notes
-        done[number] = results
-        taken.append(number)
+    def __init__(self, process: Any, receive: Connection, sent: int, taken: list[int]) -> None:
+        self.process = process
+        self.receive = receive
+        self.sent = sent
+        self.taken = taken  # the numbers of the chunks it did
+        self.done = False
+
+    def take_in(self, done: dict[int, list[FileResult]], *, wait: bool) -> None:
+        """The results of each chunk it has done, into `done` (with `wait`, until it has
+        done all it will); WorkerError if it failed or ended without saying it was done."""
+        import pickle
+
+        while not self.done and (wait or self.receive.poll()):
+            try:
+                message = marshal.loads(self.receive.recv_bytes())
+            except (EOFError, OSError, ValueError):
+                raise WorkerError(
+                    f"a worker process ({self.process.pid}) ended without its results "
+                    "(killed, or out of memory?); nothing was written"
+                ) from None
+            if message[0] == "done":
+                self.done = True
+            elif message[0] == "chunk":
+                _, offset, length = message
+                try:
+                    number, values, kept = marshal.loads(_read_at(self.sent, length, offset))
+                    results = [decode(value) for value in values]
+                except (EOFError, ValueError, TypeError):
+                    raise WorkerError(
+                        f"a worker process ({self.process.pid}) sent results that cannot be "
+                        "read; nothing was written"
+                    ) from None
+                if kept:
+                    for result, notes in zip(results, pickle.loads(kept), strict=True):
+                        result.kept = notes
+                done[number] = results
+                self.taken.append(number)
+            else:
+                raise WorkerError(
+                    f"a worker process ({self.process.pid}) failed: {message[1]}; "
+                    "nothing was written"
+                )
+
+    def close(self, *, kill: bool) -> None:
+        self.receive.close()
+        os.close(self.sent)
+        if kill and self.process.is_alive():
+            self.process.kill()  # the build failed: its workers' work is of no use
+        self.process.join()
+
+
+def _results_file() -> int:
+    """A file of no name for a worker's results: in memory where Linux can make one
+    (memfd), else a temporary file removed as it is made. Nothing to clean up after a
+    kill: it goes with the last process that has it open."""
+    with contextlib.suppress(AttributeError, OSError):
+        return os.memfd_create("deckgen-results", os.MFD_CLOEXEC)
+    import tempfile
+
+    with tempfile.TemporaryFile() as fh:
+        return os.dup(fh.fileno())
+
+
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def _read_at(fd: int, length: int, offset: int) -> bytes:
+    pieces = []
+    while length > 0:
+        piece = os.pread(fd, length, offset)
+        if not piece:
+            raise EOFError("a worker's results were cut short")
+        pieces.append(piece)
+        length, offset = length - len(piece), offset + len(piece)
+    return b"".join(pieces)

@@ -211,3 +211,42 @@ def test_a_build_in_one_process_does_not_load_multiprocessing(
     output, loaded = modules_loaded(modules, "build", "--cards", mini_cards, "-o", out)
     assert "Built deck" in output and out.exists(), output
     assert loaded == []
+
+
+def test_without_memfd_the_results_go_through_a_temporary_file_and_build_the_same_bytes(
+    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A worker writes its chunks' results to a file of no name: memfd on Linux, else a
+    temporary file removed as it is made; either way the same deck, and nothing left."""
+    monkeypatch.setattr(
+        context_module, "fresh_stamp", lambda newest: max(newest + 1, 1_900_000_000)
+    )
+    one, two = _copies(big, 2)
+    build_deck(one, tmp_path / "one.apkg", BuildOptions(workers=2))
+
+    def no_memfd(*args: object) -> int:
+        raise OSError("no memfd here")
+
+    made: list[int] = []
+    real = workers_module._results_file
+
+    def recording() -> int:
+        fd = real()
+        made.append(fd)
+        return fd
+
+    monkeypatch.setattr(os, "memfd_create", no_memfd)
+    monkeypatch.setattr(workers_module, "_results_file", recording)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # TMPDIR read again
+    build_deck(two, tmp_path / "two.apkg", BuildOptions(workers=2))
+    assert len(made) == 1
+    assert (tmp_path / "one.apkg").read_bytes() == (tmp_path / "two.apkg").read_bytes()
+    assert (one / "deckgen.lock").read_bytes() == (two / "deckgen.lock").read_bytes()
+    assert list(temp.iterdir()) == []
+    with pytest.raises(OSError):
+        os.fstat(made[0])  # closed by the build
