@@ -36,15 +36,12 @@ together (writing), and the build is remembered (incremental, cache).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from deckgen import uptodate
-from deckgen.atomic import remove_files
 from deckgen.buildlock import holding
 from deckgen.errors import ContentError, DeckgenError
 from deckgen.gcpause import without_cyclic_gc, without_cyclic_gc_throughout
@@ -267,9 +264,6 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
     from deckgen.package import Assembly, CollectionHeader
     from deckgen.writing import write_together
 
-    # Assembled where deckgen.incremental can keep it for the next build.
-    db = incremental.rows_scratch(plan.folder)
-
     header = CollectionHeader(
         plan.deck.name,
         plan.deck.key,
@@ -280,19 +274,17 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
         plan.subdecks,
     )
 
+    assembly = plan.assembly
+    if assembly is None:  # a plan made without one (deckgen.pillars starts it)
+        # Assembled where deckgen.incremental can keep it for the next build.
+        keep = incremental.rows_scratch(plan.folder)
+        assembly = plan.assembly = Assembly(plan.output, plan.deck.key, plan.parts[1:-1], keep)
+    db = assembly.keep
     try:
-        assembly = Assembly(plan.output, header, plan.parts, db)
-    except BaseException:
-        if db is not None:
-            remove_files([db])
-        raise
-    try:
-        # While the collection is assembled in its thread: what the cache keeps, made
-        # ahead (the GIL handed over often, so that the assembly's every statement
-        # starts as soon as the one before it ends).
-        with _switching_often():
-            lock_sha = cache.sha256(plan.lock_bytes)
-            encoded = incremental.encode_results(plan.file_results) if db is not None else {}
+        assembly.finish(header, [plan.parts[0], plan.parts[-1]])
+        # While the collection is assembled in its thread: what the cache keeps.
+        lock_sha = cache.sha256(plan.lock_bytes)
+        encoded = incremental.encode_results(plan.file_results) if db is not None else {}
 
         def write(fh: BinaryIO) -> None:
             assembly.zip_into(fh, options.progress)
@@ -317,15 +309,3 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
     if plan.detected is not None:
         cache.remember_language(*plan.detected)
     return size
-
-
-@contextmanager
-def _switching_often() -> Iterator[None]:
-    """Python's thread switch interval at 0.2 ms instead of 5: a thread that waits for
-    the GIL (after a SQLite statement) gets it back within that."""
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(0.0002)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(interval)

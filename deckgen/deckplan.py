@@ -18,7 +18,7 @@ from deckgen.load import LOCK_FILE
 from deckgen.lock import Lock
 from deckgen.model import Deck
 from deckgen.notetypes import NoteType
-from deckgen.package import Part, RowContext, RowFile, note_rows
+from deckgen.package import Assembly, Part, RowContext, RowFile, note_rows
 from deckgen.pillarfile import FileResult, PillarSummary
 from deckgen.pillars import PillarFiles, remove_folders
 from deckgen.script import Script
@@ -76,6 +76,7 @@ class DeckPlan:
     notes_newest: int = 0
     notes: list[Note] = field(default_factory=list)  # every note, when asked to keep them
     made_folders: list[Path] = field(default_factory=list)  # for the row files, deepest first
+    assembly: Assembly | None = None  # the collection, under way (deckgen.pillars)
 
     @property
     def lock_changes(self) -> bool:
@@ -91,7 +92,10 @@ class DeckPlan:
 
     def discard(self) -> None:
         """Remove the row files (after writing, or when nothing will be), and the
-        folders made for them if nothing else is in them (best effort: `remove_files`)."""
+        folders made for them if nothing else is in them (best effort: `remove_files`);
+        first the assembly that reads them, unless it delivered its collection."""
+        if self.assembly is not None:
+            self.assembly.discard()
         remove_files(self.scratch)
         self.scratch = []
         self.parts = []
@@ -179,6 +183,7 @@ def assemble(
         notes_newest=compared.notes_newest,
         notes=kept,
         made_folders=files.made_folders,
+        assembly=files.assembly,
     )
 
 

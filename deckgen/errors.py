@@ -224,3 +224,8 @@ class LockNumberError(ValueError):
     def __init__(self, token: str, message: str) -> None:
         super().__init__(message)
         self.token = token
+
+
+class AssemblyStopped(Exception):
+    """The build no longer needs the collection being assembled (deckgen.package.Assembly:
+    its plan failed or was interrupted); never reaches the user."""

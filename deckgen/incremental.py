@@ -184,17 +184,29 @@ def _identity(path: Path) -> tuple[int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def rows_scratch(folder: Path) -> Path | None:
+def rows_scratch(folder: Path, made: list[Path] | None = None) -> Path | None:
     """Where to assemble a build's collection so that it can be kept afterwards (None:
-    the cache cannot take it, assemble it beside the deck)."""
+    the cache cannot take it, assemble it beside the deck). The folders it makes are
+    added to `made`, deepest first: a build that fails removes them (when empty)."""
     where = folder_cache(folder)
     if where is None:
         return None
+    missing = []
+    for path in (where, *where.parents):
+        try:
+            if path.exists():
+                break
+        except OSError:
+            break
+        missing.append(path)
     try:
         where.mkdir(parents=True, exist_ok=True)
         remove_stale(where, ROWS)
     except OSError:
         return None
+    finally:
+        if made is not None:
+            made += missing
     return where / f"{temp_prefix(where / ROWS)}{os.urandom(4).hex()}.db"
 
 

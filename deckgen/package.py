@@ -21,11 +21,13 @@ remembers to tell, on the next build, that the package is still exactly what it 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sqlite3
 import struct
+import sys
 import tempfile
 import threading
 import zipfile
@@ -40,7 +42,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from deckgen.atomic import replaced_atomically, temp_prefix
 from deckgen.collection import col_row, deck_json, note_type_json, schema
-from deckgen.errors import PackageError, PackageReadError
+from deckgen.errors import AssemblyStopped, PackageError, PackageReadError
 from deckgen.generate import MAX_SLOTS, SLOT_BITS, Note
 from deckgen.notetypes import NoteType
 
@@ -291,42 +293,34 @@ class Part:
         return base + (self.first << shift), base + (self.end << shift)
 
 
-class _Stopped(Exception):
-    """The build no longer needs the collection being assembled."""
-
-
 def assemble_collection(
     db_path: Path,
-    header: CollectionHeader,
-    parts: list[Part],
+    deck_key: str,
+    early: list[Part],
+    later: Callable[[], tuple[CollectionHeader, list[Part]] | None],
     *,
     progress: Progress | None = None,
     stopped: Callable[[], bool] | None = None,
 ) -> None:
-    """Write the collection.anki2 of a build into `db_path` (a new file): the `col` row
-    of `header`, then the rows of each of `parts`, which hold consecutive slots in order,
-    then the indexes.
+    """Write the collection.anki2 of a build into `db_path` (a new file): the rows of
+    each of `early` (the pillar files' slots, known first), then, once `later()` gives
+    them, those of the other parts (the deck's own notes: its introduction's slot 0 and
+    its overview's and retired notes' last slots), the `col` row of the header, and the
+    indexes. Each part holds consecutive slots; `later()` returning None ends it.
 
     Every build, however its rows were made (in one process or several, from a cache
     or not), writes the same rows in the same order through this one function, by the
     same statements: the file's bytes depend on its rows, never on how they were split.
-    `stopped`, asked before each copy, ends it early (raising _Stopped).
+    `stopped`, asked before each copy, ends it early (raising AssemblyStopped).
     """
-    deck_id = deck_id_for(header.deck_key)
+    base = id_base(deck_key)
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:
         cur = conn.cursor()
         for pragma in _SCRATCH_PRAGMAS:
             cur.execute(pragma)
-        files = list(dict.fromkeys(part.path for part in parts))
-        for number, path in enumerate(files):
-            cur.execute(f"ATTACH DATABASE ? AS part{number}", (str(path),))
-            if any(part.kept for part in parts if part.path == path):
-                # A kept collection is read through a memory map: a fifth less time
-                # copying its rows than through read calls (under the folder's build
-                # lock). Not a first build's row files: their mapped pages would count
-                # in its peak memory, for less.
-                cur.execute(f"PRAGMA part{number}.mmap_size = {READ_MAP_SIZE}")
+        attached: list[Path] = []
+        _attach(cur, early, attached)
         cur.execute("BEGIN")
         tables, indexes = _schema()
         for statement in tables:
@@ -338,6 +332,20 @@ def assemble_collection(
         after = [i for i in indexes if _index_name(i) in _INDEXES_AFTER_ROWS]
         for statement in before:
             cur.execute(statement)
+        _copy_rows(cur, early, attached, base, stopped, progress, 0, len(early) * 2 + len(after))
+        # Files are attached outside a transaction: the early rows are committed (with no
+        # journal and no syncing, a write of the pages), the later ones are another.
+        cur.execute("COMMIT")
+        given = later()
+        if given is None:
+            raise AssemblyStopped
+        header, late = given
+        done = len(early) * 2
+        total = done + len(late) * 2 + len(after)
+        _attach(cur, late, attached)
+        cur.execute("BEGIN")
+        _copy_rows(cur, late, attached, base, stopped, progress, done, total)
+        deck_id = deck_id_for(deck_key)
         cur.execute(col_row())
         decks = json.loads(cur.execute("SELECT decks FROM col").fetchone()[0])
         decks[str(deck_id)] = deck_json(deck_id, header.deck_name, header.description)
@@ -356,34 +364,61 @@ def assemble_collection(
                 json.dumps(models, sort_keys=True),
             ),
         )
-        # Row by row (a WHERE clause: never SQLite's bulk copy, whose result could depend
-        # on where one part ends), every notes row in id order, then every cards row.
-        base = id_base(header.deck_key)
-        total = len(parts) * 2 + len(after)
-        done = 0
-        for table in ("notes", "cards"):
-            for part in parts:
-                if stopped is not None and stopped():
-                    raise _Stopped
-                number = files.index(part.path)
-                cur.execute(
-                    f"INSERT INTO main.{table} SELECT * FROM part{number}.{table} "
-                    "WHERE id >= ? AND id < ? ORDER BY id",
-                    part.bounds(base, table),
-                )
-                done += 1
-                if progress is not None:
-                    progress(done, total)
+        done += len(late) * 2
         for statement in after:
             cur.execute(statement)
             done += 1
             if progress is not None:
                 progress(done, total)
         cur.execute("COMMIT")
-        for number in range(len(files)):
+        for number in range(len(attached)):
             cur.execute(f"DETACH DATABASE part{number}")
     finally:
         conn.close()
+
+
+def _copy_rows(
+    cur: sqlite3.Cursor,
+    parts: list[Part],
+    attached: list[Path],
+    base: int,
+    stopped: Callable[[], bool] | None,
+    progress: Progress | None = None,
+    done: int = 0,
+    total: int = 0,
+) -> None:
+    """Copy the rows of `parts` (their files attached: `_attach`) into the collection:
+    every notes row in id order, then every cards row, row by row (a WHERE clause: never
+    SQLite's bulk copy, whose result could depend on where one part ends); `done` of
+    `total` steps to `progress` after each."""
+    for table in ("notes", "cards"):
+        for part in parts:
+            if stopped is not None and stopped():
+                raise AssemblyStopped
+            cur.execute(
+                f"INSERT INTO main.{table} SELECT * FROM part{attached.index(part.path)}.{table} "
+                "WHERE id >= ? AND id < ? ORDER BY id",
+                part.bounds(base, table),
+            )
+            done += 1
+            if progress is not None:
+                progress(done, total)
+
+
+def _attach(cur: sqlite3.Cursor, parts: list[Part], attached: list[Path]) -> None:
+    """Attach the files of `parts` not yet attached, as part0, part1, ... in `attached`."""
+    for path in dict.fromkeys(part.path for part in parts):
+        if path in attached:
+            continue
+        number = len(attached)
+        cur.execute(f"ATTACH DATABASE ? AS part{number}", (str(path),))
+        attached.append(path)
+        if any(part.kept for part in parts if part.path == path):
+            # A kept collection is read through a memory map: a fifth less time copying
+            # its rows than through read calls (under the folder's build lock). Not a
+            # first build's row files: their mapped pages would count in its peak
+            # memory, for less.
+            cur.execute(f"PRAGMA part{number}.mmap_size = {READ_MAP_SIZE}")
 
 
 def build_collection(
@@ -414,7 +449,8 @@ def build_collection(
             deck_name, deck_key, description, types, stamps.note_types, stamps.newest,
             dict(subdecks or {}),
         )  # fmt: skip
-        assemble_collection(db_path, header, [Part(part, 0, MAX_SLOTS)], progress=progress)
+        whole = [Part(part, 0, MAX_SLOTS)]
+        assemble_collection(db_path, deck_key, whole, lambda: (header, []), progress=progress)
     finally:
         part.unlink(missing_ok=True)
 
@@ -602,25 +638,29 @@ def write_package(
     return path.stat().st_size
 
 
-class Assembly:
-    """A build's collection assembled in a thread of its own, started at once, while the
-    build's own thread goes on with what does not need it (deckgen.build.write_plan):
-    SQLite copies the rows without holding the GIL, so the two run on two cores.
+# Python's thread switch interval while a collection is assembled: a thread that waits
+# for the GIL (the assembly, after a SQLite statement) gets it back within 0.2 ms, not 5.
+_SWITCH_INTERVAL = 0.0002
+_assemblies: list[Assembly] = []  # under way, in this process
 
-    It is assembled at `keep` (kept for the caller) or in a scratch file beside `path`,
-    which `zip_into` or `discard` removes. `zip_into` waits for it and writes the .apkg;
-    `discard` stops it, waits for its thread and removes what it wrote. Call exactly one
-    of the two, from the thread that made it.
+
+class Assembly:
+    """A build's collection assembled in a thread of its own while the build goes on:
+    SQLite copies rows without holding the GIL, so the two run on two cores.
+
+    Made once the pillar files' rows are written (`early`: deckgen.pillars), it copies
+    them at once; `finish` gives it the header and the deck's own parts when the plan
+    has them; `zip_into` waits for it and writes the .apkg; `discard` stops it, waits for
+    its thread and removes the collection (nothing once `zip_into` has succeeded). It is
+    assembled at `keep` (kept for the caller) or in a scratch file beside `path`, which
+    `zip_into` removes. Called from the thread that made it.
     """
 
-    def __init__(
-        self, path: Path, header: CollectionHeader, parts: list[Part], keep: Path | None = None
-    ) -> None:
+    def __init__(self, path: Path, deck_key: str, early: list[Part], keep: Path | None) -> None:
         self.path = path
         self.keep = keep
         if keep is not None:
-            keep.unlink(missing_ok=True)
-            self.db = keep
+            self.db = keep  # a new name (deckgen.incremental.rows_scratch)
         else:
             try:
                 fd, db_name = tempfile.mkstemp(
@@ -631,38 +671,74 @@ class Assembly:
             except OSError as exc:
                 raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
             self.db = Path(db_name)
-        self._header, self._parts = header, parts
+        self._deck_key, self._early = deck_key, early
+        self._later: tuple[CollectionHeader, list[Part]] | None = None
         self._stop = False
+        self._delivered = False
         self._error: BaseException | None = None
         self._progress = (0, 1)
+        self._given = threading.Event()  # `finish` or `discard` was called
+        self._idle = threading.Event()  # waiting for `finish`, or ended
         self._finished = threading.Event()
         self._thread = threading.Thread(target=self._run, name="deckgen-collection", daemon=True)
+        if not _assemblies:
+            self._interval = sys.getswitchinterval()
+            sys.setswitchinterval(_SWITCH_INTERVAL)
+        else:
+            self._interval = _assemblies[0]._interval
+        _assemblies.append(self)
         self._thread.start()
 
     def _run(self) -> None:
         def count(done: int, total: int) -> None:
             self._progress = (done, total)
 
+        def later() -> tuple[CollectionHeader, list[Part]] | None:
+            self._idle.set()
+            self._given.wait()
+            self._idle.clear()
+            return None if self._stop else self._later
+
         try:
             assemble_collection(
-                self.db, self._header, self._parts, progress=count, stopped=lambda: self._stop
+                self.db,
+                self._deck_key,
+                self._early,
+                later,
+                progress=count,
+                stopped=lambda: self._stop,
             )
         except BaseException as exc:  # the build's thread raises it (zip_into)
             self._error = exc
         finally:
+            self._idle.set()
             self._finished.set()
+
+    def finish(self, header: CollectionHeader, late: list[Part]) -> None:
+        """The rest of what the collection holds: its header, and the parts of the deck's
+        own notes (in the order `assemble_collection` takes them)."""
+        self._later = (header, late)
+        self._given.set()
 
     def _wait(self, progress: Progress | None) -> None:
         while not self._finished.wait(0.05):
             if progress is not None:
                 progress(*self._progress)
-        self._thread.join()
+        self._end()
         if progress is not None:
             progress(*self._progress)
 
+    def _end(self) -> None:
+        self._thread.join()
+        if self in _assemblies:
+            _assemblies.remove(self)
+            if not _assemblies:
+                sys.setswitchinterval(self._interval)
+
     def zip_into(self, fh: BinaryIO, progress: Callable[[str, int, int], None] | None) -> None:
-        """Wait for the collection, then write the .apkg into `fh` (a temporary file
-        beside `path`); the scratch collection, if it is one, is removed either way."""
+        """Wait for the collection (`finish` called), then write the .apkg into `fh` (a
+        temporary file beside `path`); the scratch collection, if it is one, is removed
+        either way."""
         try:
             self._wait(_stage(progress, "Writing notes"))
             if isinstance(self._error, sqlite3.Error):
@@ -675,12 +751,26 @@ class Assembly:
             raise
         if self.keep is None:
             self.db.unlink(missing_ok=True)
+        self._delivered = True
 
     def discard(self) -> None:
-        """Stop the assembly, wait for it to end, and remove the collection."""
+        """Stop the assembly, wait for it to end, and remove the collection (unless it
+        was delivered: `zip_into`). Safe to call again."""
+        if self._delivered:
+            return
         self._stop = True
-        self._thread.join()
-        self.db.unlink(missing_ok=True)
+        self._given.set()
+        self._end()
+        with contextlib.suppress(OSError):  # best effort: never hides why the build failed
+            self.db.unlink(missing_ok=True)
+
+
+def pause_assemblies() -> None:
+    """Wait until no assembly of this process is inside SQLite (each has copied its early
+    rows and waits for `finish`, or has ended): a process forked while another thread
+    holds SQLite's locks could find them held for ever."""
+    for assembly in list(_assemblies):
+        assembly._idle.wait()
 
 
 def package_deck(

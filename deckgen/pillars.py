@@ -20,7 +20,7 @@ from deckgen.load import DECK_FILE, display_path
 from deckgen.model import Deck
 from deckgen.notetypes import NoteType
 from deckgen.options import BuildOptions
-from deckgen.package import Part
+from deckgen.package import Assembly, Part
 from deckgen.pillarfile import FileResult
 from deckgen.validate import DeckFile
 from deckgen.workers import process_files, worker_count
@@ -39,9 +39,14 @@ class PillarFiles:
     # For deckgen.incremental: the context and each file's result, by file key.
     context: str = ""
     file_results: dict[str, FileResult | bytes] = field(default_factory=dict)
+    # The collection, assembled from the pillar files' rows while the build goes on.
+    assembly: Assembly | None = None
 
     def discard(self) -> None:
-        """Remove the row files and the folders made for them (the plan failed)."""
+        """Stop the assembly, remove the row files and the folders made for them (the
+        plan failed)."""
+        if self.assembly is not None:
+            self.assembly.discard()
         remove_files(self.scratch)
         remove_folders(self.made_folders)
 
@@ -84,6 +89,7 @@ def process(inputs: DeckInputs) -> PillarFiles:
     scratch = _scratch(output)
     made = _make_folder(output.parent) if write_rows else []
     scratch_files: list[Path] = []
+    assembly = None
     try:
         size = sum(_size(path) for _, path in todo)
         done, held = process_files(todo, ctx, scratch, worker_count(size, options.workers))
@@ -98,7 +104,15 @@ def process(inputs: DeckInputs) -> PillarFiles:
             scratch_files += [head, tail]
             where = {i: path for path, indexes in held for i in indexes}
             parts = _parts(head, tail, len(files), where, kept.rows if kept else None)
+            if not options.dry_run:
+                # The pillar files' rows are all written: the collection starts from them
+                # (the deck's own notes, parts[0] and parts[-1], come with the plan).
+                # The cache's folders it makes go with a failed build too.
+                db = incremental.rows_scratch(folder, made)
+                assembly = Assembly(output, deck.key, parts[1:-1], db)
     except BaseException:
+        if assembly is not None:
+            assembly.discard()
         remove_files(scratch_files)
         remove_folders(made)
         raise
@@ -112,7 +126,7 @@ def process(inputs: DeckInputs) -> PillarFiles:
         for i, (k, r) in enumerate(zip(keys, results, strict=True), start=1)
         if k is not None
     }
-    return PillarFiles(results, parts, scratch_files, made, context, file_results)
+    return PillarFiles(results, parts, scratch_files, made, context, file_results, assembly)
 
 
 def _incremental_context(
@@ -172,14 +186,11 @@ def _make_folder(folder: Path) -> list[Path]:
 
 
 def remove_folders(folders: list[Path]) -> None:
-    """Remove the folders a build made, if it left nothing in them."""
-    for folder in folders:
-        try:
+    """Remove the folders a build made, if it left nothing in them (deepest first: they
+    may be of several chains, the cache's and the output's, of several decks)."""
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        with contextlib.suppress(OSError):  # not empty, gone, or never made
             folder.rmdir()
-        except FileNotFoundError:
-            continue  # never made (making it failed) or gone: its parent may be empty
-        except OSError:
-            return
 
 
 def _scratch(output: Path) -> Callable[[int], Path]:

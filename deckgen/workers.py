@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deckgen.errors import WorkerError
-from deckgen.package import RowFile
+from deckgen.package import RowFile, pause_assemblies
 from deckgen.pillarfile import FileContext, FileResult, decode, encode, process_file
 
 if TYPE_CHECKING:
@@ -105,6 +105,9 @@ def process_files(
             import pickle  # noqa: F401  (loaded before the fork: what the workers use)
             import traceback  # noqa: F401
 
+            # Another deck's collection may be under way in a thread of this process
+            # (deckgen.package.Assembly): never fork while it is inside SQLite.
+            pause_assemblies()
             claims = _claims(len(ranges))
             try:
                 fork = multiprocessing.get_context("fork")

@@ -267,8 +267,15 @@ def test_a_collection_that_cannot_be_removed_does_not_hide_the_error(
     """Bug: when writing the deck failed and the collection it was assembled in (in the
     cache, for the next build) could not be removed either, the build ended in 'error:
     <collection>: Input/output error; nothing was written', hiding why it failed."""
+    import deckgen.package as package_module
+
     out = tmp_path / "mini.apkg"
     cache = str(private_cache)
+
+    def failing_zip(*args: object) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(package_module, "_write_zip", failing_zip)
     refused = _refuse(
         monkeypatch,
         "unlink",

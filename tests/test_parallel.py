@@ -250,3 +250,44 @@ def test_without_memfd_the_results_go_through_a_temporary_file_and_build_the_sam
     assert list(temp.iterdir()) == []
     with pytest.raises(OSError):
         os.fstat(made[0])  # closed by the build
+
+
+def test_a_project_of_two_decks_forks_its_workers_between_the_collections_statements(
+    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The first deck's collection is under way in a thread while the second deck's
+    files are processed: the workers of the second are forked only once that thread is
+    out of SQLite (package.pause_assemblies), and both decks are a serial build's bytes."""
+    import deckgen.package as package_module
+    from deckgen.build import build_decks
+
+    monkeypatch.setattr(
+        context_module, "fresh_stamp", lambda newest: max(newest + 1, 1_900_000_000)
+    )
+    projects = []
+    for name in ("serial", "forked"):
+        root = tmp_path / name
+        for deck in ("a", "b"):
+            shutil.copytree(big, root / deck)
+            deck_file = root / deck / "deck.yaml"
+            text = deck_file.read_text(encoding="utf-8")
+            key = next(line for line in text.splitlines() if line.startswith("key:"))
+            name_line = next(line for line in text.splitlines() if line.startswith("name:"))
+            text = text.replace(key, f"key: deck-{deck}").replace(name_line, f"name: Deck {deck}")
+            deck_file.write_text(text, encoding="utf-8")
+        projects.append(root)
+    paused: list[int] = []
+    real = package_module.pause_assemblies
+
+    def pausing() -> None:
+        paused.append(len(package_module._assemblies))
+        real()
+
+    monkeypatch.setattr(workers_module, "pause_assemblies", pausing)
+    for root, workers in zip(projects, (1, 2), strict=True):
+        options = BuildOptions(output=root / "dist", output_is_folder=True, workers=workers)
+        assert len(list(build_decks(root, options))) == 2
+    assert paused == [0, 1]  # the second deck's fork waited for the first's assembly
+    for deck in ("deck-a", "deck-b"):
+        serial, forked = (root / "dist" / f"{deck}.apkg" for root in projects)
+        assert serial.read_bytes() == forked.read_bytes()
