@@ -80,36 +80,60 @@ def process(inputs: DeckInputs) -> PillarFiles:
     keys: list[str | None] = (
         incremental.file_keys(files) if kept is not None else [None] * len(files)
     )
+    # The files whose results the cache holds are taken from it; their results are
+    # decoded while the collection is assembled from their kept rows and the others'.
+    pending = [
+        i
+        for i, k in enumerate(keys, start=1)
+        if kept is not None and k is not None and k in kept.encoded
+    ]
+    todo = [(i, p) for i, p in enumerate(files, start=1) if i not in set(pending)]
     reused: dict[int, FileResult] = {}  # by file number
-    for i, k in enumerate(keys, start=1):
-        if kept is not None and k is not None and k in kept.encoded:
-            with contextlib.suppress(ValueError, TypeError, EOFError):  # else processed anew
-                reused[i] = kept.result(k)
-    todo = [(i, p) for i, p in enumerate(files, start=1) if i not in reused]
+    fresh_results: dict[int, FileResult] = {}
+    held: list[tuple[Path, list[int]]] = []
     scratch = _scratch(output)
     made = _make_folder(output.parent) if write_rows else []
     scratch_files: list[Path] = []
     assembly = None
+    parts: list[Part] = []
     try:
-        size = sum(_size(path) for _, path in todo)
-        done, held = process_files(todo, ctx, scratch, worker_count(size, options.workers))
-        scratch_files = [path for path, _ in held]
-        fresh_results = dict(zip((i for i, _ in todo), done, strict=True))
+        while True:
+            size = sum(_size(path) for _, path in todo)
+            # Row files are numbered on from the ones made before.
+            names = _numbered_from(scratch, len(held))
+            done, more = process_files(todo, ctx, names, worker_count(size, options.workers))
+            held += more
+            scratch_files += [path for path, _ in more]
+            fresh_results.update(zip((i for i, _ in todo), done, strict=True))
+            if write_rows:
+                head, tail = scratch(len(held)), scratch(len(held) + 1)
+                where = {i: path for path, indexes in held for i in indexes}
+                parts = _parts(head, tail, len(files), where, kept.rows if kept else None)
+                if not options.dry_run:
+                    # The pillar files' rows are all written (or kept): the collection
+                    # starts from them (the deck's own notes, parts[0] and parts[-1], come
+                    # with the plan). The cache's folders it makes go with a failed build.
+                    db = incremental.rows_scratch(folder, made)
+                    assembly = Assembly(output, deck.key, parts[1:-1], db)
+            failed = []
+            for i in pending:
+                try:
+                    reused[i] = kept.result(keys[i - 1])  # type: ignore[union-attr, arg-type]
+                except (ValueError, TypeError, EOFError):
+                    failed.append(i)
+            if not failed:
+                break
+            # A kept result that cannot be read (rare): that file is processed anew, and
+            # the collection started again with its new rows.
+            if assembly is not None:
+                assembly.discard()
+                assembly = None
+            todo, pending = [(i, files[i - 1]) for i in failed], []
+        if write_rows:
+            scratch_files += [head, tail]
         results = [
             fresh_results[i] if i in fresh_results else reused[i] for i in range(1, len(files) + 1)
         ]
-        parts: list[Part] = []
-        if write_rows:
-            head, tail = scratch(len(held)), scratch(len(held) + 1)
-            scratch_files += [head, tail]
-            where = {i: path for path, indexes in held for i in indexes}
-            parts = _parts(head, tail, len(files), where, kept.rows if kept else None)
-            if not options.dry_run:
-                # The pillar files' rows are all written: the collection starts from them
-                # (the deck's own notes, parts[0] and parts[-1], come with the plan).
-                # The cache's folders it makes go with a failed build too.
-                db = incremental.rows_scratch(folder, made)
-                assembly = Assembly(output, deck.key, parts[1:-1], db)
     except BaseException:
         if assembly is not None:
             assembly.discard()
@@ -197,6 +221,10 @@ def _scratch(output: Path) -> Callable[[int], Path]:
     """Names of a build's row files: hidden beside the output, with the builder's pid."""
     token = os.urandom(4).hex()
     return lambda n: output.parent / f"{temp_prefix(output)}{token}.part{n}.db"
+
+
+def _numbered_from(scratch: Callable[[int], Path], first: int) -> Callable[[int], Path]:
+    return lambda n: scratch(first + n)
 
 
 def _size(path: Path) -> int:

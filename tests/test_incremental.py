@@ -110,9 +110,13 @@ def _rebuild_both(
     assert (warm_code, warm_output) == (cold_code, cold_output)
     assert warm_code == 0, warm_output
     assert warm.outputs() == cold.outputs()
-    assert len(spy) == 2 and spy[1] == set(range(1, len(cold.pillar_files()) + 1))
+    # The cold build processes every file at once; the warm one what it could not take
+    # from the cache (a kept result that cannot be read: once more, after the others).
+    *warm_calls, cold_call = spy
+    assert cold_call == set(range(1, len(cold.pillar_files()) + 1))
+    assert 1 <= len(warm_calls) <= 2
     warm.last_output = warm_output
-    return spy[0]
+    return set().union(*warm_calls)
 
 
 def _both(twins: tuple[Twin, Twin], change: Callable[[Twin], None]) -> None:
