@@ -259,7 +259,10 @@ _SCRATCH_PRAGMAS = (
     "PRAGMA journal_mode = OFF",
     "PRAGMA synchronous = OFF",
     "PRAGMA temp_store = MEMORY",
-    "PRAGMA cache_size = -262144",
+    # Rows go in by id, appended: a small page cache does (its pages go to the file as
+    # it fills). A large one held a whole row file, then the whole collection, in the
+    # build's memory (while the build's thread still has its plan: 40 MiB more).
+    "PRAGMA cache_size = -16384",
     "PRAGMA locking_mode = EXCLUSIVE",
 )
 
