@@ -87,7 +87,8 @@ def process(inputs: DeckInputs) -> PillarFiles:
         for i, k in enumerate(keys, start=1)
         if kept is not None and k is not None and k in kept.encoded
     ]
-    todo = [(i, p) for i, p in enumerate(files, start=1) if i not in set(pending)]
+    taken = set(pending)
+    todo = [(i, p) for i, p in enumerate(files, start=1) if i not in taken]
     reused: dict[int, FileResult] = {}  # by file number
     fresh_results: dict[int, FileResult] = {}
     held: list[tuple[Path, list[int]]] = []

@@ -121,6 +121,7 @@ def process_files(
                         process.start()
                     except BaseException:
                         os.close(sent)
+                        receive.close()
                         raise
                     finally:
                         send.close()
