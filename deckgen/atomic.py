@@ -137,6 +137,21 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def missing_folders(folder: Path) -> list[Path]:
+    """`folder` and those of its parents that do not exist, deepest first: what making it
+    makes, for a build to remove again if it fails. A folder that cannot be told to
+    exist, and its parents, are not counted: not ours to remove."""
+    missing = []
+    for path in (folder, *folder.parents):
+        try:
+            if path.exists():
+                break
+        except OSError:
+            break
+        missing.append(path)
+    return missing
+
+
 def remove_files(paths: Iterable[Path]) -> None:
     """Remove a build's scratch files (its row files, its collection). Best effort, as
     `Staged.discard`: it runs after the deck and lock are in place (a build that succeeded

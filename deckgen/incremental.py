@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.atomic import remove_stale, temp_prefix, write_text_atomically
+from deckgen.atomic import missing_folders, remove_stale, temp_prefix, write_text_atomically
 from deckgen.cache import cache_root, code_identity, path_key
 from deckgen.load import display_path
 from deckgen.lock import Trusted
@@ -191,14 +191,7 @@ def rows_scratch(folder: Path, made: list[Path] | None = None) -> Path | None:
     where = folder_cache(folder)
     if where is None:
         return None
-    missing = []
-    for path in (where, *where.parents):
-        try:
-            if path.exists():
-                break
-        except OSError:
-            break
-        missing.append(path)
+    missing = missing_folders(where)
     try:
         where.mkdir(parents=True, exist_ok=True)
         remove_stale(where, ROWS)

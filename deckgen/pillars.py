@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckgen import incremental
-from deckgen.atomic import remove_files, temp_prefix
+from deckgen.atomic import missing_folders, remove_files, temp_prefix
 from deckgen.changes import Stamper
 from deckgen.context import DeckInputs, checking_deck, file_context
 from deckgen.errors import WriteError
@@ -194,14 +194,7 @@ def _parts(
 def _make_folder(folder: Path) -> list[Path]:
     """Make `folder` and its missing parents; return those made, deepest first. Raises
     WriteError if the system refuses."""
-    made = []
-    for path in (folder, *folder.parents):
-        try:
-            if path.exists():
-                continue
-        except OSError:
-            continue  # it cannot be told: not ours to remove afterwards
-        made.append(path)
+    made = missing_folders(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

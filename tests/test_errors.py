@@ -540,7 +540,7 @@ def test_an_output_folder_that_cannot_be_looked_at_is_made(
         monkeypatch,
         "stat",
         errno.EIO,
-        lambda p: p == str(out.parent) and _called_by("pillars.py", "_make_folder"),
+        lambda p: p == str(out.parent) and _called_by("atomic.py", "missing_folders"),
     )
     result = run_cli("build", "--cards", mini_cards, "-o", out)
     assert refused
