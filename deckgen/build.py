@@ -261,7 +261,7 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
     """Assemble the collection from the plan's row files, write the deck and its lock
     together (deckgen.writing); remember the build."""
     from deckgen import cache, incremental
-    from deckgen.package import Assembly, CollectionHeader
+    from deckgen.package import CollectionHeader
     from deckgen.writing import write_together
 
     header = CollectionHeader(
@@ -274,11 +274,10 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
         plan.subdecks,
     )
 
+    # Under way since the pillar files' rows were written (deckgen.pillars), where
+    # deckgen.incremental can keep it for the next build.
     assembly = plan.assembly
-    if assembly is None:  # a plan made without one (deckgen.pillars starts it)
-        # Assembled where deckgen.incremental can keep it for the next build.
-        keep = incremental.rows_scratch(plan.folder)
-        assembly = plan.assembly = Assembly(plan.output, plan.deck.key, plan.parts[1:-1], keep)
+    assert assembly is not None, "a plan made with write_rows has its collection under way"
     db = assembly.keep
     try:
         assembly.finish(header, [plan.parts[0], plan.parts[-1]])

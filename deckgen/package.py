@@ -662,18 +662,8 @@ class Assembly:
     def __init__(self, path: Path, deck_key: str, early: list[Part], keep: Path | None) -> None:
         self.path = path
         self.keep = keep
-        if keep is not None:
-            self.db = keep  # a new name (deckgen.incremental.rows_scratch)
-        else:
-            try:
-                fd, db_name = tempfile.mkstemp(
-                    dir=path.parent, prefix=temp_prefix(path), suffix=".db"
-                )
-                os.close(fd)
-                os.unlink(db_name)  # SQLite makes it
-            except OSError as exc:
-                raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
-            self.db = Path(db_name)
+        # A new name (deckgen.incremental.rows_scratch), or a scratch file beside `path`.
+        self.db = keep if keep is not None else _scratch_db(path)
         self._deck_key, self._early = deck_key, early
         self._later: tuple[CollectionHeader, list[Part]] | None = None
         self._stop = False
@@ -768,6 +758,18 @@ class Assembly:
             self.db.unlink(missing_ok=True)
 
 
+def _scratch_db(path: Path) -> Path:
+    """A new empty file beside `path` to build its collection in (SQLite takes an empty
+    file for a new database); the build's temporary-file prefix, so that one a killed
+    build leaves goes with the next (deckgen.atomic.remove_stale)."""
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".db")
+        os.close(fd)
+    except OSError as exc:
+        raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return Path(name)
+
+
 def pause_assemblies() -> None:
     """Wait until no assembly of this process is inside SQLite (each has copied its early
     rows and waits for `finish`, or has ended): a process forked while another thread
@@ -791,11 +793,9 @@ def package_deck(
     """Build the collection in a scratch file beside `path` and write the .apkg; its size."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, db_name = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".db")
-        os.close(fd)
     except OSError as exc:
         raise PackageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    db = Path(db_name)
+    db = _scratch_db(path)
     try:
         try:
             build_collection(

@@ -110,12 +110,11 @@ def process(inputs: DeckInputs) -> PillarFiles:
                 head, tail = scratch(len(held)), scratch(len(held) + 1)
                 where = {i: path for path, indexes in held for i in indexes}
                 parts = _parts(head, tail, len(files), where, kept.rows if kept else None)
-                if not options.dry_run:
-                    # The pillar files' rows are all written (or kept): the collection
-                    # starts from them (the deck's own notes, parts[0] and parts[-1], come
-                    # with the plan). The cache's folders it makes go with a failed build.
-                    db = incremental.rows_scratch(folder, made)
-                    assembly = Assembly(output, deck.key, parts[1:-1], db)
+                # The pillar files' rows are all written (or kept): the collection starts
+                # from them (the deck's own notes, parts[0] and parts[-1], come with the
+                # plan). The cache's folders it makes go with a failed build.
+                db = incremental.rows_scratch(folder, made)
+                assembly = Assembly(output, deck.key, parts[1:-1], db)
             failed = []
             for i in pending:
                 try:
