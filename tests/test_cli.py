@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import click
 import pytest
 
 import deckgen
-from deckgen import __version__
+from deckgen import __version__, exiting
 from deckgen.cli import cli
 from tests.helpers import ROOT, run_cli
 
@@ -142,6 +143,42 @@ def test_missing_cards_folder(tmp_path: Path):
     result = run_cli("build", "--cards", tmp_path / "nope", "-o", tmp_path / "d.apkg")
     assert result.exit_code == 1
     assert "nope: error: cards folder not found" in result.output
+
+
+@pytest.mark.process
+def test_a_build_process_ends_at_once_with_everything_it_printed(
+    mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """deckgen.exiting ends the process without the interpreter's teardown, once its
+    output is flushed: written to files (buffered, unlike a terminal), every line a
+    build prints is there, as the same build prints them in process, and the status is
+    click's."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("one", "two"):
+        shutil.copytree(mini_cards, name)
+    expected = run_cli("build", "--cards", "two", "-o", "two.apkg")
+    assert exiting._kept == []  # in process, what a build made is freed as usual
+    # The interpreter's teardown runs the atexit functions: this one must not run.
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(print, 'torn down', file=sys.stderr)\n"
+        "sys.argv[0] = 'deckgen'\n"
+        "from deckgen.cli import main\n"
+        "main()\n"
+    )
+    command = [sys.executable, "-c", probe, "build", "--cards", "one"]
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        done = subprocess.run([*command, "-o", "one.apkg"], stdout=stdout, stderr=stderr)
+    assert done.returncode == expected.exit_code == 0
+    assert expected.output.startswith("Built deck ")
+    assert out.read_text().replace("one", "two") == expected.output
+    assert "torn down" not in err.read_text()
+    with out.open("w") as stdout, err.open("w") as stderr:
+        bad = subprocess.run([*command, "-o", "/dev/null/x.apkg"], stdout=stdout, stderr=stderr)
+    assert bad.returncode == 1
+    assert err.read_text().startswith("error: "), err.read_text()
+    assert "torn down" not in err.read_text()
 
 
 @pytest.mark.process
