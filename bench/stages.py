@@ -41,6 +41,7 @@ TIMED = (
     # The collection is assembled in a thread of its own (deckgen.package.Assembly) while
     # the build's thread makes the cache's results: what is timed is the build's wait.
     ("deckgen.incremental", "encode_results", "the cache's results (while SQLite copies rows)"),
+    ("deckgen.incremental", "stage", "the cache's results (while SQLite copies rows)"),
     ("deckgen.package", "Assembly._wait", "SQLite: copy rows, indexes (what is left to wait)"),
     ("deckgen.package", "_write_zip", "deflate and zip"),
     ("deckgen.incremental", "save", "keep the cache for the next build"),

@@ -279,11 +279,15 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
     assembly = plan.assembly
     assert assembly is not None, "a plan made with write_rows has its collection under way"
     db = assembly.keep
+    kept: incremental.StagedResults | None = None
     try:
         assembly.finish(header, [plan.parts[0], plan.parts[-1]])
         # While the collection is assembled in its thread: what the cache keeps.
         lock_sha = cache.sha256(plan.lock_bytes)
-        encoded = incremental.encode_results(plan.file_results) if db is not None else {}
+        if db is not None:
+            encoded = incremental.encode_results(plan.file_results)
+            lock = incremental.WrittenLock(lock_sha, plan.lock_keys, plan.notes_newest)
+            kept = incremental.stage(plan.folder, plan.context, lock, encoded, plan.lock_spans)
 
         def write(fh: BinaryIO) -> None:
             assembly.zip_into(fh, options.progress)
@@ -298,11 +302,12 @@ def write_plan(plan: DeckPlan, sources: str, options: BuildOptions) -> int:
         )
     except BaseException:
         assembly.discard()
+        if kept is not None:
+            kept.discard()
         raise
     plan.discard()
     if db is not None:
-        lock = incremental.WrittenLock(lock_sha, plan.lock_keys, plan.notes_newest)
-        incremental.save(plan.folder, plan.context, lock, encoded, db)
+        incremental.save(plan.folder, kept, db)
     record = cache.Record(cache.build_stamp(sources, lock_sha), package_sha, lock_sha, plan.newest)
     cache.remember(plan.output, plan.folder, record, plan.lock_bytes)
     if plan.detected is not None:

@@ -67,10 +67,12 @@ class DeckPlan:
     subdecks_new: bool = False  # the lock had none: this build turned them on
     parts: list[Part] = field(default_factory=list)  # where the rows are, in slot order
     scratch: list[Path] = field(default_factory=list)  # the row files made for the plan
-    # For deckgen.incremental: the context and each file's result, by file key; the key
-    # of each note of the lock, in order, and the newest stamp of its notes.
+    # For deckgen.incremental: the context and each file's result, by file key, and where
+    # its lock lines are in `lock_bytes`; the key of each note of the lock, in order, and
+    # the newest stamp of its notes.
     context: str = ""
     file_results: dict[str, FileResult | bytes] = field(default_factory=dict)
+    lock_spans: dict[str, tuple[int, int]] = field(default_factory=dict)
     detected: tuple[str, str] | None = None  # a language for the cache (DeckInputs.detected)
     lock_keys: list[str] = field(default_factory=list)
     notes_newest: int = 0
@@ -178,6 +180,7 @@ def assemble(
         scratch=files.scratch,
         context=files.context,
         file_results=files.file_results,
+        lock_spans=_by_key(files.file_keys, compared.lock_spans),
         detected=inputs.detected,
         lock_keys=compared.lock_keys,
         notes_newest=compared.notes_newest,
@@ -185,6 +188,10 @@ def assemble(
         made_folders=files.made_folders,
         assembly=files.assembly,
     )
+
+
+def _by_key(keys: list[str | None], spans: list[tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    return {key: span for key, span in zip(keys, spans, strict=True) if key is not None}
 
 
 def _write_rows(path: Path, notes: list[Note], mods: list[int], ctx: RowContext) -> None:

@@ -31,6 +31,7 @@ from deckgen.lock import (
     MAX_WAIT,
     Lock,
     LockedNoteType,
+    note_spans,
     render_lock_lines,
 )
 from deckgen.model import Deck
@@ -62,6 +63,8 @@ class Compared:
     script_switched_from: str | None
     lock_keys: list[str]  # the key of each note of `lock_bytes`, in order (deckgen.incremental)
     notes_newest: int  # the newest stamp of its notes
+    # Where each pillar file's lock lines are in `lock_bytes` (deckgen.lock.note_spans).
+    lock_spans: list[tuple[int, int]]
 
 
 def compare_with_lock(inputs: DeckInputs, results: list[FileResult], notes: DeckNotes) -> Compared:
@@ -133,12 +136,8 @@ def compare_with_lock(inputs: DeckInputs, results: list[FileResult], notes: Deck
         if deck.subdecks
         else {}
     )
-    lines = [
-        *head_lines,
-        *(line for result in results for line in result.lock_lines()),
-        *tail_lines,
-        *retired_lines,
-    ]
+    blocks = [b",\n".join(result.lock_lines()) for result in results]
+    lines = [*head_lines, *filter(None, blocks), *tail_lines, *retired_lines]
     lock_keys = [n.key for n in head]
     for result in results:
         lock_keys += result.note_keys()
@@ -150,12 +149,14 @@ def compare_with_lock(inputs: DeckInputs, results: list[FileResult], notes: Deck
         lines,
         {identity: name for identity, (_, name) in subdecks.items()},
     )
+    spans = iter(note_spans(lock_bytes, lines)[len(head_lines) :])
+    lock_spans = [next(spans) if block else (0, 0) for block in blocks]
     old_lock = lock.raw if lock is not None else None
     if options.frozen and lock_bytes != old_lock:
         raise FrozenLockError(_frozen_message(changes, len(restamped), lock, lock_display))
     return Compared(
         changes, restamped, newest, head_mods, tail_mods, retired_mods, type_stamps,
-        subdecks, lock_bytes, old_lock, switched_from, lock_keys, notes_newest,
+        subdecks, lock_bytes, old_lock, switched_from, lock_keys, notes_newest, lock_spans,
     )  # fmt: skip
 
 

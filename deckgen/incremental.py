@@ -32,16 +32,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.atomic import missing_folders, remove_stale, temp_prefix, write_text_atomically
+from deckgen.atomic import (
+    Staged,
+    missing_folders,
+    remove_stale,
+    staged,
+    temp_prefix,
+    write_text_atomically,
+)
 from deckgen.cache import cache_root, code_identity, path_key
 from deckgen.load import display_path
 from deckgen.lock import Trusted
 from deckgen.pillarfile import FileResult, decode_kept, encode_kept
 
-FORMAT = 5  # 5: a file's notes as their keys and lock lines (pillarfile.encode_kept)
+# 6: the collection's identity in WROTE, not in RESULTS (written before the collection
+# is finished: `stage`); a file's lock lines as where they are in the lock it wrote.
+FORMAT = 6
 ROWS = "collection.anki2"
 RESULTS = "results.marshal"
-WROTE = "lock.sha256"  # this deckgen's code identity and the digest of the lock it wrote
+# This deckgen's code identity, the digest of the lock it wrote and the identity of the
+# collection it kept (`_identity_line`), one a line: written last.
+WROTE = "lock.sha256"
 KEYS = "lock.keys"  # the key of each note of that lock, in order, and their newest stamp
 
 
@@ -86,36 +97,52 @@ class Kept:
 
     rows: Path  # its collection
     encoded: dict[str, bytes]  # each file's result, by file key, as kept
+    spans: dict[str, tuple[int, int]]  # where each file's lock lines are in `lock`
+    lock: bytes  # the lock that build wrote, as this build read it
 
     def result(self, key: str) -> FileResult:
         """The file's result against the lock its own build wrote: every note unchanged.
         Raises ValueError, TypeError or EOFError when it cannot be read."""
-        return decode_kept(marshal.loads(self.encoded[key]))
+        try:
+            start, end = self.spans[key]
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"no lock lines kept for {key!r}") from exc
+        lines = self.lock[start:end]
+        # A note's line starts '  "KEY": ' and the next, or the lock's end, follows.
+        if lines and not (lines.startswith(b'  "') and self.lock[end : end + 2] in _AFTER):
+            raise ValueError(f"the lock lines kept for {key!r} are not lines of the lock")
+        return decode_kept(marshal.loads(self.encoded[key]), lines)
 
 
-def load(folder: Path, context: str, lock_digest: str) -> Kept | None:
+_AFTER = (b",\n", b"\n ")
+
+
+def load(folder: Path, context: str, lock_digest: str, lock: bytes) -> Kept | None:
     """The results and rows the last build of `folder` kept, when it was made in the same
-    context and wrote the very lock this build reads (its SHA-256 `lock_digest`); None
-    otherwise."""
+    context and wrote the very lock this build reads (`lock`, its SHA-256 `lock_digest`);
+    None otherwise."""
     where = folder_cache(folder)
     if where is None:
         return None
+    rows = where / ROWS
     try:
+        with open(where / WROTE, "rb") as fh:
+            wrote = fh.read(256)
+        # The last build wrote this very lock and kept this very collection, unchanged.
+        if wrote != _wrote(lock_digest) + _identity_line(rows):
+            return None
         with open(where / RESULTS, "rb") as fh:
             saved = marshal.load(fh)
         if saved["format"] != FORMAT or saved["context"] != context:
             return None
         if saved["lock"] != lock_digest:
             return None
-        rows = where / ROWS
-        if _identity(rows) != tuple(saved["rows"]):  # not the collection they were kept with
-            return None
-        encoded = saved["results"]
-        if not isinstance(encoded, dict):
+        encoded, spans = saved["results"], saved["spans"]
+        if not isinstance(encoded, dict) or not isinstance(spans, dict):
             return None
     except (OSError, EOFError, KeyError, TypeError, ValueError):
         return None
-    return Kept(rows, encoded)
+    return Kept(rows, encoded, spans, lock)
 
 
 @dataclass(frozen=True)
@@ -171,17 +198,17 @@ def _wrote_digest(folder: Path, lock_digest: str) -> bool:
             wrote = fh.read(256)
     except OSError:
         return False
-    return wrote == _wrote(lock_digest)
+    return wrote.startswith(_wrote(lock_digest))
 
 
 def _wrote(lock_digest: str) -> bytes:
     return f"{code_identity(True)}\n{lock_digest}\n".encode()
 
 
-def _identity(path: Path) -> tuple[int, int, int]:
+def _identity_line(path: Path) -> bytes:
     """The file's inode, size and time: another file, or one changed since, differs."""
     st = path.stat()
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
+    return f"{st.st_ino} {st.st_size} {st.st_mtime_ns}\n".encode()
 
 
 def rows_scratch(folder: Path, made: list[Path] | None = None) -> Path | None:
@@ -213,42 +240,81 @@ def encode_results(results: dict[str, FileResult | bytes]) -> dict[str, bytes]:
     }  # a file changed between its key and its reading is read again next time
 
 
-def save(
+@dataclass
+class StagedResults:
+    """What `save` keeps of a build but its collection, written beside where it goes:
+    staged while the collection is still being assembled (deckgen.build.write_plan)."""
+
+    lock_digest: str
+    files: list[Staged]
+
+    def discard(self) -> None:
+        for file in self.files:
+            file.discard()
+
+
+def stage(
     folder: Path,
     context: str,
     lock: WrittenLock,
     encoded: dict[str, bytes],
-    rows: Path,
-) -> None:
-    """Keep `rows` (the collection a build wrote, assembled at `rows_scratch`), the
-    results of its files (`encode_results`) and what it knew of the lock it wrote, for
-    the next build of `folder`."""
+    spans: dict[str, tuple[int, int]],
+) -> StagedResults | None:
+    """Write the results of a build's files (`encode_results`), where each file's lock
+    lines are in the lock it wrote (`spans`, by file key) and what it knew of that lock
+    to temporary files in the cache of `folder`, for `save` (None: the cache cannot
+    take them)."""
     where = folder_cache(folder)
     if where is None:
+        return None
+    saved = {
+        "format": FORMAT,
+        "context": context,
+        "lock": lock.digest,
+        "results": encoded,
+        "spans": spans,
+    }
+    keys = marshal.dumps((FORMAT, lock.digest, lock.newest, lock.keys))
+    result = StagedResults(lock.digest, [])
+    try:
+        for name in (RESULTS, KEYS):
+            remove_stale(where, name)
+        # Not fsynced (a crash of the machine can leave them empty, which `load` and
+        # `wrote_lock` take for no cache): only the deck and lock must survive one.
+        for name, data in ((RESULTS, marshal.dumps(saved)), (KEYS, _checked(keys))):
+            with staged(where / name, durable=False) as (fh, file):
+                fh.write(data)
+            result.files.append(file)
+    except OSError:
+        result.discard()
+        return None
+    return result
+
+
+def _checked(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest() + data
+
+
+def save(folder: Path, staged_results: StagedResults | None, rows: Path) -> None:
+    """Keep `rows` (the collection a build wrote, assembled at `rows_scratch`) and what
+    `stage` wrote, for the next build of `folder`."""
+    where = folder_cache(folder)
+    if where is None or staged_results is None:
         rows.unlink(missing_ok=True)
         return
     try:
-        (where / RESULTS).unlink(missing_ok=True)  # never results beside other rows
-        (where / WROTE).unlink(missing_ok=True)
+        (where / WROTE).unlink(missing_ok=True)  # never results beside other rows
+        (where / RESULTS).unlink(missing_ok=True)
         (where / KEYS).unlink(missing_ok=True)
         os.replace(rows, where / ROWS)
-        lock_digest = lock.digest
-        saved = {
-            "format": FORMAT,
-            "context": context,
-            "lock": lock_digest,
-            "rows": _identity(where / ROWS),
-            "results": encoded,
-        }
-        # Not fsynced (a crash of the machine can leave them empty, which `load` and
-        # `wrote_lock` take for no cache): only the deck and lock must survive one.
-        write_text_atomically(where / RESULTS, marshal.dumps(saved), durable=False)
-        keys = marshal.dumps((FORMAT, lock_digest, lock.newest, lock.keys))
-        write_text_atomically(where / KEYS, hashlib.sha256(keys).digest() + keys, durable=False)
-        write_text_atomically(where / WROTE, _wrote(lock_digest), durable=False)
+        for file in staged_results.files:
+            os.replace(file.path, file.target)
+        wrote = _wrote(staged_results.lock_digest) + _identity_line(where / ROWS)
+        write_text_atomically(where / WROTE, wrote, durable=False)
     except OSError:
         with contextlib.suppress(OSError):
             rows.unlink(missing_ok=True)
             (where / RESULTS).unlink(missing_ok=True)
             (where / WROTE).unlink(missing_ok=True)
             (where / KEYS).unlink(missing_ok=True)
+        staged_results.discard()

@@ -24,7 +24,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from json.encoder import encode_basestring
@@ -623,6 +623,18 @@ def note_line(note: LockedNote) -> str:
         f'"hash": {enc(note.hash)}, "mod": {int(note.mod)}, {removed}{retired}'
         f'"type": {enc(note.kind)}}}'
     )
+
+
+def note_spans(lock: bytes, lines: Sequence[bytes]) -> list[tuple[int, int]]:
+    """Where each of `lines` is in `lock`, made of them by `render_lock_lines`: the byte
+    offsets of its start and end."""
+    body = sum(map(len, lines)) + 2 * (len(lines) - 1) if lines else 0
+    start = len(lock) - len(_NOTES_CLOSE) - body
+    spans = []
+    for line in lines:
+        spans.append((start, start + len(line)))
+        start += len(line) + 2
+    return spans
 
 
 def render_lock_lines(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -166,25 +167,32 @@ def decode(value: tuple[Any, ...]) -> FileResult:
 def encode_kept(result: FileResult) -> tuple[Any, ...]:
     """`result` as the cache keeps it (deckgen.incremental): as it is against the lock its
     own build wrote, every note unchanged, nothing new or lost; its notes as their keys
-    and their lock lines joined (`UnchangedNotes`)."""
+    (their lock lines are in that lock: `UnchangedNotes`)."""
     return (
         [(f.location.at, f.severity, f.message, f.code) for f in result.findings],
         list(map(tuple, result.claims)),
         list(map(tuple, result.asked)),
         _pillar_value(result.pillar),
         result.note_keys(),
-        b",\n".join(result.lock_lines()),
         result.newest,
         result.digest,
     )
 
 
-def decode_kept(value: tuple[Any, ...]) -> FileResult:
-    """The FileResult `encode_kept` kept (raises ValueError or TypeError on anything else,
-    and on keys and lines that do not go together)."""
-    findings, claims, asked_, pillar, keys, lines, newest, digest = value
-    # A line each, "  KEY": {...} (and TypeError for lines that are not bytes).
-    if bytes.count(lines, b",\n  ") + bool(lines) != len(keys):
+def decode_kept(value: tuple[Any, ...], lines: bytes) -> FileResult:
+    """The FileResult `encode_kept` kept, with its notes' lock `lines` (joined, as the lock
+    has them). Raises ValueError or TypeError on anything else, and on keys and lines
+    that do not go together."""
+    findings, claims, asked_, pillar, keys, newest, digest = value
+    # A line each, "  KEY": {...} (and TypeError for lines that are not bytes), the first
+    # and the last of these very keys.
+    if bytes.count(lines, b",\n  ") + bool(lines) != len(keys) or (
+        keys
+        and not (
+            lines.startswith(_line_start(keys[0]))
+            and lines.startswith(_line_start(keys[-1]), lines.rfind(b"\n") + 1)
+        )
+    ):
         raise ValueError("the keys and lock lines of a kept result do not go together")
     return FileResult(
         _findings(findings),
@@ -195,6 +203,11 @@ def decode_kept(value: tuple[Any, ...]) -> FileResult:
         digest=digest,
         unchanged=UnchangedNotes(keys, lines),
     )
+
+
+def _line_start(key: str) -> bytes:
+    """How the lock line of the note `key` starts (deckgen.lock.note_line)."""
+    return f"  {encode_basestring(key)}: ".encode()
 
 
 def _named(kind: type[_T], values: list[tuple[Any, ...]]) -> list[_T]:

@@ -36,9 +36,11 @@ class PillarFiles:
     parts: list[Part] = field(default_factory=list)  # where the rows are, in slot order
     scratch: list[Path] = field(default_factory=list)  # the row files made for the plan
     made_folders: list[Path] = field(default_factory=list)  # for the row files, deepest first
-    # For deckgen.incremental: the context and each file's result, by file key.
+    # For deckgen.incremental: the context, each file's result by file key, and each
+    # file's key (None: not kept), in reading order.
     context: str = ""
     file_results: dict[str, FileResult | bytes] = field(default_factory=dict)
+    file_keys: list[str | None] = field(default_factory=list)
     # The collection, assembled from the pillar files' rows while the build goes on.
     assembly: Assembly | None = None
 
@@ -74,7 +76,7 @@ def process(inputs: DeckInputs) -> PillarFiles:
     context = _incremental_context(deck_file, deck, options, ctx.language, inputs.tts, ctx.types)
     kept = None
     if write_rows and not keep_notes and lock is not None and lock is base and not history.states:
-        kept = incremental.load(folder, context, lock.digest)
+        kept = incremental.load(folder, context, lock.digest, lock.raw)
     # With results to take, each file's key says which; without (a first build), the keys
     # to keep the results under come from the bytes each file was made from, read once.
     keys: list[str | None] = (
@@ -150,7 +152,7 @@ def process(inputs: DeckInputs) -> PillarFiles:
         for i, (k, r) in enumerate(zip(keys, results, strict=True), start=1)
         if k is not None
     }
-    return PillarFiles(results, parts, scratch_files, made, context, file_results, assembly)
+    return PillarFiles(results, parts, scratch_files, made, context, file_results, keys, assembly)
 
 
 def _incremental_context(

@@ -93,7 +93,7 @@ def twins(
 
 
 def _no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(incremental, "load", lambda folder, context, lock: None)
+    monkeypatch.setattr(incremental, "load", lambda folder, context, digest, lock: None)
     monkeypatch.setattr(incremental, "wrote_lock", lambda folder, lock: False)
 
 
@@ -386,6 +386,8 @@ def test_a_damaged_cache_only_costs_time(twins, monkeypatch, spy, damage):
         "a question of another length",
         "a claim of another length",
         "another form",
+        "the lines of another file",
+        "no lines",
     ],
 )
 def test_a_damaged_kept_result_is_read_again_alone(twins, monkeypatch, spy, damage):
@@ -405,6 +407,16 @@ def test_a_damaged_kept_result_is_read_again_alone(twins, monkeypatch, spy, dama
         value[2] = [*value[2][:-1], value[2][-1][:2]]
     elif damage == "a claim of another length":
         value[1] = [value[1][0][:6], *value[1][1:]]
+    elif damage == "the lines of another file":  # as many lines: only their keys differ
+        other = next(k for k in saved["results"] if k.startswith("4\x1f"))
+        lock = (warm.cards / "deckgen.lock").read_bytes()
+        start = end = saved["spans"][other][0]
+        for _ in range(len(value[4])):
+            end = lock.index(b"\n", end + 1)
+        assert lock[start:end].count(b",\n  ") + 1 == len(value[4])
+        saved["spans"][key] = (start, end - 1)  # without the comma: the lock's lines
+    elif damage == "no lines":
+        del saved["spans"][key]
     else:
         value = [*value[:4], [(k, "unchanged", 0, b"", None) for k in value[4]], [], [], *value[6:]]
     saved["results"][key] = marshal.dumps(tuple(value))
