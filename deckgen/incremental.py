@@ -308,7 +308,7 @@ def save(folder: Path, staged_results: StagedResults | None, rows: Path) -> None
         (where / KEYS).unlink(missing_ok=True)
         os.replace(rows, where / ROWS)
         for file in staged_results.files:
-            os.replace(file.path, file.target)
+            file.commit()
         wrote = _wrote(staged_results.lock_digest) + _identity_line(where / ROWS)
         write_text_atomically(where / WROTE, wrote, durable=False)
     except OSError:
