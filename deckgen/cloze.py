@@ -40,20 +40,23 @@ def parse_cloze(text: str) -> tuple[Segment, ...]:
     marks = parts[1::2]
     if len(marks) % 2 == 0 and "".join(marks) == OPEN_CLOSE * (len(marks) // 2):
         segments = []
+        # Segments made by tuple.__new__, not by the named tuple's own __new__ (a Python
+        # function): a deck has several per principle.
         for i in range(0, len(parts), 4):
             if parts[i]:
-                segments.append(Segment(parts[i]))
+                segments.append(_tuple_new(Segment, (parts[i], False, "")))
             if i + 2 < len(parts):
                 phrase, _, hint = parts[i + 2].partition(HINT)
                 if not phrase.strip() or not (_counts(phrase[0]) or any(map(_counts, phrase))):
                     break  # a bad phrase: scan_cloze says where
-                segments.append(Segment(phrase, cloze=True, hint=hint))
+                segments.append(_tuple_new(Segment, (phrase, True, hint)))
         else:
             return tuple(segments)
     return tuple(segment for segment, _ in scan_cloze(text))
 
 
 _MARKS = re.compile(r"(\[\[|\]\])")
+_tuple_new = tuple.__new__
 OPEN_CLOSE = OPEN + CLOSE
 
 

@@ -110,7 +110,12 @@ def display_path(path: Path) -> str:
 
 
 def node_location(display: str, node: yaml.Node) -> Location:
-    return Location(*node_at(display, node))
+    # tuple.__new__, not the named tuple's own __new__ (a Python function): a deck makes
+    # one per principle and question.
+    return _tuple_new(Location, node_at(display, node))
+
+
+_tuple_new = tuple.__new__
 
 
 def node_at(display: str, node: yaml.Node) -> At:

@@ -269,10 +269,15 @@ def process_file(path: Path, index: int, ctx: FileContext, rows: RowFile | None)
 def lock_line(note: Note, mod: int, removed: Numbered, retired: bool = False) -> bytes:
     """The note's line in the lock (deckgen.lock.note_line), UTF-8: stamped `mod`, with the
     cloze phrases `removed` from it."""
-    entry = LockedNote(
-        note.key, note.guid, note.kind, note.content_hash, mod, note.clozes, removed, retired
+    # tuple.__new__, not the named tuple's own __new__ (a Python function): a line a note.
+    entry = _tuple_new(
+        LockedNote,
+        (note.key, note.guid, note.kind, note.content_hash, mod, note.clozes, removed, retired),
     )
     return note_line(entry).encode("utf-8")
+
+
+_tuple_new = tuple.__new__
 
 
 def _generate(
@@ -305,7 +310,7 @@ def _generate(
             mod, restamped = stamper.note(note.key, note.content_hash)
         mods.append(mod)
         line = lock_line(note, mod, numbering.removed(note.key))
-        result.notes.append(NoteInfo(note.key, status, cards_added, line, restamped))
+        result.notes.append(_tuple_new(NoteInfo, (note.key, status, cards_added, line, restamped)))
         if old is None and base:  # for a rename's detection: only against a lock
             result.new.append(NewNote(note.key, note.phrases, note.source))
         cards += len(note.card_ords)

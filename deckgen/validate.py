@@ -27,7 +27,6 @@ from deckgen.load import (
     DECK_FILE,
     CardsFolder,
     SourceFile,
-    Written,
     char_location,
     display_path,
     find_card_files,
@@ -41,6 +40,7 @@ from deckgen.spec import DECK, PILLAR, PRINCIPLE, QUESTION
 from deckgen.spec import SLUG as SLUG  # what an id looks like; rename and extract use it
 
 STR_TAG = "tag:yaml.org,2002:str"
+_tuple_new = tuple.__new__
 
 # The keys of each kind of cards file, and those it must have: declared in deckgen.spec.
 DECK_KEYS = DECK.names
@@ -209,7 +209,27 @@ class _Collector:
         value: str,
         segments: tuple[Segment, ...] | None,
     ) -> TextValue:
-        return TextValue(*Written.marks(self.source, node), node.value, key, what, value, segments)
+        # Written.marks spelled out, and the tuple made by tuple.__new__, not by the named
+        # tuple's own __new__ (a Python function): a deck has a TextValue per text.
+        start, end = node.start_mark, node.end_mark
+        source = self.source
+        return _tuple_new(
+            TextValue,
+            (
+                source.display,
+                source.text,
+                start.line + 1,
+                start.column + 1,
+                start.index,
+                end.index,
+                node.style,
+                node.value,
+                key,
+                what,
+                value,
+                segments,
+            ),
+        )
 
     def cloze(
         self, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str, what: str, owner: str
@@ -718,7 +738,7 @@ def _identity(
     display = c.source.display
     id_at = node_at(display, fields["id"][1]) if "id" in fields else (display, 0, 0)
     here = node_at(display, fields["renamed_from"][1]) if renamed_from else id_at
-    claim = Claim(scope, item_id, id_at, identity, here, bool(renamed_from), what)
+    claim = _tuple_new(Claim, (scope, item_id, id_at, identity, here, bool(renamed_from), what))
     if claims is not None:
         claims.append(claim)
     elif seen is not None and identity:
@@ -762,7 +782,9 @@ def _validate_principle(c: _Collector, node: yaml.Node, claims: list[Claim]) -> 
             questions.append(q)
     location = c.at(node)
     c.validation.principles.append(PrincipleEntry(what, location, len(items)))
-    return Principle(principle_id, title, text, tuple(questions), note, location, renamed_from)
+    return _tuple_new(
+        Principle, (principle_id, title, text, tuple(questions), note, location, renamed_from)
+    )
 
 
 def _validate_question(
@@ -782,7 +804,7 @@ def _validate_question(
     renamed_from = _identity(c, fields, what, qid, "question", seen=seen_identities)
     question = c.text(fields, "question", what) or ""
     answer = c.text(fields, "answer", what) or ""
-    return Question(qid, question, answer, c.at(node), renamed_from)
+    return _tuple_new(Question, (qid, question, answer, c.at(node), renamed_from))
 
 
 def iter_principles(deck: Deck) -> Iterator[tuple[Pillar, Principle]]:
