@@ -76,7 +76,7 @@ class _computed_once(Generic[_T]):
         return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Note:
     key: str
     kind: str
@@ -90,6 +90,34 @@ class Note:
     retired: bool = False
     # Where the cards write what the note is made from (None for a retired note).
     source: Location | None = None
+
+    def __init__(
+        self,
+        key: str,
+        kind: str,
+        guid: str,
+        fields: tuple[str, ...],
+        tags: tuple[str, ...],
+        clozes: Numbered,
+        group: str,
+        position: int,
+        retired: bool = False,
+        source: Location | None = None,
+    ) -> None:
+        # The fields in one step, past the frozen class's __setattr__ (which the generated
+        # __init__ goes through once a field): a deck makes a Note per note.
+        self.__dict__.update(
+            key=key,
+            kind=kind,
+            guid=guid,
+            fields=fields,
+            tags=tags,
+            clozes=clozes,
+            group=group,
+            position=position,
+            retired=retired,
+            source=source,
+        )
 
     @_computed_once
     def card_ords(self) -> tuple[int, ...]:
