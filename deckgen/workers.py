@@ -114,18 +114,27 @@ def process_files(
                 for number in range(1, count):
                     receive, send = fork.Pipe(duplex=False)
                     sent = _results_file()
+                    # A worker starts once the build holds it (an interrupt between the
+                    # fork and then would leave a worker nobody stops): it waits to read
+                    # a byte from `go`, and ends at once when the pipe is closed instead.
+                    go, ready = os.pipe()
                     rows = parts[number] if parts else None
-                    args = (files, ranges, claims, ctx, rows, send, sent, os.getpid())
+                    args = (files, ranges, claims, ctx, rows, send, sent, os.getpid(), go, ready)
                     process = fork.Process(target=_child, args=args, daemon=True)
                     try:
-                        process.start()
-                    except BaseException:
-                        os.close(sent)
-                        receive.close()
-                        raise
+                        try:
+                            process.start()
+                        except BaseException:
+                            os.close(sent)
+                            receive.close()
+                            raise
+                        finally:
+                            send.close()
+                            os.close(go)
+                        children.append(_Worker(process, receive, sent, taken[number]))
+                        os.write(ready, b"1")
                     finally:
-                        send.close()
-                    children.append(_Worker(process, receive, sent, taken[number]))
+                        os.close(ready)
 
                 def take() -> int | None:
                     # Between its own chunks, the build takes in what its workers have
@@ -227,14 +236,21 @@ def _child(
     send: Connection,
     sent: int,
     parent: int,
+    go: int,
+    ready: int,
 ) -> None:
-    """A worker: each chunk's results written to the file `sent` as it is done, and said
-    through `send`; then out at once (no teardown)."""
+    """A worker: once the build says so through `go` (its end `ready`), each chunk's
+    results written to the file `sent` as it is done, and said through `send`; then out
+    at once (no teardown)."""
     import pickle
     import traceback
 
     code = 0
     _die_with(parent)
+    os.close(ready)
+    if os.read(go, 1) != b"1":  # the build failed before it held this worker
+        os._exit(1)
+    os.close(go)
     try:
         end = 0
 

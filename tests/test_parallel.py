@@ -199,6 +199,44 @@ def test_a_worker_that_dies_is_a_clean_error(big: Path, tmp_path: Path, monkeypa
     assert not (tmp_path / "dist").exists() and not (big / "deckgen.lock").exists()
 
 
+def test_an_interrupt_between_a_workers_fork_and_its_start_leaves_no_worker_at_work(
+    big: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Ctrl-C just after the fork, before the build holds its worker (multiprocessing's
+    start has not returned): the worker never starts its work, and makes no row file."""
+    import multiprocessing.process
+
+    started: list[multiprocessing.process.BaseProcess] = []
+    real_start = multiprocessing.process.BaseProcess.start
+
+    def interrupted(self: multiprocessing.process.BaseProcess) -> None:
+        real_start(self)
+        started.append(self)
+        raise KeyboardInterrupt
+
+    real_process_file = process_file
+    worked = tmp_path / "a worker processed a file"
+
+    def watched(path: Path, index: int, ctx, rows):
+        if os.getpid() != parent:
+            worked.touch()
+        return real_process_file(path, index, ctx, rows)
+
+    parent = os.getpid()
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", interrupted)
+    monkeypatch.setattr(workers_module, "process_file", watched)
+    out = tmp_path / "dist" / "deck.apkg"
+    out.parent.mkdir()  # there already: where the worker's row file would go
+    with pytest.raises(KeyboardInterrupt):
+        build_deck(big, out, BuildOptions(workers=2))
+    (worker,) = started
+    worker.join(30)
+    assert worker.exitcode == 1  # it ended at once, without a chunk
+    assert not worked.exists()
+    assert list(out.parent.iterdir()) == []
+    assert not (big / "deckgen.lock").exists()
+
+
 @pytest.mark.process
 def test_a_build_in_one_process_does_not_load_multiprocessing(
     mini_cards: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
