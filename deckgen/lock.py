@@ -599,7 +599,7 @@ def _deck_entry(key: str, name: str, subdecks: dict[str, str] | None) -> dict[st
 
 def _numbered_json(numbered: Numbered) -> str:
     enc = encode_basestring
-    return "[" + ", ".join(f"[{n}, {enc(p)}]" for n, p in numbered) + "]"
+    return "[" + ", ".join([f"[{n}, {enc(p)}]" for n, p in numbered]) + "]"
 
 
 def _note_lines(notes: list[LockedNote]) -> Iterator[str]:

@@ -126,7 +126,15 @@ class Asked(NamedTuple):
 
 
 def asked(texts: list[TextValue]) -> list[Asked]:
-    return [Asked(t.value, t.what, t.at) for t in texts if t.key == "question"]
+    # tuple.__new__, not the named tuple's own __new__ (a Python function): one a question.
+    return [
+        _tuple_new(Asked, (t.value, t.what, (t.display, t.line, t.column)))
+        for t in texts
+        if t.key == "question"
+    ]
+
+
+_tuple_new = tuple.__new__
 
 
 def text_findings(
