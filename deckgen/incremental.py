@@ -108,8 +108,8 @@ class Kept:
         except (KeyError, ValueError) as exc:
             raise ValueError(f"no lock lines kept for {key!r}") from exc
         lines = self.lock[start:end]
-        # A note's line starts '  "KEY": ' and the next, or the lock's end, follows.
-        if lines and not (lines.startswith(b'  "') and self.lock[end : end + 2] in _AFTER):
+        # The next line, or the lock's end, follows (decode_kept checks how they start).
+        if lines and self.lock[end : end + 2] not in _AFTER:
             raise ValueError(f"the lock lines kept for {key!r} are not lines of the lock")
         return decode_kept(marshal.loads(self.encoded[key]), lines)
 
